@@ -1,0 +1,710 @@
+//! `planet.yaml` → a validated [`Config`].
+//!
+//! The YAML is read by serde-saphyr into a small tree of nodes that remember
+//! their line and column ([`yaml::Node`]); this module then walks the tree with
+//! typed getters, so *every* problem (unknown key, wrong type, bad URL, missing
+//! key, duplicate feed) is collected and reported at once, each as
+//! `planet.yaml:LINE:COL` with the offending line quoted. Nothing downstream sees
+//! YAML: the rest of planetoid only knows the plain structs defined here.
+
+mod yaml;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+use crate::entry::FeedId;
+use yaml::{Node, Value};
+
+/// The whole planet, validated; paths are absolute (resolved against the
+/// directory holding `planet.yaml`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from.
+    pub path: PathBuf,
+    pub title: String,
+    /// Where the site will be published; always ends with `/`.
+    pub base_url: Url,
+    /// UI language of the generated site (`en`, `ru`, …).
+    pub lang: String,
+    /// Markdown source of the planet's description, if any.
+    pub description: Option<String>,
+    pub output_dir: PathBuf,
+    pub state: PathBuf,
+    pub entries_per_page: usize,
+    /// A theme folder whose files override the built-in default theme.
+    pub theme_dir: Option<PathBuf>,
+    /// How many entries the combined Atom/RSS/JSON feeds carry.
+    pub feed_entries: usize,
+    pub fetch: FetchConfig,
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// Network behaviour of the fetch stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchConfig {
+    /// Feeds fetched at the same time, over all hosts.
+    pub concurrency: usize,
+    /// Requests in flight to one host at a time.
+    pub per_host: usize,
+    /// Budget for one whole request (connect, headers, body).
+    pub timeout_secs: u64,
+    /// Bodies larger than this (after decompression) are refused.
+    pub max_body_mb: u64,
+    /// `None` means `planetoid/<version> (+<base_url>)`.
+    pub user_agent: Option<String>,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            concurrency: 32,
+            per_host: 2,
+            timeout_secs: 30,
+            max_body_mb: 10,
+            user_agent: None,
+        }
+    }
+}
+
+/// One subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    pub id: FeedId,
+    /// The `url:` value exactly as written in planet.yaml.
+    pub url: String,
+    pub source: FeedSource,
+    /// Display name; `None` falls back to the feed's own title.
+    pub name: Option<String>,
+    /// Line in planet.yaml where this feed's entry starts (for messages).
+    pub line: u64,
+}
+
+/// Where a feed's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedSource {
+    Http(Url),
+    File(PathBuf),
+}
+
+impl fmt::Display for FeedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeedSource::Http(url) => write!(f, "{url}"),
+            FeedSource::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// One problem found in planet.yaml, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+/// Why planet.yaml could not be used. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not valid YAML:\n{message}", path.display())]
+    Syntax { path: PathBuf, message: String },
+    #[error("{}", render_problems(path, text, problems))]
+    Invalid {
+        path: PathBuf,
+        text: String,
+        problems: Vec<Problem>,
+    },
+}
+
+/// Every key planet.yaml accepts at the top level.
+const TOP_KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "lang",
+    "description",
+    "output_dir",
+    "state",
+    "entries_per_page",
+    "feed_entries",
+    "theme_dir",
+    "fetch",
+    "feeds",
+];
+const FETCH_KEYS: &[&str] = &[
+    "concurrency",
+    "per_host",
+    "timeout_secs",
+    "max_body_mb",
+    "user_agent",
+];
+const FEED_KEYS: &[&str] = &["url", "name"];
+
+/// Reads and validates a planet.yaml file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    parse(&text, &abs)
+}
+
+/// Validates planet.yaml text; `path` names the file in messages and anchors
+/// relative paths.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let root = yaml::parse(text).map_err(|message| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut problems = Problems::default();
+    let config = validate(&root, path, &dir, &mut problems);
+    match config {
+        Some(config) if problems.0.is_empty() => Ok(config),
+        _ => {
+            let mut list = problems.0;
+            list.sort_by_key(|p| (p.line, p.column));
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                text: text.to_string(),
+                problems: list,
+            })
+        }
+    }
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn at(&mut self, node: &Node, message: impl Into<String>) {
+        self.0.push(Problem {
+            line: node.line,
+            column: node.column,
+            message: message.into(),
+        });
+    }
+}
+
+fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Option<Config> {
+    let Value::Map(_) = &root.value else {
+        problems.at(
+            root,
+            "planet.yaml must be a mapping of keys (title:, base_url:, feeds:, …)",
+        );
+        return None;
+    };
+    let mut top = Fields::new(root, "top level", TOP_KEYS);
+    let title = top
+        .required("title", problems)
+        .and_then(|n| text(n, problems));
+    let base_url = top
+        .required("base_url", problems)
+        .and_then(|n| base_url(n, problems));
+    let lang = top
+        .optional("lang")
+        .and_then(|n| language(n, problems))
+        .unwrap_or_else(|| "en".to_string());
+    let description = top.optional("description").and_then(|n| text(n, problems));
+    let output_dir = top
+        .optional("output_dir")
+        .and_then(|n| text(n, problems))
+        .map_or_else(|| dir.join("output"), |p| dir.join(p));
+    let state = top
+        .optional("state")
+        .and_then(|n| text(n, problems))
+        .map_or_else(|| dir.join(".planetoid/state.db"), |p| dir.join(p));
+    let entries_per_page = top
+        .optional("entries_per_page")
+        .and_then(|n| count(n, 1, 10_000, problems))
+        .unwrap_or(20) as usize;
+    let feed_entries = top
+        .optional("feed_entries")
+        .and_then(|n| count(n, 1, 10_000, problems))
+        .unwrap_or(50) as usize;
+    let theme_dir = top
+        .optional("theme_dir")
+        .and_then(|n| text(n, problems))
+        .map(|p| dir.join(p));
+    let fetch = top
+        .optional("fetch")
+        .map(|n| fetch_config(n, problems))
+        .unwrap_or_default();
+    let feeds = top
+        .required("feeds", problems)
+        .map(|n| feeds(n, dir, problems))
+        .unwrap_or_default();
+    top.finish(problems);
+
+    Some(Config {
+        path: path.to_path_buf(),
+        title: title?,
+        base_url: base_url?,
+        lang,
+        description,
+        output_dir,
+        state,
+        entries_per_page,
+        theme_dir,
+        feed_entries,
+        fetch,
+        feeds,
+    })
+}
+
+fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
+    let mut defaults = FetchConfig::default();
+    if !matches!(node.value, Value::Map(_)) {
+        problems.at(
+            node,
+            format!("`fetch` must be a mapping, found {}", node.value.kind()),
+        );
+        return defaults;
+    }
+    let mut fields = Fields::new(node, "fetch", FETCH_KEYS);
+    if let Some(n) = fields
+        .optional("concurrency")
+        .and_then(|n| count(n, 1, 1024, problems))
+    {
+        defaults.concurrency = n as usize;
+    }
+    if let Some(n) = fields
+        .optional("per_host")
+        .and_then(|n| count(n, 1, 64, problems))
+    {
+        defaults.per_host = n as usize;
+    }
+    if let Some(n) = fields
+        .optional("timeout_secs")
+        .and_then(|n| count(n, 1, 3600, problems))
+    {
+        defaults.timeout_secs = n;
+    }
+    if let Some(n) = fields
+        .optional("max_body_mb")
+        .and_then(|n| count(n, 1, 1024, problems))
+    {
+        defaults.max_body_mb = n;
+    }
+    defaults.user_agent = fields
+        .optional("user_agent")
+        .and_then(|n| text(n, problems));
+    fields.finish(problems);
+    defaults
+}
+
+fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
+    let Value::Seq(items) = &node.value else {
+        problems.at(
+            node,
+            format!(
+                "`feeds` must be a list (`- url: …` items), found {}",
+                node.value.kind()
+            ),
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<FeedConfig> = Vec::new();
+    for item in items {
+        if !matches!(item.value, Value::Map(_)) {
+            problems.at(
+                item,
+                format!(
+                    "a feed must be a mapping with `url:`, found {}",
+                    item.value.kind()
+                ),
+            );
+            continue;
+        }
+        let mut fields = Fields::new(item, "feed", FEED_KEYS);
+        let url_node = fields.required("url", problems);
+        let name = fields.optional("name").and_then(|n| text(n, problems));
+        fields.finish(problems);
+        let Some(url_node) = url_node else { continue };
+        let Some(url) = text(url_node, problems) else {
+            continue;
+        };
+        let Some(source) = feed_source(&url, dir, url_node, problems) else {
+            continue;
+        };
+        if let Some(first) = out.iter().find(|f| f.source == source) {
+            problems.at(
+                url_node,
+                format!(
+                    "feed `{url}` is listed twice (first at line {})",
+                    first.line
+                ),
+            );
+            continue;
+        }
+        out.push(FeedConfig {
+            id: FeedId::from_source(&url),
+            url,
+            source,
+            name,
+            line: item.line,
+        });
+    }
+    out
+}
+
+fn feed_source(raw: &str, dir: &Path, node: &Node, problems: &mut Problems) -> Option<FeedSource> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        problems.at(node, "feed `url` is empty");
+        return None;
+    }
+    if !raw.contains("://") {
+        return Some(FeedSource::File(dir.join(raw)));
+    }
+    match Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Some(FeedSource::Http(url))
+        }
+        Ok(url) if url.scheme() == "file" => match url.to_file_path() {
+            Ok(path) => Some(FeedSource::File(path)),
+            Err(()) => {
+                problems.at(node, format!("`{raw}` is not a usable file:// URL"));
+                None
+            }
+        },
+        Ok(url) => {
+            problems.at(
+                node,
+                format!(
+                    "unsupported URL scheme `{}` in `{raw}`: use http, https, file, or a path",
+                    url.scheme()
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            problems.at(node, format!("`{raw}` is not a valid URL: {e}"));
+            None
+        }
+    }
+}
+
+fn base_url(node: &Node, problems: &mut Problems) -> Option<Url> {
+    let raw = text(node, problems)?;
+    let with_slash = if raw.ends_with('/') {
+        raw.clone()
+    } else {
+        format!("{raw}/")
+    };
+    match Url::parse(&with_slash) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+        Ok(_) => {
+            problems.at(
+                node,
+                format!("`base_url` must be an http(s) URL, found `{raw}`"),
+            );
+            None
+        }
+        Err(e) => {
+            problems.at(node, format!("`base_url` `{raw}` is not a valid URL: {e}"));
+            None
+        }
+    }
+}
+
+fn language(node: &Node, problems: &mut Problems) -> Option<String> {
+    let raw = text(node, problems)?;
+    let ok = !raw.is_empty()
+        && raw.len() <= 35
+        && raw
+            .split('-')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ok {
+        Some(raw)
+    } else {
+        problems.at(
+            node,
+            format!("`lang` must be a language tag such as `en` or `ru`, found `{raw}`"),
+        );
+        None
+    }
+}
+
+/// A scalar read as text (numbers and booleans are accepted as written).
+fn text(node: &Node, problems: &mut Problems) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => {
+            problems.at(node, format!("expected a string, found {}", other.kind()));
+            None
+        }
+    }
+}
+
+fn count(node: &Node, min: u64, max: u64, problems: &mut Problems) -> Option<u64> {
+    match &node.value {
+        Value::Int(i) if (min as i128..=max as i128).contains(&(*i as i128)) => Some(*i as u64),
+        Value::Int(i) => {
+            problems.at(
+                node,
+                format!("expected a number from {min} to {max}, found {i}"),
+            );
+            None
+        }
+        other => {
+            problems.at(
+                node,
+                format!("expected a whole number, found {}", other.kind()),
+            );
+            None
+        }
+    }
+}
+
+/// The keys of one mapping, handed out once each; whatever is left at
+/// `finish` is reported as unknown, with a suggestion when one is close.
+struct Fields<'a> {
+    what: &'static str,
+    known: &'static [&'static str],
+    entries: Vec<(&'a Node, &'a Node, bool)>,
+    map: &'a Node,
+}
+
+impl<'a> Fields<'a> {
+    fn new(map: &'a Node, what: &'static str, known: &'static [&'static str]) -> Self {
+        let entries = match &map.value {
+            Value::Map(pairs) => pairs.iter().map(|(k, v)| (k, v, false)).collect(),
+            _ => Vec::new(),
+        };
+        Fields {
+            what,
+            known,
+            entries,
+            map,
+        }
+    }
+
+    fn optional(&mut self, key: &str) -> Option<&'a Node> {
+        let slot = self
+            .entries
+            .iter_mut()
+            .find(|(k, _, used)| !*used && k.value.as_str() == Some(key))?;
+        slot.2 = true;
+        match slot.1.value {
+            Value::Null => None,
+            _ => Some(slot.1),
+        }
+    }
+
+    fn required(&mut self, key: &str, problems: &mut Problems) -> Option<&'a Node> {
+        let found = self.optional(key);
+        if found.is_none() {
+            problems.at(
+                self.map,
+                format!("missing required key `{key}` in {}", self.what),
+            );
+        }
+        found
+    }
+
+    fn finish(self, problems: &mut Problems) {
+        for (key, _, used) in self.entries {
+            if used {
+                continue;
+            }
+            let name = key.value.as_str().unwrap_or("?");
+            let message = match suggest(name, self.known) {
+                Some(close) => format!(
+                    "unknown key `{name}` in {} (did you mean `{close}`?)",
+                    self.what
+                ),
+                None => format!(
+                    "unknown key `{name}` in {} (expected one of: {})",
+                    self.what,
+                    self.known.join(", ")
+                ),
+            };
+            problems.at(key, message);
+        }
+    }
+}
+
+/// The known key closest to a misspelt one, if any is close enough.
+fn suggest(name: &str, known: &[&'static str]) -> Option<&'static str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// rustc-style: `path:line:col: message`, the line quoted, a caret under it.
+fn render_problems(path: &Path, text: &str, problems: &[Problem]) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = format!(
+        "{} has {} problem{}:",
+        path.display(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        out.push_str(&format!(
+            "\n{}:{}:{}: {}",
+            path.display(),
+            p.line,
+            p.column,
+            p.message
+        ));
+        if let Some(src) = (p.line as usize).checked_sub(1).and_then(|i| lines.get(i)) {
+            let gutter = p.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let caret_at = (p.column as usize).saturating_sub(1);
+            let indent: String = src
+                .chars()
+                .take(caret_at)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!("\n{pad} |\n{gutter} | {src}\n{pad} | {indent}^"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(yaml: &str) -> Vec<Problem> {
+        match parse(yaml, Path::new("/planet/planet.yaml")) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults_and_absolute_paths() {
+        let cfg = parse(
+            "title: P\nbase_url: https://p.example.org\nfeeds:\n  - url: feeds/a.xml\n  - url: https://x.example/f\n    name: X\n",
+            Path::new("/planet/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(cfg.base_url.as_str(), "https://p.example.org/");
+        assert_eq!(cfg.lang, "en");
+        assert_eq!(cfg.entries_per_page, 20);
+        assert_eq!(cfg.output_dir, PathBuf::from("/planet/output"));
+        assert_eq!(cfg.state, PathBuf::from("/planet/.planetoid/state.db"));
+        assert_eq!(
+            cfg.feeds[0].source,
+            FeedSource::File(PathBuf::from("/planet/feeds/a.xml"))
+        );
+        assert_eq!(cfg.feeds[1].name.as_deref(), Some("X"));
+        assert_eq!(cfg.feeds[1].line, 5);
+        assert_eq!(cfg.fetch, FetchConfig::default());
+    }
+
+    #[test]
+    fn all_problems_are_reported_at_once_with_positions() {
+        let found = problems(
+            "titel: P\nbase_url: ftp://x\nentries_per_page: many\nfeeds:\n  - url: https://a.example/f\n    nmae: A\n  - name: no url\n  - url: gopher://x/y\n",
+        );
+        let summary: Vec<(u64, u64, &str)> = found
+            .iter()
+            .map(|p| (p.line, p.column, p.message.as_str()))
+            .collect();
+        assert!(
+            summary.iter().any(|(l, c, m)| *l == 1
+                && *c == 1
+                && m.contains("unknown key `titel`")
+                && m.contains("did you mean `title`")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(_, _, m)| m.contains("missing required key `title`")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, _, m)| *l == 2 && m.contains("http(s)")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, c, m)| *l == 3 && *c == 19 && m.contains("whole number")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, c, m)| *l == 6 && *c == 5 && m.contains("did you mean `name`")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, _, m)| *l == 7 && m.contains("missing required key `url`")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, _, m)| *l == 8 && m.contains("gopher")),
+            "{summary:?}"
+        );
+    }
+
+    #[test]
+    fn rendered_message_names_file_line_and_quotes_source() {
+        let err = parse(
+            "title: P\nbase_url: https://p.example/\nfeeds: []\nlang: [en]\n",
+            Path::new("/x/planet.yaml"),
+        )
+        .expect_err("lang is a list");
+        let text = err.to_string();
+        assert!(
+            text.contains("/x/planet.yaml:4:7: expected a string, found a list"),
+            "{text}"
+        );
+        assert!(text.contains("4 | lang: [en]"), "{text}");
+    }
+
+    #[test]
+    fn duplicate_feeds_and_yaml_syntax_errors_are_reported() {
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nfeeds:\n  - url: a.xml\n  - url: a.xml\n",
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.line == 5 && p.message.contains("listed twice (first at line 4)")),
+            "{found:?}"
+        );
+        let err = parse("title: [unclosed\n", Path::new("/x/planet.yaml")).expect_err("syntax");
+        assert!(matches!(err, ConfigError::Syntax { .. }), "{err:?}");
+        assert!(err.to_string().contains("planet.yaml"), "{err}");
+    }
+}

@@ -1,0 +1,182 @@
+//! Bytes → UTF-8 text, before anything parses a feed.
+//!
+//! The encoding is decided once, in this order: a byte-order mark; bytes that
+//! already are valid UTF-8; the XML declaration's `encoding`; the charset of the
+//! HTTP `Content-Type`; and last a statistical detector (chardetng, hinted with
+//! the host's top-level domain, so a `.ru` feed leans Cyrillic). The XML
+//! declaration is then rewritten to say UTF-8, so the parser never decodes the
+//! text a second time (the classic windows-1251 mojibake).
+
+use encoding_rs::Encoding;
+
+/// Text ready for the parser, and how its encoding was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    /// The encoding the bytes were in (`UTF-8`, `windows-1251`, …).
+    pub encoding: &'static str,
+    /// Which rule decided it: `bom`, `utf-8`, `xml`, `http`, `detected`.
+    pub decided_by: &'static str,
+    /// True when some bytes were not valid in that encoding and were replaced.
+    pub had_errors: bool,
+}
+
+/// Decodes a feed body. `http_charset` is the `charset=` of the response's
+/// Content-Type, `host` the host it came from (for the detector's TLD hint).
+pub fn decode(bytes: &[u8], http_charset: Option<&str>, host: Option<&str>) -> Decoded {
+    let (encoding, decided_by, body) = choose(bytes, http_charset, host);
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    let text = rewrite_declaration(text.into_owned());
+    Decoded {
+        text,
+        encoding: encoding.name(),
+        decided_by,
+        had_errors,
+    }
+}
+
+fn choose<'b>(
+    bytes: &'b [u8],
+    http_charset: Option<&str>,
+    host: Option<&str>,
+) -> (&'static Encoding, &'static str, &'b [u8]) {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        return (encoding, "bom", &bytes[bom_len..]);
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return (encoding_rs::UTF_8, "utf-8", bytes);
+    }
+    if let Some(encoding) =
+        declared_encoding(bytes).and_then(|l| usable(Encoding::for_label(l.as_bytes())))
+    {
+        return (encoding, "xml", bytes);
+    }
+    if let Some(encoding) =
+        http_charset.and_then(|l| usable(Encoding::for_label(l.trim().as_bytes())))
+    {
+        return (encoding, "http", bytes);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let tld = host.and_then(|h| h.rsplit('.').next()).map(str::as_bytes);
+    (
+        detector.guess(tld, chardetng::Utf8Detection::Deny),
+        "detected",
+        bytes,
+    )
+}
+
+/// UTF-16 labels without a BOM are almost always wrong for ASCII-looking XML
+/// (the declaration itself was readable as ASCII), so they are ignored.
+fn usable(encoding: Option<&'static Encoding>) -> Option<&'static Encoding> {
+    encoding.filter(|e| *e != encoding_rs::UTF_16LE && *e != encoding_rs::UTF_16BE)
+}
+
+/// The `encoding="…"` of a leading `<?xml …?>` declaration, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(512)];
+    let head = String::from_utf8_lossy(head);
+    let decl = declaration(&head)?;
+    let after = &decl[decl.find("encoding")? + "encoding".len()..];
+    let after = after.trim_start().strip_prefix('=')?.trim_start();
+    let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &after[1..];
+    Some(value[..value.find(quote)?].to_string())
+}
+
+/// The `<?xml … ?>` declaration at the start of `text` (after whitespace).
+fn declaration(text: &str) -> Option<&str> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with("<?xml") {
+        return None;
+    }
+    let end = trimmed.find("?>")?;
+    Some(&trimmed[..end + 2])
+}
+
+/// Makes the XML declaration (if any) say `encoding="UTF-8"`.
+fn rewrite_declaration(text: String) -> String {
+    let Some(decl) = declaration(&text) else {
+        return text;
+    };
+    let Some(pos) = decl.find("encoding") else {
+        return text;
+    };
+    let start = text.len() - text.trim_start().len();
+    let rest = &decl[pos..];
+    let Some(q1) = rest.find(['"', '\'']) else {
+        return text;
+    };
+    let quote = rest.as_bytes()[q1] as char;
+    let Some(len) = rest[q1 + 1..].find(quote) else {
+        return text;
+    };
+    let from = start + pos;
+    let to = start + pos + q1 + 1 + len + 1;
+    format!("{}encoding=\"UTF-8\"{}", &text[..from], &text[to..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RU: &str = "Привет, мир";
+
+    fn cp1251(s: &str) -> Vec<u8> {
+        encoding_rs::WINDOWS_1251.encode(s).0.into_owned()
+    }
+
+    #[test]
+    fn declaration_decides_for_non_utf8_and_is_rewritten() {
+        let xml =
+            format!("<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss><t>{RU}</t></rss>");
+        let d = decode(&cp1251(&xml), None, None);
+        assert_eq!(d.decided_by, "xml");
+        assert_eq!(d.encoding, "windows-1251");
+        assert_eq!(
+            d.text,
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><t>{RU}</t></rss>")
+        );
+    }
+
+    #[test]
+    fn http_charset_is_used_when_the_document_is_silent() {
+        let koi = encoding_rs::KOI8_R
+            .encode(&format!("<rss><t>{RU}</t></rss>"))
+            .0
+            .into_owned();
+        let d = decode(&koi, Some("koi8-r"), None);
+        assert_eq!((d.decided_by, d.encoding), ("http", "KOI8-R"));
+        assert!(d.text.contains(RU));
+    }
+
+    #[test]
+    fn valid_utf8_wins_over_a_wrong_declaration() {
+        let xml = format!("<?xml version='1.0' encoding='ISO-8859-1'?><rss><t>{RU}</t></rss>");
+        let d = decode(xml.as_bytes(), Some("windows-1252"), None);
+        assert_eq!(d.decided_by, "utf-8");
+        assert!(d.text.contains(RU));
+        assert!(
+            d.text
+                .starts_with("<?xml version='1.0' encoding=\"UTF-8\"?>")
+        );
+    }
+
+    #[test]
+    fn bom_wins_and_is_stripped() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "<rss>ё</rss>".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let d = decode(&bytes, Some("windows-1251"), None);
+        assert_eq!((d.decided_by, d.text.as_str()), ("bom", "<rss>ё</rss>"));
+    }
+
+    #[test]
+    fn detector_recognises_undeclared_cyrillic() {
+        let text = "<rss><title>Новости нашего сообщества: встреча в пятницу, доклады о языке и библиотеках</title></rss>";
+        let d = decode(&cp1251(text), None, Some("example.ru"));
+        assert_eq!(d.decided_by, "detected");
+        assert_eq!(d.text, text);
+    }
+}

@@ -1,0 +1,88 @@
+//! `planetoid init [DIR]`: a starter planet that builds on the first try,
+//! offline — `planet.yaml` with comments for every key, one local welcome
+//! feed, and a copy of the default theme to edit (files there override the
+//! built-in theme; delete any of them to fall back).
+
+use std::path::{Path, PathBuf};
+
+use crate::render::DEFAULT_THEME;
+
+/// Why the starter could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("{} already exists; not overwriting it", path.display())]
+    Exists { path: PathBuf },
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+const STARTER_CONFIG: &str = r#"# planetoid configuration: https://planet.example.org is a placeholder.
+title: My Planet
+base_url: https://planet.example.org/
+lang: en                        # UI language of the site (en, ru, …)
+description: "Posts from the members of *our community*."   # Markdown
+output_dir: output              # the site is written here (relative to this file)
+state: .planetoid/state.db      # the store; keep it between builds (CI cache)
+entries_per_page: 20
+theme_dir: theme                # files here override the built-in default theme
+feeds:
+  # A URL (http, https, file://) or a path relative to this file.
+  - url: feeds/welcome.xml
+    name: Welcome
+  # - url: https://blog.example.org/feed.xml
+  #   name: Alice
+"#;
+
+const WELCOME_FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0">
+  <channel>
+    <title>Welcome</title>
+    <link>https://planet.example.org/</link>
+    <description>A local feed so the first build works offline.</description>
+    <item>
+      <title>Your planet is running</title>
+      <guid isPermaLink="false">welcome-1</guid>
+      <pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate>
+      <description>&lt;p&gt;Add your members' feeds to &lt;code&gt;planet.yaml&lt;/code&gt; and run &lt;code&gt;planetoid build&lt;/code&gt; again.&lt;/p&gt;</description>
+    </item>
+  </channel>
+</rss>
+"#;
+
+/// Writes the starter into `dir`; refuses to overwrite an existing planet.yaml.
+/// Returns the files written.
+pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
+    let config = dir.join("planet.yaml");
+    if config.exists() {
+        return Err(InitError::Exists { path: config });
+    }
+    let mut files: Vec<(PathBuf, &str)> = vec![
+        (config, STARTER_CONFIG),
+        (dir.join("feeds/welcome.xml"), WELCOME_FEED),
+        (dir.join(".gitignore"), "output/\n.planetoid/\n"),
+    ];
+    for (rel, text) in DEFAULT_THEME {
+        files.push((dir.join("theme").join(rel), text));
+    }
+    let mut written = Vec::new();
+    for (path, text) in files {
+        if path.exists() {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| InitError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(&path, text).map_err(|source| InitError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,211 @@
+//! Putting the rendered site on disk without ever leaving a half-written one.
+//!
+//! The whole site is rendered in memory ([`Site`]), written to a fresh
+//! temporary directory beside `output_dir`, and only then swapped in with
+//! renames: a crash or a full disk mid-write leaves the previous site whole.
+//! A directory planetoid did not create (no `.planetoid-site` marker) is
+//! never replaced, so a typo in `output_dir` cannot wipe someone's files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The marker file that says "this directory is a planetoid site".
+pub const MARKER: &str = ".planetoid-site";
+
+/// Every file of the site, by path relative to the output directory.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Site {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Site {
+    pub fn add(&mut self, path: &str, bytes: Vec<u8>) {
+        self.files.insert(path.to_string(), bytes);
+    }
+
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Why the site could not be published. Fatal; the old site stays.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("refusing to replace {}: it is not empty and was not written by planetoid (no {MARKER} file); remove it or choose another output_dir", path.display())]
+    NotOurs { path: PathBuf },
+    #[error("refusing to write the site to {}: it contains planet.yaml's own directory", path.display())]
+    ContainsConfig { path: PathBuf },
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `site` to a temporary directory and swaps it into `dir`.
+/// `config_dir` is planet.yaml's directory, which must never be replaced.
+pub fn publish(site: &Site, dir: &Path, config_dir: &Path) -> Result<(), OutputError> {
+    let dir = std::path::absolute(dir).map_err(io(dir))?;
+    let config_dir = std::path::absolute(config_dir).unwrap_or_else(|_| config_dir.to_path_buf());
+    if config_dir.starts_with(&dir) {
+        return Err(OutputError::ContainsConfig { path: dir });
+    }
+    check_ours(&dir)?;
+    let parent = dir
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let name = dir
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let pid = std::process::id();
+    let fresh = parent.join(format!(".{name}.new-{pid}"));
+    let old = parent.join(format!(".{name}.old-{pid}"));
+
+    if fresh.exists() {
+        std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
+    }
+    let written = write_tree(site, &fresh);
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&fresh);
+        return Err(e);
+    }
+    if dir.exists() {
+        std::fs::rename(&dir, &old).map_err(io(&dir))?;
+        if let Err(source) = std::fs::rename(&fresh, &dir) {
+            // Put the old site back; the new one is lost, the old stays whole.
+            let _ = std::fs::rename(&old, &dir);
+            let _ = std::fs::remove_dir_all(&fresh);
+            return Err(OutputError::Io { path: dir, source });
+        }
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    } else {
+        std::fs::rename(&fresh, &dir).map_err(io(&dir))?;
+    }
+    Ok(())
+}
+
+/// An existing, non-empty directory must carry our marker.
+fn check_ours(dir: &Path) -> Result<(), OutputError> {
+    let mut entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(OutputError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if entries.next().is_none() || dir.join(MARKER).is_file() {
+        Ok(())
+    } else {
+        Err(OutputError::NotOurs {
+            path: dir.to_path_buf(),
+        })
+    }
+}
+
+fn write_tree(site: &Site, root: &Path) -> Result<(), OutputError> {
+    std::fs::create_dir_all(root).map_err(io(root))?;
+    let marker = format!("planetoid {}\n", env!("CARGO_PKG_VERSION"));
+    std::fs::write(root.join(MARKER), marker).map_err(io(root))?;
+    // GitHub Pages would otherwise run Jekyll over the site.
+    std::fs::write(root.join(".nojekyll"), b"").map_err(io(root))?;
+    for (rel, bytes) in &site.files {
+        let path = safe_join(root, rel).ok_or_else(|| OutputError::Io {
+            path: root.join(rel),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "path leaves the output directory",
+            ),
+        })?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+    }
+    Ok(())
+}
+
+/// `root/rel`, refusing absolute paths and `..` (a theme file name cannot
+/// write outside the site).
+fn safe_join(root: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    rel.components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+        .then(|| root.join(rel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(text: &str) -> Site {
+        let mut s = Site::default();
+        s.add("index.html", text.as_bytes().to_vec());
+        s.add("page/2/index.html", b"two".to_vec());
+        s
+    }
+
+    #[test]
+    fn publish_replaces_the_old_site_whole() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("site/output");
+        publish(&site("one"), &out, tmp.path()).expect("first");
+        std::fs::write(out.join("stale.html"), "old").expect("write");
+        publish(&site("new"), &out, tmp.path()).expect("second");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "new"
+        );
+        assert!(
+            !out.join("stale.html").exists(),
+            "files from the old build are gone"
+        );
+        assert!(out.join(MARKER).is_file());
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("site"))
+            .expect("ls")
+            .collect();
+        assert_eq!(leftovers.len(), 1, "no temporary directories left behind");
+    }
+
+    #[test]
+    fn foreign_directories_and_the_config_dir_are_never_replaced() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let foreign = tmp.path().join("docs");
+        std::fs::create_dir_all(&foreign).expect("mkdir");
+        std::fs::write(foreign.join("precious.txt"), "keep").expect("write");
+        let err =
+            publish(&site("x"), &foreign, tmp.path().join("cfg").as_path()).expect_err("not ours");
+        assert!(matches!(err, OutputError::NotOurs { .. }), "{err}");
+        assert!(foreign.join("precious.txt").exists());
+        let err = publish(&site("x"), tmp.path(), tmp.path()).expect_err("config dir");
+        assert!(matches!(err, OutputError::ContainsConfig { .. }), "{err}");
+    }
+
+    #[test]
+    fn paths_cannot_escape_the_site() {
+        assert!(safe_join(Path::new("/x"), "../etc/passwd").is_none());
+        assert!(safe_join(Path::new("/x"), "/etc/passwd").is_none());
+        assert_eq!(
+            safe_join(Path::new("/x"), "a/b.html"),
+            Some(PathBuf::from("/x/a/b.html"))
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! UTF-8 feed text → [`ParsedFeed`]: our own [`Entry`] values, never feed-rs types.
+//!
+//! feed-rs does the format work (RSS 0.9x/1.0/2.0, Atom, JSON Feed). This
+//! wrapper fixes what it gets wrong on real feeds: `<rss>` with a missing or
+//! odd `version` is normalised before parsing; items with neither guid nor
+//! link get a stable id (blake3 of feed URL + title + date, instead of
+//! feed-rs's random UUID, which would churn entries on every build); titles
+//! become plain text; RSS `mail (Name)` authors are split; plain-text bodies
+//! are escaped into HTML; and a document that is not a feed at all gets a
+//! precise reason ("not a feed: root element <html>").
+
+use chrono::{DateTime, Utc};
+use feed_rs::model;
+
+use crate::entry::{Enclosure, Entry, FeedMeta};
+use crate::sanitize;
+
+/// Marker feed-rs's id generator puts on items that carry no id of their own.
+const NO_ID: &str = "planetoid:no-id:";
+
+/// What one feed document holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    pub meta: FeedMeta,
+    pub entries: Vec<Entry>,
+}
+
+/// Why a document could not be read as a feed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("empty document")]
+    Empty,
+    #[error("not a feed: root element <{0}>")]
+    NotAFeed(String),
+    #[error("not a feed: {0}")]
+    Unrecognised(String),
+    #[error("malformed feed: {0}")]
+    Malformed(String),
+}
+
+/// Parses feed text fetched from `feed_url` (the final URL after redirects,
+/// used to resolve relative links and as the last-resort base for content).
+pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
+    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if trimmed.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let fixed;
+    let input = if trimmed.starts_with('<') {
+        match root_element(trimmed) {
+            Some(root) if is_feed_root(&root) => {}
+            Some(root) => return Err(ParseError::NotAFeed(root)),
+            None => return Err(ParseError::Unrecognised("no root element found".into())),
+        }
+        fixed = normalise_rss_version(trimmed);
+        fixed.as_str()
+    } else if trimmed.starts_with('{') {
+        trimmed
+    } else {
+        let start: String = trimmed.chars().take(40).collect();
+        return Err(ParseError::Unrecognised(format!(
+            "document starts with {start:?}"
+        )));
+    };
+
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url))
+        .id_generator(|links, title, _| {
+            let mut hasher = blake3::Hasher::new();
+            if let Some(link) = links.first() {
+                return link.href.clone();
+            }
+            hasher.update(title.as_ref().map_or("", |t| t.content.as_str()).as_bytes());
+            format!("{NO_ID}{}", hasher.finalize().to_hex())
+        })
+        .build();
+    let feed = parser.parse(input.as_bytes()).map_err(describe_error)?;
+    Ok(convert(feed, feed_url))
+}
+
+fn describe_error(err: feed_rs::parser::ParseFeedError) -> ParseError {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    match err {
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+            ParseError::Unrecognised("no RSS, Atom or JSON Feed root element".into())
+        }
+        other => ParseError::Malformed(other.to_string()),
+    }
+}
+
+fn convert(feed: model::Feed, feed_url: &str) -> ParsedFeed {
+    let meta = FeedMeta {
+        title: feed
+            .title
+            .as_ref()
+            .map(plain_title)
+            .filter(|t| !t.is_empty()),
+        site_url: alternate_link(&feed.links).filter(|href| href != feed_url),
+        language: feed.language.clone(),
+    };
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|e| convert_entry(e, feed_url))
+        .collect();
+    ParsedFeed { meta, entries }
+}
+
+fn convert_entry(e: model::Entry, feed_url: &str) -> Entry {
+    let title = e.title.as_ref().map(plain_title).unwrap_or_default();
+    let link = alternate_link(&e.links);
+    let id = match e.id.strip_prefix(NO_ID) {
+        Some(_) => synthetic_id(feed_url, &title, e.published.or(e.updated)),
+        None => e.id.trim().to_string(),
+    };
+    let body_html = e
+        .content
+        .as_ref()
+        .and_then(|c| c.body.as_ref().map(|b| as_html(b, c.content_type.as_str())))
+        .or_else(|| {
+            e.summary
+                .as_ref()
+                .map(|s| as_html(&s.content, s.content_type.as_str()))
+        })
+        .filter(|b| !b.trim().is_empty());
+    let base_url = e
+        .base
+        .clone()
+        .or_else(|| link.clone())
+        .or_else(|| Some(feed_url.to_string()));
+    let author = e
+        .authors
+        .iter()
+        .find_map(|p| p.name.as_deref().and_then(person_name));
+    let categories = e
+        .categories
+        .iter()
+        .map(|c| {
+            c.label
+                .clone()
+                .unwrap_or_else(|| c.term.clone())
+                .trim()
+                .to_string()
+        })
+        .filter(|c| !c.is_empty())
+        .collect();
+    let enclosures = e
+        .media
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .filter_map(|c| {
+            Some(Enclosure {
+                url: c.url.as_ref()?.to_string(),
+                mime_type: c.content_type.as_ref().map(|t| t.to_string()),
+                length: c.size,
+            })
+        })
+        .collect();
+    Entry {
+        id,
+        title,
+        link,
+        author,
+        published: e.published,
+        updated: e.updated,
+        body_html,
+        base_url,
+        categories,
+        enclosures,
+    }
+}
+
+/// guid-less, link-less items: the same item gets the same id on every build.
+fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(feed_url.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(title.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(date.map(|d| d.to_rfc3339()).unwrap_or_default().as_bytes());
+    format!("urn:planetoid:{}", &hasher.finalize().to_hex()[..32])
+}
+
+/// The `alternate` (or rel-less) link, else the first non-self link.
+fn alternate_link(links: &[model::Link]) -> Option<String> {
+    links
+        .iter()
+        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .or_else(|| {
+            links
+                .iter()
+                .find(|l| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure")))
+        })
+        .map(|l| l.href.trim().to_string())
+        .filter(|href| !href.is_empty())
+}
+
+/// Titles are shown as plain text: any markup is stripped and entities are
+/// decoded exactly once.
+fn plain_title(text: &model::Text) -> String {
+    let raw = text.content.trim();
+    let plain = if raw.contains(['<', '&']) {
+        sanitize::plain_text(raw)
+    } else {
+        raw.to_string()
+    };
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Text bodies become escaped HTML paragraphs; HTML bodies pass as they are.
+fn as_html(body: &str, mime: &str) -> String {
+    if mime.starts_with("text/plain") {
+        sanitize::text_to_html(body)
+    } else {
+        body.to_string()
+    }
+}
+
+/// RSS authors come as `mail@example.org (Name)`: keep the name; a bare
+/// e-mail address is not shown (it is not a name and invites spam).
+fn person_name(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if let (Some(open), true) = (raw.find('('), raw.ends_with(')')) {
+        let name = raw[open + 1..raw.len() - 1].trim();
+        if !name.is_empty() {
+            return Some(name.to_string());
+        }
+    }
+    if raw.is_empty() || (raw.contains('@') && !raw.contains(' ')) {
+        None
+    } else {
+        Some(raw.to_string())
+    }
+}
+
+/// The local name of the first element, skipping the prolog, comments,
+/// doctype and processing instructions.
+fn root_element(text: &str) -> Option<String> {
+    let mut rest = text;
+    loop {
+        let start = rest.find('<')?;
+        rest = &rest[start..];
+        if rest.starts_with("<?") {
+            rest = &rest[rest.find("?>")? + 2..];
+        } else if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->")? + 3..];
+        } else if rest.starts_with("<!") {
+            rest = &rest[rest.find('>')? + 1..];
+        } else {
+            let name: String = rest[1..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+                .collect();
+            let local = name.rsplit(':').next().unwrap_or(&name);
+            return Some(local.to_string()).filter(|n| !n.is_empty());
+        }
+    }
+}
+
+fn is_feed_root(name: &str) -> bool {
+    matches!(name, "rss" | "feed" | "RDF" | "entry" | "channel")
+}
+
+/// feed-rs refuses `<rss>` unless `version` is exactly "2.0", "0.91" or
+/// "0.92"; real feeds say nothing, "2.00", "0.94"… Rewrite the attribute.
+fn normalise_rss_version(text: &str) -> String {
+    let Some(start) = find_rss_tag(text) else {
+        return text.to_string();
+    };
+    let Some(len) = text[start..].find('>') else {
+        return text.to_string();
+    };
+    let tag = &text[start..start + len];
+    let version = attribute(tag, "version");
+    let wanted = match version.as_deref() {
+        Some("2.0" | "0.91" | "0.92") => return text.to_string(),
+        Some(v) if v.starts_with("0.9") => "0.92",
+        _ => "2.0",
+    };
+    let new_tag = match version {
+        Some(_) => replace_attribute(tag, "version", wanted),
+        None => format!("<rss version=\"{wanted}\"{}", &tag[4..]),
+    };
+    format!("{}{}{}", &text[..start], new_tag, &text[start + len..])
+}
+
+fn find_rss_tag(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(pos) = text[from..].find("<rss") {
+        let at = from + pos;
+        let next = text[at + 4..].chars().next();
+        if matches!(next, Some(c) if c.is_whitespace() || c == '>') {
+            return Some(at);
+        }
+        from = at + 4;
+    }
+    None
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(pos) = tag[from..].find(name) {
+        let at = from + pos;
+        let before_ok = tag[..at].ends_with(char::is_whitespace);
+        let after = tag[at + name.len()..].trim_start();
+        if before_ok && let Some(value) = after.strip_prefix('=') {
+            let value = value.trim_start();
+            let quote = value.chars().next()?;
+            if quote == '"' || quote == '\'' {
+                let inner = &value[1..];
+                return inner.find(quote).map(|end| inner[..end].trim().to_string());
+            }
+        }
+        from = at + name.len();
+    }
+    None
+}
+
+fn replace_attribute(tag: &str, name: &str, value: &str) -> String {
+    let Some(old) = attribute(tag, name) else {
+        return tag.to_string();
+    };
+    for quote in ['"', '\''] {
+        for spacing in ["=", " = ", "= ", " ="] {
+            let needle = format!("{name}{spacing}{quote}{old}{quote}");
+            if tag.contains(&needle) {
+                return tag.replacen(&needle, &format!("{name}=\"{value}\""), 1);
+            }
+        }
+    }
+    tag.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://blog.example.org/feed.xml";
+
+    #[test]
+    fn rss_without_version_and_odd_versions_parse() {
+        for head in [
+            "<rss>",
+            "<rss version=\"2.00\">",
+            "<rss version='0.94'>",
+            "<rss\n  xmlns:dc=\"http://purl.org/dc/elements/1.1/\">",
+        ] {
+            let xml = format!(
+                "{head}<channel><title>T</title><link>https://blog.example.org/</link><item><title>A</title><guid>g1</guid></item></channel></rss>"
+            );
+            let feed = parse(&xml, URL).unwrap_or_else(|e| panic!("{head}: {e}"));
+            assert_eq!(feed.entries.len(), 1, "{head}");
+            assert_eq!(feed.meta.title.as_deref(), Some("T"));
+            assert_eq!(
+                feed.meta.site_url.as_deref(),
+                Some("https://blog.example.org/")
+            );
+        }
+    }
+
+    #[test]
+    fn idless_items_get_stable_ids_and_linked_items_use_the_link() {
+        let xml = "<rss version=\"2.0\"><channel><title>T</title>\
+            <item><title>No id</title><pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate></item>\
+            <item><title>Linked</title><link>https://blog.example.org/p/1</link></item>\
+            </channel></rss>";
+        let a = parse(xml, URL).expect("parses");
+        let b = parse(xml, URL).expect("parses");
+        assert_eq!(a.entries[0].id, b.entries[0].id);
+        assert!(a.entries[0].id.starts_with("urn:planetoid:"));
+        assert_eq!(a.entries[1].id, "https://blog.example.org/p/1");
+        let other_feed = parse(xml, "https://other.example/feed").expect("parses");
+        assert_ne!(a.entries[0].id, other_feed.entries[0].id);
+    }
+
+    #[test]
+    fn titles_are_plain_text_and_authors_are_split() {
+        let xml = "<rss version=\"2.0\"><channel><title>T</title><item><guid>1</guid>\
+            <title>&lt;b&gt;Bold&lt;/b&gt; &amp;amp; Co</title>\
+            <author>anna@example.org (Anna Petrova)</author>\
+            <description>&lt;p&gt;Hi&lt;/p&gt;</description></item></channel></rss>";
+        let feed = parse(xml, URL).expect("parses");
+        let e = &feed.entries[0];
+        assert_eq!(e.title, "Bold & Co");
+        assert_eq!(e.author.as_deref(), Some("Anna Petrova"));
+        assert_eq!(e.body_html.as_deref(), Some("<p>Hi</p>"));
+        assert_eq!(e.base_url.as_deref(), Some(URL));
+    }
+
+    #[test]
+    fn atom_xml_base_and_json_feed_text_are_mapped() {
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"https://ivan.example.ru/blog/\">\
+            <title>I</title><id>urn:x</id><updated>2025-01-01T00:00:00Z</updated>\
+            <entry><id>urn:e1</id><title type=\"html\">A &amp;lt; B</title><link href=\"posts/1\"/>\
+            <updated>2025-01-02T00:00:00Z</updated><content type=\"html\">&lt;img src=\"a.png\"&gt;</content></entry></feed>";
+        let feed = parse(atom, "https://ivan.example.ru/atom.xml").expect("atom");
+        let e = &feed.entries[0];
+        assert_eq!(e.title, "A < B");
+        assert_eq!(
+            e.link.as_deref(),
+            Some("https://ivan.example.ru/blog/posts/1")
+        );
+        assert!(
+            e.base_url
+                .as_deref()
+                .is_some_and(|b| b.starts_with("https://ivan.example.ru/blog/")),
+            "{:?}",
+            e.base_url
+        );
+
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1","content_text":"a < b\n\nsecond","date_published":"2025-01-03T00:00:00Z"}]}"#;
+        let feed = parse(json, "https://j.example/feed.json").expect("json");
+        assert_eq!(
+            feed.entries[0].body_html.as_deref(),
+            Some("<p>a &lt; b</p>\n<p>second</p>")
+        );
+    }
+
+    #[test]
+    fn non_feeds_get_precise_errors() {
+        assert_eq!(parse("  \n", URL), Err(ParseError::Empty));
+        assert_eq!(
+            parse("<!DOCTYPE html><html><body>404</body></html>", URL),
+            Err(ParseError::NotAFeed("html".into()))
+        );
+        assert!(matches!(
+            parse("Service unavailable", URL),
+            Err(ParseError::Unrecognised(_))
+        ));
+        let broken = parse(
+            "<rss version=\"2.0\"><channel><title>x</channel></rss>",
+            URL,
+        );
+        assert!(
+            matches!(broken, Err(ParseError::Malformed(_))),
+            "{broken:?}"
+        );
+    }
+}

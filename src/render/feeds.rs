@@ -1,0 +1,396 @@
+//! The planet's machine-readable outputs: `atom.xml`, `rss.xml`, `feed.json`
+//! (JSON Feed 1.1), `opml.xml` and `health.json`.
+//!
+//! Every document is built with a maintained library (atom_syndication, rss,
+//! opml, serde_json), never by string concatenation, and every string put into
+//! XML first loses the control characters XML 1.0 forbids, so one bad byte in
+//! a member's feed cannot make the merged feed invalid. Each entry credits its
+//! source feed (`<source>` in Atom and RSS, `_source` in JSON Feed).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+use super::{FeedInfo, RenderError, SiteInput};
+use crate::entry::StoredEntry;
+use crate::output::Site;
+
+/// Adds every machine-readable file for the `newest` entries to the site.
+pub fn write_all(
+    site: &mut Site,
+    input: &SiteInput,
+    newest: &[StoredEntry],
+) -> Result<(), RenderError> {
+    site.add("atom.xml", atom(input, newest)?.into_bytes());
+    site.add("rss.xml", rss(input, newest)?.into_bytes());
+    site.add("feed.json", json_feed(input, newest)?.into_bytes());
+    site.add("opml.xml", opml(input)?.into_bytes());
+    let health =
+        serde_json::to_string_pretty(input.health).map_err(|e| failed("health.json", e))?;
+    site.add("health.json", (health + "\n").into_bytes());
+    Ok(())
+}
+
+fn failed(file: &str, e: impl std::fmt::Display) -> RenderError {
+    RenderError::Feed {
+        file: file.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Removes characters XML 1.0 does not allow (C0 controls except tab, LF,
+/// CR; U+FFFE/U+FFFF).
+pub fn xml_text(s: &str) -> String {
+    s.chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+        })
+        .collect()
+}
+
+fn fixed(d: DateTime<Utc>) -> DateTime<FixedOffset> {
+    d.fixed_offset()
+}
+
+/// A globally unique, stable id for an entry in the merged feeds.
+fn entry_uri(e: &StoredEntry) -> String {
+    let looks_like_uri = e.id.contains(':') && !e.id.contains(char::is_whitespace);
+    if looks_like_uri {
+        xml_text(&e.id)
+    } else {
+        format!(
+            "urn:planetoid:{}:{}",
+            e.feed_id,
+            blake3::hash(e.id.as_bytes())
+                .to_hex()
+                .get(..32)
+                .unwrap_or_default()
+        )
+    }
+}
+
+fn feed_of<'a>(input: &'a SiteInput, e: &StoredEntry) -> Option<&'a FeedInfo> {
+    input.feeds.iter().find(|f| f.id == e.feed_id)
+}
+
+fn self_url(input: &SiteInput, file: &str) -> String {
+    format!("{}{file}", input.planet.base_url)
+}
+
+fn updated(input: &SiteInput, newest: &[StoredEntry]) -> DateTime<Utc> {
+    newest
+        .iter()
+        .map(|e| e.updated.unwrap_or(e.sort_date).max(e.sort_date))
+        .max()
+        .unwrap_or(input.now)
+}
+
+fn atom(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError> {
+    use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Source, Text};
+    let link = |href: String, rel: &str, mime: Option<&str>| Link {
+        href: xml_text(&href),
+        rel: rel.to_string(),
+        mime_type: mime.map(str::to_string),
+        ..Link::default()
+    };
+    let entries =
+        newest
+            .iter()
+            .map(|e| {
+                let feed = feed_of(input, e);
+                let source = feed.map(|f| Source {
+                    title: Text::plain(xml_text(&f.name)),
+                    id: xml_text(&f.url),
+                    updated: fixed(e.sort_date),
+                    links: f
+                        .site_url
+                        .iter()
+                        .map(|s| link(s.clone(), "alternate", Some("text/html")))
+                        .collect(),
+                    ..Source::default()
+                });
+                Entry {
+                    title: Text::plain(xml_text(&e.title)),
+                    id: entry_uri(e),
+                    updated: fixed(e.updated.unwrap_or(e.sort_date).max(e.sort_date)),
+                    published: Some(fixed(e.sort_date)),
+                    authors: e
+                        .author
+                        .iter()
+                        .chain(feed.map(|f| &f.name).filter(|_| e.author.is_none()))
+                        .map(|name| Person {
+                            name: xml_text(name),
+                            ..Person::default()
+                        })
+                        .collect(),
+                    links: e
+                        .link
+                        .iter()
+                        .map(|l| link(l.clone(), "alternate", Some("text/html")))
+                        .chain(e.enclosures.iter().map(|enc| {
+                            link(enc.url.clone(), "enclosure", enc.mime_type.as_deref())
+                        }))
+                        .collect(),
+                    categories: e
+                        .categories
+                        .iter()
+                        .map(|c| atom_syndication::Category {
+                            term: xml_text(c),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    content: (!e.body.is_empty()).then(|| Content {
+                        value: Some(xml_text(e.body.as_str())),
+                        content_type: Some("html".to_string()),
+                        ..Content::default()
+                    }),
+                    source,
+                    ..Entry::default()
+                }
+            })
+            .collect();
+    let feed = Feed {
+        title: Text::plain(xml_text(&input.planet.title)),
+        id: xml_text(&input.planet.base_url),
+        updated: fixed(updated(input, newest)),
+        lang: Some(input.planet.lang.clone()),
+        links: vec![
+            link(
+                self_url(input, "atom.xml"),
+                "self",
+                Some("application/atom+xml"),
+            ),
+            link(
+                input.planet.base_url.clone(),
+                "alternate",
+                Some("text/html"),
+            ),
+        ],
+        generator: Some(Generator {
+            value: "planetoid".to_string(),
+            uri: None,
+            version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        }),
+        entries,
+        ..Feed::default()
+    };
+    let bytes = feed
+        .write_to(Vec::new())
+        .map_err(|e| failed("atom.xml", e))?;
+    String::from_utf8(bytes).map_err(|e| failed("atom.xml", e))
+}
+
+fn rss(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError> {
+    use rss::extension::dublincore::DublinCoreExtension;
+    use rss::{Category, Channel, Enclosure, Guid, Item, Source};
+    let items = newest
+        .iter()
+        .map(|e| {
+            let feed = feed_of(input, e);
+            Item {
+                title: Some(xml_text(&e.title)),
+                link: e.link.as_deref().map(xml_text),
+                description: (!e.body.is_empty()).then(|| xml_text(e.body.as_str())),
+                guid: Some(Guid {
+                    value: entry_uri(e),
+                    permalink: false,
+                }),
+                pub_date: Some(e.sort_date.to_rfc2822()),
+                source: feed.map(|f| Source {
+                    url: xml_text(f.site_url.as_deref().unwrap_or(&f.url)),
+                    title: Some(xml_text(&f.name)),
+                }),
+                categories: e
+                    .categories
+                    .iter()
+                    .map(|c| Category {
+                        name: xml_text(c),
+                        domain: None,
+                    })
+                    .collect(),
+                enclosure: e.enclosures.first().map(|enc| Enclosure {
+                    url: xml_text(&enc.url),
+                    length: enc.length.unwrap_or(0).to_string(),
+                    mime_type: enc
+                        .mime_type
+                        .clone()
+                        .unwrap_or_else(|| "application/octet-stream".into()),
+                }),
+                dublin_core_ext: e.author.as_ref().map(|a| DublinCoreExtension {
+                    creators: vec![xml_text(a)],
+                    ..DublinCoreExtension::default()
+                }),
+                ..Item::default()
+            }
+        })
+        .collect();
+    let channel = Channel {
+        title: xml_text(&input.planet.title),
+        link: xml_text(&input.planet.base_url),
+        description: xml_text(&input.planet.title),
+        language: Some(input.planet.lang.clone()),
+        last_build_date: Some(updated(input, newest).to_rfc2822()),
+        generator: Some(format!("planetoid {}", env!("CARGO_PKG_VERSION"))),
+        namespaces: BTreeMap::from([(
+            "dc".to_string(),
+            rss::extension::dublincore::NAMESPACE.to_string(),
+        )]),
+        items,
+        ..Channel::default()
+    };
+    let bytes = channel
+        .write_to(Vec::new())
+        .map_err(|e| failed("rss.xml", e))?;
+    String::from_utf8(bytes).map_err(|e| failed("rss.xml", e))
+}
+
+/// JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>).
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: &'a str,
+    feed_url: String,
+    language: &'a str,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    title: &'a str,
+    content_html: &'a str,
+    date_published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<JsonAuthor<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<JsonAttachment<'a>>,
+    /// Extension (JSON Feed allows `_`-prefixed keys): where the entry came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    _source: Option<JsonSource<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonAuthor<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonAttachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct JsonSource<'a> {
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    home_page_url: Option<&'a str>,
+    feed_url: &'a str,
+}
+
+fn json_feed(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError> {
+    let items = newest
+        .iter()
+        .map(|e| {
+            let feed = feed_of(input, e);
+            JsonItem {
+                id: entry_uri(e),
+                url: e.link.as_deref(),
+                title: &e.title,
+                content_html: e.body.as_str(),
+                date_published: e.sort_date.to_rfc3339(),
+                date_modified: e
+                    .updated
+                    .filter(|u| *u > e.sort_date)
+                    .map(|u| u.to_rfc3339()),
+                authors: e
+                    .author
+                    .as_deref()
+                    .map(|name| JsonAuthor { name })
+                    .into_iter()
+                    .collect(),
+                tags: &e.categories,
+                attachments: e
+                    .enclosures
+                    .iter()
+                    .map(|enc| JsonAttachment {
+                        url: &enc.url,
+                        mime_type: enc
+                            .mime_type
+                            .as_deref()
+                            .unwrap_or("application/octet-stream"),
+                        size_in_bytes: enc.length,
+                    })
+                    .collect(),
+                _source: feed.map(|f| JsonSource {
+                    title: &f.name,
+                    home_page_url: f.site_url.as_deref(),
+                    feed_url: &f.url,
+                }),
+            }
+        })
+        .collect();
+    let doc = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &input.planet.title,
+        home_page_url: &input.planet.base_url,
+        feed_url: self_url(input, "feed.json"),
+        language: &input.planet.lang,
+        items,
+    };
+    serde_json::to_string_pretty(&doc)
+        .map(|s| s + "\n")
+        .map_err(|e| failed("feed.json", e))
+}
+
+fn opml(input: &SiteInput) -> Result<String, RenderError> {
+    let outlines = input
+        .feeds
+        .iter()
+        .map(|f| opml::Outline {
+            text: xml_text(&f.name),
+            title: Some(xml_text(&f.name)),
+            r#type: Some("rss".to_string()),
+            xml_url: Some(xml_text(&f.url)),
+            html_url: f.site_url.as_deref().map(xml_text),
+            language: f.language.clone(),
+            ..opml::Outline::default()
+        })
+        .collect();
+    let doc = opml::OPML {
+        version: "2.0".to_string(),
+        head: Some(opml::Head {
+            title: Some(xml_text(&input.planet.title)),
+            date_created: Some(input.now.to_rfc2822()),
+            ..opml::Head::default()
+        }),
+        body: opml::Body { outlines },
+    };
+    let xml = doc.to_string().map_err(|e| failed("opml.xml", e))?;
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_text_drops_forbidden_control_characters_only() {
+        assert_eq!(
+            xml_text("a\u{0}b\u{8}c\td\ne\u{1F}f\u{FFFE}ё"),
+            "abc\td\nefё"
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Loading a theme: the default theme is embedded in the binary; a planet's
+//! `theme_dir` may override any of its files (same relative path), the rest
+//! falls back. Templates are compiled and the UI language's translation table
+//! is checked here, before any network traffic, so a broken theme fails the
+//! build in the first second instead of after a minute of fetching.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tera::{Kwargs, State, Tera, TeraResult};
+
+use super::i18n::Translation;
+
+/// The default theme's files, embedded at compile time.
+pub const DEFAULT_THEME: &[(&str, &str)] = &[
+    ("README.md", include_str!("../../themes/default/README.md")),
+    (
+        "templates/base.html",
+        include_str!("../../themes/default/templates/base.html"),
+    ),
+    (
+        "templates/index.html",
+        include_str!("../../themes/default/templates/index.html"),
+    ),
+    (
+        "templates/entry.html",
+        include_str!("../../themes/default/templates/entry.html"),
+    ),
+    (
+        "templates/pager.html",
+        include_str!("../../themes/default/templates/pager.html"),
+    ),
+    (
+        "static/style.css",
+        include_str!("../../themes/default/static/style.css"),
+    ),
+    (
+        "i18n/en.yaml",
+        include_str!("../../themes/default/i18n/en.yaml"),
+    ),
+    (
+        "i18n/ru.yaml",
+        include_str!("../../themes/default/i18n/ru.yaml"),
+    ),
+];
+
+/// Why the theme cannot be used. Fatal, and reported before any fetching.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("cannot read theme file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("theme template error:\n{0}")]
+    Template(String),
+    #[error(
+        "the theme has no translation for lang `{lang}` (available: {available}); add i18n/{lang}.yaml to theme_dir or pick one of those"
+    )]
+    NoTranslation { lang: String, available: String },
+    #[error("theme translation {file} {message}")]
+    Translation { file: String, message: String },
+}
+
+/// A compiled theme, ready to render pages in one language.
+pub struct Theme {
+    pub(super) tera: Tera,
+    pub(super) translation: Arc<Translation>,
+    /// Files copied as they are (`static/…`).
+    pub(super) statics: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// Loads the default theme, overlaid with `theme_dir` when given, for `lang`.
+    pub fn load(theme_dir: Option<&Path>, lang: &str) -> Result<Theme, ThemeError> {
+        let files = collect_files(theme_dir)?;
+        let translation = Arc::new(translation_for(&files, lang)?);
+
+        let mut tera = Tera::new();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        let t = translation.clone();
+        let code = lang.to_string();
+        tera.register_function(
+            "tr",
+            move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
+                let key: String = kwargs.must_get("key")?;
+                Ok(match kwargs.get::<i64>("n")? {
+                    Some(n) if t.plurals.contains_key(&key) => t.plural(&code, &key, n),
+                    Some(n) => t.text(&key).replace("{n}", &n.to_string()),
+                    None => t.text(&key),
+                })
+            },
+        );
+        let templates: Vec<(String, String)> = files
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let name = path.strip_prefix("templates/")?;
+                Some((
+                    name.to_string(),
+                    String::from_utf8_lossy(bytes).into_owned(),
+                ))
+            })
+            .collect();
+        tera.add_raw_templates(templates)
+            .map_err(|e| ThemeError::Template(e.to_string()))?;
+        if !tera.contains_template("index.html") {
+            return Err(ThemeError::Template(
+                "the theme has no templates/index.html".into(),
+            ));
+        }
+        let statics = files
+            .into_iter()
+            .filter(|(path, _)| path.starts_with("static/"))
+            .collect();
+        Ok(Theme {
+            tera,
+            translation,
+            statics,
+        })
+    }
+}
+
+/// The default theme's files overlaid with those found under `theme_dir`.
+fn collect_files(theme_dir: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>>, ThemeError> {
+    let mut files: BTreeMap<String, Vec<u8>> = DEFAULT_THEME
+        .iter()
+        .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+        .collect();
+    if let Some(dir) = theme_dir {
+        for sub in ["templates", "static", "i18n"] {
+            overlay(&dir.join(sub), sub, &mut files)?;
+        }
+    }
+    Ok(files)
+}
+
+fn overlay(
+    dir: &Path,
+    prefix: &str,
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<(), ThemeError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(ThemeError::Read {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let read_err = |path: &Path, source| ThemeError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut list: Vec<_> = entries
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| read_err(dir, e))?;
+    list.sort_by_key(|e| e.file_name());
+    for entry in list {
+        let path = entry.path();
+        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+        if path.is_dir() {
+            overlay(&path, &name, files)?;
+        } else {
+            let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+            files.insert(name, bytes);
+        }
+    }
+    Ok(())
+}
+
+fn translation_for(
+    files: &BTreeMap<String, Vec<u8>>,
+    lang: &str,
+) -> Result<Translation, ThemeError> {
+    let parse =
+        |name: &str, reference: Option<&Translation>| -> Option<Result<Translation, ThemeError>> {
+            let bytes = files.get(&format!("i18n/{name}.yaml"))?;
+            Some(
+                Translation::parse(&String::from_utf8_lossy(bytes), reference).map_err(|e| {
+                    ThemeError::Translation {
+                        file: format!("i18n/{name}.yaml"),
+                        message: e.to_string(),
+                    }
+                }),
+            )
+        };
+    let english = parse("en", None).ok_or_else(|| ThemeError::Translation {
+        file: "i18n/en.yaml".into(),
+        message: "is missing: it is the reference table".into(),
+    })??;
+    // `pt-BR` falls back to `pt` when there is no table for the full tag.
+    let base = lang.split('-').next().unwrap_or(lang);
+    for candidate in [lang, base] {
+        if candidate == "en" {
+            return Ok(english);
+        }
+        if let Some(found) = parse(candidate, Some(&english)) {
+            return found;
+        }
+    }
+    let available = files
+        .keys()
+        .filter_map(|k| k.strip_prefix("i18n/")?.strip_suffix(".yaml"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(ThemeError::NoTranslation {
+        lang: lang.to_string(),
+        available,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_theme_loads_in_every_shipped_language() {
+        for lang in ["en", "ru", "ru-RU"] {
+            let theme = Theme::load(None, lang).unwrap_or_else(|e| panic!("{lang}: {e}"));
+            assert!(theme.statics.contains_key("static/style.css"));
+        }
+    }
+
+    #[test]
+    fn unknown_language_and_broken_override_fail_fast() {
+        let err = Theme::load(None, "xx").err().expect("no xx table");
+        assert!(err.to_string().contains("available: en, ru"), "{err}");
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
+        std::fs::write(dir.path().join("templates/index.html"), "{% if %}").expect("write");
+        let err = Theme::load(Some(dir.path()), "en")
+            .err()
+            .expect("bad template");
+        assert!(err.to_string().contains("index.html"), "{err}");
+    }
+
+    #[test]
+    fn override_replaces_one_file_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("static")).expect("mkdir");
+        std::fs::write(dir.path().join("static/style.css"), "body{}").expect("write");
+        std::fs::write(dir.path().join("static/extra.css"), "p{}").expect("write");
+        let theme = Theme::load(Some(dir.path()), "en").expect("loads");
+        assert_eq!(theme.statics["static/style.css"], b"body{}");
+        assert!(theme.statics.contains_key("static/extra.css"));
+        assert!(theme.tera.contains_template("base.html"));
+    }
+}

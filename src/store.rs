@@ -1,0 +1,576 @@
+//! The planet's memory: one SQLite file (rusqlite, bundled) holding every
+//! feed's last known state and every entry ever seen, with the moment it was
+//! first seen.
+//!
+//! The schema carries a version in `PRAGMA user_version` and is migrated
+//! forward on open. A build's writes happen in one transaction, so a killed
+//! build leaves the previous state whole. rusqlite types stay in this module;
+//! callers see [`StoredEntry`], [`FeedState`] and [`StoreError`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
+use crate::sanitize::SafeHtml;
+
+/// Why the store could not be used. Fatal: without memory the timeline would lie.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the directory for the state file {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("state file {}: {source}", path.display())]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("state file {} was written by a newer planetoid (schema {found}, this one knows up to {known})", path.display())]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+/// A feed's health, as of the last build that looked at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedStatus {
+    /// The last fetch worked.
+    Ok,
+    /// The last fetch failed, but entries from an earlier success are kept.
+    Stale,
+    /// The last fetch failed and nothing was ever read from this feed.
+    Failed,
+}
+
+impl FeedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedStatus::Ok => "ok",
+            FeedStatus::Stale => "stale",
+            FeedStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> FeedStatus {
+        match s {
+            "ok" => FeedStatus::Ok,
+            "stale" => FeedStatus::Stale,
+            _ => FeedStatus::Failed,
+        }
+    }
+}
+
+/// What the store remembers about one feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedState {
+    pub id: FeedId,
+    pub url: String,
+    pub meta: FeedMeta,
+    pub status: FeedStatus,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    /// Entries of this feed in the store.
+    pub entries: usize,
+}
+
+/// What this build learned about one feed, to be written in one transaction.
+#[derive(Debug, Clone)]
+pub enum FeedUpdate {
+    /// Fetched and parsed: the feed's current metadata and entries.
+    Fresh {
+        meta: FeedMeta,
+        entries: Vec<CleanEntry>,
+        http_status: Option<u16>,
+    },
+    /// Could not be fetched or parsed; stored entries are kept.
+    Failed {
+        http_status: Option<u16>,
+        error: String,
+    },
+    /// Not looked at in this build (offline); its state stays as it was.
+    Untouched,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations, in order; entry N brings the schema from version N to N+1.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE feeds (
+        id            TEXT PRIMARY KEY,
+        url           TEXT NOT NULL,
+        title         TEXT,
+        site_url      TEXT,
+        language      TEXT,
+        status        TEXT NOT NULL,
+        http_status   INTEGER,
+        error         TEXT,
+        last_attempt  INTEGER,
+        last_success  INTEGER
+    );
+    CREATE TABLE entries (
+        feed_id       TEXT NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        entry_id      TEXT NOT NULL,
+        title         TEXT NOT NULL,
+        link          TEXT,
+        author        TEXT,
+        published     INTEGER,
+        updated       INTEGER,
+        body          TEXT NOT NULL,
+        categories    TEXT NOT NULL,
+        enclosures    TEXT NOT NULL,
+        content_hash  TEXT NOT NULL,
+        first_seen    INTEGER NOT NULL,
+        sort_date     INTEGER NOT NULL,
+        PRIMARY KEY (feed_id, entry_id)
+    );
+    CREATE INDEX entries_by_date ON entries (sort_date DESC, feed_id, entry_id);
+"#];
+
+impl Store {
+    /// Opens (creating if needed) the state file and migrates it forward.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let err = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let tx = self.conn.transaction().map_err(|e| StoreError::Sqlite {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)
+                .and_then(|()| tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)))
+                .map_err(|source| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        tx.commit().map_err(|e| self.sqlite(e))
+    }
+
+    /// Writes everything one build learned, in a single transaction. A
+    /// `Fresh` entry already in the store keeps its `first_seen` and
+    /// `sort_date`; its content is replaced only when it really changed.
+    pub fn record(
+        &mut self,
+        now: DateTime<Utc>,
+        updates: &[(FeedId, String, FeedUpdate)],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut upsert_feed = tx
+                .prepare(
+                    "INSERT INTO feeds (id, url, status) VALUES (?1, ?2, 'failed')
+                     ON CONFLICT(id) DO UPDATE SET url = excluded.url",
+                )
+                .map_err(err)?;
+            let mut fresh_feed = tx
+                .prepare(
+                    "UPDATE feeds SET title = ?2, site_url = ?3, language = ?4, status = 'ok',
+                     http_status = ?5, error = NULL, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut failed_feed = tx
+                .prepare(
+                    "UPDATE feeds SET status = CASE WHEN last_success IS NULL THEN 'failed' ELSE 'stale' END,
+                     http_status = ?2, error = ?3, last_attempt = ?4 WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut existing = tx
+                .prepare("SELECT content_hash FROM entries WHERE feed_id = ?1 AND entry_id = ?2")
+                .map_err(err)?;
+            let mut insert_entry = tx
+                .prepare(
+                    "INSERT INTO entries (feed_id, entry_id, title, link, author, published, updated, body,
+                     categories, enclosures, content_hash, first_seen, sort_date)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .map_err(err)?;
+            let mut update_entry = tx
+                .prepare(
+                    "UPDATE entries SET title = ?3, link = ?4, author = ?5, published = ?6, updated = ?7,
+                     body = ?8, categories = ?9, enclosures = ?10, content_hash = ?11
+                     WHERE feed_id = ?1 AND entry_id = ?2",
+                )
+                .map_err(err)?;
+
+            for (id, url, update) in updates {
+                upsert_feed
+                    .execute(params![id.as_str(), url])
+                    .map_err(err)?;
+                match update {
+                    FeedUpdate::Untouched => {}
+                    FeedUpdate::Failed { http_status, error } => {
+                        failed_feed
+                            .execute(params![id.as_str(), http_status, error, now.timestamp()])
+                            .map_err(err)?;
+                    }
+                    FeedUpdate::Fresh {
+                        meta,
+                        entries,
+                        http_status,
+                    } => {
+                        fresh_feed
+                            .execute(params![
+                                id.as_str(),
+                                meta.title,
+                                meta.site_url,
+                                meta.language,
+                                http_status,
+                                now.timestamp()
+                            ])
+                            .map_err(err)?;
+                        for e in entries {
+                            let known: Option<String> = existing
+                                .query_row(params![id.as_str(), e.id], |r| r.get(0))
+                                .optional()
+                                .map_err(err)?;
+                            let categories = e.categories.join("\n");
+                            let enclosures = encode_enclosures(&e.enclosures);
+                            let published = e.published.map(|d| d.timestamp());
+                            let updated = e.updated.map(|d| d.timestamp());
+                            match known {
+                                None => {
+                                    let sort_date = place_in_time(e.published, e.updated, now);
+                                    insert_entry
+                                        .execute(params![
+                                            id.as_str(),
+                                            e.id,
+                                            e.title,
+                                            e.link,
+                                            e.author,
+                                            published,
+                                            updated,
+                                            e.body.as_str(),
+                                            categories,
+                                            enclosures,
+                                            e.content_hash,
+                                            now.timestamp(),
+                                            sort_date.timestamp()
+                                        ])
+                                        .map_err(err)?;
+                                }
+                                Some(hash) if hash != e.content_hash => {
+                                    update_entry
+                                        .execute(params![
+                                            id.as_str(),
+                                            e.id,
+                                            e.title,
+                                            e.link,
+                                            e.author,
+                                            published,
+                                            updated,
+                                            e.body.as_str(),
+                                            categories,
+                                            enclosures,
+                                            e.content_hash
+                                        ])
+                                        .map_err(err)?;
+                                }
+                                Some(_) => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The stored state of the given feeds (feeds never seen are absent).
+    pub fn feed_states(&self, ids: &[FeedId]) -> Result<HashMap<FeedId, FeedState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
+                 f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id)
+                 FROM feeds f WHERE f.id = ?1",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let mut out = HashMap::new();
+        for id in ids {
+            let state = stmt
+                .query_row([id.as_str()], |r| {
+                    Ok(FeedState {
+                        id: FeedId::from_stored(r.get(0)?),
+                        url: r.get(1)?,
+                        meta: FeedMeta {
+                            title: r.get(2)?,
+                            site_url: r.get(3)?,
+                            language: r.get(4)?,
+                        },
+                        status: FeedStatus::parse(&r.get::<_, String>(5)?),
+                        http_status: r.get(6)?,
+                        error: r.get(7)?,
+                        last_attempt: r.get::<_, Option<i64>>(8)?.and_then(from_ts),
+                        last_success: r.get::<_, Option<i64>>(9)?.and_then(from_ts),
+                        entries: r.get::<_, i64>(10)? as usize,
+                    })
+                })
+                .optional()
+                .map_err(|e| self.sqlite(e))?;
+            if let Some(state) = state {
+                out.insert(id.clone(), state);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored entry of the given feeds, newest first with the fixed
+    /// tie-break (date, feed id, entry id).
+    pub fn entries(&self, ids: &[FeedId]) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT feed_id, entry_id, title, link, author, published, updated, body, categories,
+                 enclosures, first_seen, sort_date FROM entries WHERE feed_id = ?1",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let mut out = Vec::new();
+        for id in ids {
+            let rows = stmt
+                .query_map([id.as_str()], |r| {
+                    Ok(StoredEntry {
+                        feed_id: FeedId::from_stored(r.get(0)?),
+                        id: r.get(1)?,
+                        title: r.get(2)?,
+                        link: r.get(3)?,
+                        author: r.get(4)?,
+                        published: r.get::<_, Option<i64>>(5)?.and_then(from_ts),
+                        updated: r.get::<_, Option<i64>>(6)?.and_then(from_ts),
+                        body: SafeHtml::trusted_from_store(r.get(7)?),
+                        categories: split_lines(&r.get::<_, String>(8)?),
+                        enclosures: decode_enclosures(&r.get::<_, String>(9)?),
+                        first_seen: from_ts(r.get(10)?).unwrap_or_default(),
+                        sort_date: from_ts(r.get(11)?).unwrap_or_default(),
+                    })
+                })
+                .map_err(|e| self.sqlite(e))?;
+            for row in rows {
+                out.push(row.map_err(|e| self.sqlite(e))?);
+            }
+        }
+        crate::select::sort_newest_first(&mut out);
+        Ok(out)
+    }
+}
+
+fn from_ts(ts: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(ts, 0)
+}
+
+fn split_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Enclosures as tab-separated lines: url, type, length.
+fn encode_enclosures(list: &[Enclosure]) -> String {
+    list.iter()
+        .map(|e| {
+            format!(
+                "{}\t{}\t{}",
+                e.url.replace(['\t', '\n'], " "),
+                e.mime_type
+                    .as_deref()
+                    .unwrap_or("")
+                    .replace(['\t', '\n'], " "),
+                e.length.map(|l| l.to_string()).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn decode_enclosures(s: &str) -> Vec<Enclosure> {
+    s.lines()
+        .filter_map(|line| {
+            let mut parts = line.split('\t');
+            let url = parts.next().filter(|u| !u.is_empty())?.to_string();
+            let mime_type = parts.next().filter(|t| !t.is_empty()).map(str::to_string);
+            let length = parts.next().and_then(|l| l.parse().ok());
+            Some(Enclosure {
+                url,
+                mime_type,
+                length,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn entry(id: &str, title: &str, published: Option<DateTime<Utc>>, hash: &str) -> CleanEntry {
+        CleanEntry {
+            id: id.into(),
+            title: title.into(),
+            link: Some(format!("https://x.example/{id}")),
+            author: None,
+            published,
+            updated: None,
+            body: crate::sanitize::clean("<p>body</p>", None),
+            categories: vec!["rust".into(), "talks".into()],
+            enclosures: vec![Enclosure {
+                url: "https://x.example/a.mp3".into(),
+                mime_type: Some("audio/mpeg".into()),
+                length: Some(12),
+            }],
+            content_hash: hash.into(),
+        }
+    }
+
+    fn fresh(entries: Vec<CleanEntry>) -> FeedUpdate {
+        FeedUpdate::Fresh {
+            meta: FeedMeta {
+                title: Some("X".into()),
+                ..FeedMeta::default()
+            },
+            entries,
+            http_status: Some(200),
+        }
+    }
+
+    #[test]
+    fn first_seen_and_sort_date_survive_updates_and_failures_keep_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub/state.db");
+        let id = FeedId::from_source("x");
+        let t1 = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let t2 = Utc.with_ymd_and_hms(2025, 1, 11, 0, 0, 0).unwrap();
+        let future = Utc.with_ymd_and_hms(2031, 1, 1, 0, 0, 0).unwrap();
+        {
+            let mut store = Store::open(&path).expect("open");
+            store
+                .record(
+                    t1,
+                    &[(
+                        id.clone(),
+                        "x".into(),
+                        fresh(vec![
+                            entry("a", "A", Some(future), "h1"),
+                            entry("b", "B", None, "h2"),
+                        ]),
+                    )],
+                )
+                .expect("record");
+        }
+        let mut store = Store::open(&path).expect("reopen");
+        store
+            .record(
+                t2,
+                &[(
+                    id.clone(),
+                    "x".into(),
+                    fresh(vec![entry("a", "A edited", Some(t2), "h3")]),
+                )],
+            )
+            .expect("record");
+        let entries = store.entries(std::slice::from_ref(&id)).expect("entries");
+        assert_eq!(entries.len(), 2, "entries that left the feed stay");
+        let a = entries.iter().find(|e| e.id == "a").expect("a");
+        assert_eq!(a.title, "A edited");
+        assert_eq!(
+            (a.first_seen, a.sort_date),
+            (t1, t1),
+            "future date clamped, not moved by the update"
+        );
+        assert_eq!(a.categories, vec!["rust", "talks"]);
+        assert_eq!(a.enclosures[0].length, Some(12));
+
+        store
+            .record(
+                t2,
+                &[(
+                    id.clone(),
+                    "x".into(),
+                    FeedUpdate::Failed {
+                        http_status: Some(500),
+                        error: "HTTP 500".into(),
+                    },
+                )],
+            )
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(state.status, FeedStatus::Stale);
+        assert_eq!(state.entries, 2);
+        assert_eq!(state.last_success, Some(t2));
+        assert_eq!(state.error.as_deref(), Some("HTTP 500"));
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        drop(Store::open(&path).expect("open"));
+        Connection::open(&path)
+            .and_then(|c| c.execute_batch("PRAGMA user_version = 99"))
+            .expect("bump");
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}
