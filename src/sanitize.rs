@@ -82,16 +82,19 @@ static POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("track", ["src", "kind", "srclang", "label"])
         .add_tag_attributes("time", ["datetime"])
         .add_tag_attributes("abbr", ["title"])
-        .set_tag_attribute_value("img", "loading", "lazy")
-        .set_tag_attribute_value("img", "referrerpolicy", "no-referrer")
-        .set_tag_attribute_value("video", "controls", "")
-        .set_tag_attribute_value("audio", "controls", "")
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .url_relative(ammonia::UrlRelative::Deny)
         .link_rel(Some(LINK_REL))
         .attribute_filter(|element, attribute, value| {
-            if attribute != "class" {
-                return Some(Cow::Borrowed(value));
+            // Values the pre-pass set are forced here too, so a post cannot
+            // opt out (ammonia's own "set value" keeps a HashMap whose order
+            // would make the output differ from run to run).
+            match (element, attribute) {
+                ("img", "loading") => return Some(Cow::Borrowed("lazy")),
+                ("img", "referrerpolicy") => return Some(Cow::Borrowed("no-referrer")),
+                ("video" | "audio", "controls") => return Some(Cow::Borrowed("")),
+                (_, "class") => {}
+                _ => return Some(Cow::Borrowed(value)),
             }
             let kept: Vec<&str> = value
                 .split_whitespace()
@@ -215,6 +218,16 @@ fn prepass(html: &str, base: Option<&Url>) -> String {
                 }
                 None => el.remove(),
             }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("img", |el| {
+            el.set_attribute("loading", "lazy")?;
+            el.set_attribute("referrerpolicy", "no-referrer")?;
+            Ok(())
+        }))
+        .append_element_content_handler(element!("video, audio", |el| {
+            el.set_attribute("controls", "")?;
+            el.remove_attribute("autoplay");
             Ok(())
         }))
         .append_element_content_handler(element!(

@@ -15,6 +15,8 @@ use feed_rs::model;
 use crate::entry::{Enclosure, Entry, FeedMeta};
 use crate::sanitize;
 
+mod xml_base;
+
 /// Marker feed-rs's id generator puts on items that carry no id of their own.
 const NO_ID: &str = "planetoid:no-id:";
 
@@ -75,7 +77,12 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         })
         .build();
     let feed = parser.parse(input.as_bytes()).map_err(describe_error)?;
-    Ok(convert(feed, feed_url))
+    let bases = input
+        .starts_with('<')
+        .then(|| xml_base::content_bases(input, feed_url))
+        .flatten()
+        .filter(|b| b.len() == feed.entries.len());
+    Ok(convert(feed, feed_url, bases))
 }
 
 fn describe_error(err: feed_rs::parser::ParseFeedError) -> ParseError {
@@ -88,7 +95,9 @@ fn describe_error(err: feed_rs::parser::ParseFeedError) -> ParseError {
     }
 }
 
-fn convert(feed: model::Feed, feed_url: &str) -> ParsedFeed {
+/// `bases`: the explicit `xml:base` in scope for each entry's content, when
+/// the document could be scanned for them.
+fn convert(feed: model::Feed, feed_url: &str, bases: Option<Vec<Option<String>>>) -> ParsedFeed {
     let meta = FeedMeta {
         title: feed
             .title
@@ -98,15 +107,22 @@ fn convert(feed: model::Feed, feed_url: &str) -> ParsedFeed {
         site_url: alternate_link(&feed.links).filter(|href| href != feed_url),
         language: feed.language.clone(),
     };
+    let mut bases = bases.map(Vec::into_iter);
     let entries = feed
         .entries
         .into_iter()
-        .map(|e| convert_entry(e, feed_url))
+        .map(|e| {
+            let base = match bases.as_mut() {
+                Some(list) => list.next().flatten(),
+                None => e.base.clone(),
+            };
+            convert_entry(e, feed_url, base)
+        })
         .collect();
     ParsedFeed { meta, entries }
 }
 
-fn convert_entry(e: model::Entry, feed_url: &str) -> Entry {
+fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>) -> Entry {
     let title = e.title.as_ref().map(plain_title).unwrap_or_default();
     let link = alternate_link(&e.links);
     let id = match e.id.strip_prefix(NO_ID) {
@@ -123,9 +139,9 @@ fn convert_entry(e: model::Entry, feed_url: &str) -> Entry {
                 .map(|s| as_html(&s.content, s.content_type.as_str()))
         })
         .filter(|b| !b.trim().is_empty());
-    let base_url = e
-        .base
-        .clone()
+    // Relative URLs in the body resolve against the xml:base in scope, else
+    // the entry's own link, else the feed's URL.
+    let base_url = xml_base
         .or_else(|| link.clone())
         .or_else(|| Some(feed_url.to_string()));
     let author = e

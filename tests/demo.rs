@@ -1,0 +1,69 @@
+//! The demo planet at the repository root builds offline and shows what the
+//! README promises: a Russian pager, decoded windows-1251 titles, and no text
+//! from any `<style>`, `<script>`, `<textarea>` or `<template>` body.
+
+mod common;
+
+use std::path::Path;
+
+use common::{planetoid, read, stderr};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn demo_planet_builds_offline_in_russian_without_leaks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(root.join("planet.yaml"), dir.path().join("planet.yaml")).expect("copy config");
+    copy_dir(&root.join("demo"), &dir.path().join("demo"));
+
+    let out = planetoid(dir.path(), &["build", "--offline", "--now", "2025-11-25T12:00:00Z"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("8 feeds (8 ok, 0 stale, 0 failed)"), "{err}");
+
+    let site = dir.path().join("output");
+    let pages: Vec<String> = ["index.html", "page/2/index.html", "page/3/index.html"]
+        .iter()
+        .map(|p| read(site.join(p)))
+        .collect();
+    let first = &pages[0];
+    assert!(first.contains("<html lang=\"ru\">"));
+    for label in ["Страницы", "следующая ›", "последняя »"] {
+        assert!(first.contains(label), "page 1 shows {label}");
+    }
+    for label in ["« первая", "‹ предыдущая"] {
+        assert!(pages[1].contains(label), "page 2 shows {label}");
+    }
+    // Localized dates with genitive month names.
+    assert!(pages.iter().any(|p| p.contains("ноября 2025")), "Russian dates");
+
+    // windows-1251 titles decoded, not mojibake.
+    let all = pages.join("\n");
+    assert!(all.contains("Митап: асинхронный Rust, 12 октября"), "cp1251 feed decoded");
+    assert!(!all.contains("Ð") && !all.contains('\u{FFFD}'), "no mojibake");
+
+    // Nothing from style/script/textarea/template bodies leaks as text.
+    for leak in ["mjx-chtml", "@font-face", "alert(", "tracker", "E = mc^2", "color:red", "СЕКРЕТНЫЙ ТЕКСТ", "track.example"] {
+        assert!(!all.contains(leak), "{leak} leaked into the site");
+    }
+    // Code keeps its indentation; relative images are absolute.
+    assert!(all.contains("<pre><code class=\"language-rust\">"), "code blocks kept");
+    assert!(all.contains("src=\"https://anna.example.org/"), "relative image resolved");
+    assert!(all.contains("https://ivan.example.ru/blog/img/graph.svg"), "xml:base honoured");
+
+    for file in ["atom.xml", "rss.xml", "feed.json", "opml.xml", "health.json"] {
+        assert!(site.join(file).is_file(), "{file}");
+    }
+}
