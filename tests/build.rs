@@ -17,16 +17,31 @@ fn config(server: &TestServer, extra_feeds: &str) -> String {
 }
 
 fn serve_three(server: &TestServer) {
-    server.route("/alpha.xml", Response::ok("application/rss+xml", rss_feed("alpha", 10, 29)));
-    server.route("/beta.xml", Response::ok("application/rss+xml", rss_feed("beta", 10, 28)));
-    server.route("/gamma.xml", Response::ok("application/rss+xml", rss_feed("gamma", 5, 27)));
+    server.route(
+        "/alpha.xml",
+        Response::ok("application/rss+xml", rss_feed("alpha", 10, 29)),
+    );
+    server.route(
+        "/beta.xml",
+        Response::ok("application/rss+xml", rss_feed("beta", 10, 28)),
+    );
+    server.route(
+        "/gamma.xml",
+        Response::ok("application/rss+xml", rss_feed("gamma", 5, 27)),
+    );
 }
 
 #[test]
 fn builds_pages_pager_and_parseable_feeds_with_a_failing_feed_alongside() {
     let server = TestServer::start();
     serve_three(&server);
-    server.route("/html.xml", Response::ok("text/html", "<!DOCTYPE html><html><body>moved</body></html>"));
+    server.route(
+        "/html.xml",
+        Response::ok(
+            "text/html",
+            "<!DOCTYPE html><html><body>moved</body></html>",
+        ),
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let extra = format!(
         "  - url: {}\n    name: Missing\n  - url: {}\n    name: Webpage\n  - url: http://127.0.0.1:9/dead.xml\n    name: Dead\n",
@@ -40,24 +55,56 @@ fn builds_pages_pager_and_parseable_feeds_with_a_failing_feed_alongside() {
 
     // One terminal line per failed feed: name, URL, reason.
     assert!(err.contains("25 entries on 3 pages"), "{err}");
-    assert!(err.contains(&format!("failed Missing <{}>: HTTP 404 Not Found", server.url("/missing.xml"))), "{err}");
-    assert!(err.contains("failed Webpage") && err.contains("not a feed: root element <html>"), "{err}");
-    assert!(err.contains("failed Dead <http://127.0.0.1:9/dead.xml>: could not connect"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "failed Missing <{}>: HTTP 404 Not Found",
+            server.url("/missing.xml")
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("failed Webpage") && err.contains("not a feed: root element <html>"),
+        "{err}"
+    );
+    assert!(
+        err.contains("failed Dead <http://127.0.0.1:9/dead.xml>: could not connect"),
+        "{err}"
+    );
 
     let site = dir.path().join("output");
-    for page in ["index.html", "page/2/index.html", "page/3/index.html", "static/style.css"] {
+    for page in [
+        "index.html",
+        "page/2/index.html",
+        "page/3/index.html",
+        "static/style.css",
+    ] {
         assert!(site.join(page).is_file(), "{page} exists");
     }
     assert!(!site.join("page/4").exists());
     let first = read(site.join("index.html"));
     assert_eq!(first.matches("<article").count(), 10);
-    assert!(first.contains("<a href=\"./page/2/\" rel=\"next\">next ›</a>"), "{first}");
-    assert!(first.contains("<a href=\"./page/3/\">last »</a>"), "{first}");
+    assert!(
+        first.contains("<a href=\"./page/2/\" rel=\"next\">next ›</a>"),
+        "{first}"
+    );
+    assert!(
+        first.contains("<a href=\"./page/3/\">last »</a>"),
+        "{first}"
+    );
     assert!(!first.contains("« first"), "no first link on page 1");
     let second = read(site.join("page/2/index.html"));
-    assert!(second.contains("<a href=\"../../\" rel=\"prev\">‹ previous</a>"), "{second}");
-    assert!(second.contains("<span class=\"current\" aria-current=\"page\">2</span>"), "{second}");
-    assert!(second.contains("href=\"../../static/style.css\""), "{second}");
+    assert!(
+        second.contains("<a href=\"../../\" rel=\"prev\">‹ previous</a>"),
+        "{second}"
+    );
+    assert!(
+        second.contains("<span class=\"current\" aria-current=\"page\">2</span>"),
+        "{second}"
+    );
+    assert!(
+        second.contains("href=\"../../static/style.css\""),
+        "{second}"
+    );
     let third = read(site.join("page/3/index.html"));
     assert_eq!(third.matches("<article").count(), 5);
 
@@ -67,28 +114,43 @@ fn builds_pages_pager_and_parseable_feeds_with_a_failing_feed_alongside() {
     assert!(alpha0 < beta0, "29 June before 28 June");
     assert!(first.contains("<a href=\"https://alpha.example/p/0\">alpha post 0</a>"));
     assert!(first.contains("<a class=\"entry-source\" href=\"https://alpha.example/\">Alpha</a>"));
-    assert!(first.contains("beta blog"), "name falls back to the feed's own title");
+    assert!(
+        first.contains("beta blog"),
+        "name falls back to the feed's own title"
+    );
     // Sanitized: relative images resolved against the entry link, style text gone.
-    assert!(first.contains("src=\"https://alpha.example/p/img/0.png\""), "{first}");
+    assert!(
+        first.contains("src=\"https://alpha.example/p/img/0.png\""),
+        "{first}"
+    );
     assert!(!first.contains("color:red") && !first.contains(".leak"));
 
     // Output feeds parse back with independent libraries.
-    let atom = atom_syndication::Feed::read_from(read(site.join("atom.xml")).as_bytes()).expect("atom parses");
+    let atom = atom_syndication::Feed::read_from(read(site.join("atom.xml")).as_bytes())
+        .expect("atom parses");
     assert_eq!(atom.entries().len(), 25);
     assert_eq!(atom.entries()[0].title().as_str(), "alpha post 0");
-    assert_eq!(atom.entries()[0].source().map(|s| s.title().as_str()), Some("Alpha"));
+    assert_eq!(
+        atom.entries()[0].source().map(|s| s.title().as_str()),
+        Some("Alpha")
+    );
     let rss = rss::Channel::read_from(read(site.join("rss.xml")).as_bytes()).expect("rss parses");
     assert_eq!(rss.items().len(), 25);
-    let json: serde_json::Value = serde_json::from_str(&read(site.join("feed.json"))).expect("json parses");
+    let json: serde_json::Value =
+        serde_json::from_str(&read(site.join("feed.json"))).expect("json parses");
     assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(json["items"].as_array().map(Vec::len), Some(25));
     assert_eq!(json["items"][0]["url"], "https://alpha.example/p/0");
     let opml = opml::OPML::from_str(&read(site.join("opml.xml"))).expect("opml parses");
     assert_eq!(opml.body.outlines.len(), 6);
-    assert_eq!(opml.body.outlines[0].xml_url.as_deref(), Some(server.url("/alpha.xml").as_str()));
+    assert_eq!(
+        opml.body.outlines[0].xml_url.as_deref(),
+        Some(server.url("/alpha.xml").as_str())
+    );
 
     // health.json: one record per configured feed, in config order.
-    let health: serde_json::Value = serde_json::from_str(&read(site.join("health.json"))).expect("health parses");
+    let health: serde_json::Value =
+        serde_json::from_str(&read(site.join("health.json"))).expect("health parses");
     assert_eq!(health["generated"], NOW);
     let feeds = health["feeds"].as_array().expect("feeds");
     let summary: Vec<(&str, &str, Option<i64>, i64)> = feeds
@@ -119,8 +181,15 @@ fn builds_pages_pager_and_parseable_feeds_with_a_failing_feed_alongside() {
     assert!(feeds[5]["last_success"].is_null());
 
     // Politeness: the server saw planetoid's own User-Agent.
-    let ua = server.requests().iter().find_map(|r| r.headers.get("user-agent").cloned()).unwrap_or_default();
-    assert!(ua.starts_with("planetoid/") && ua.contains("(+https://planet.test/)"), "{ua}");
+    let ua = server
+        .requests()
+        .iter()
+        .find_map(|r| r.headers.get("user-agent").cloned())
+        .unwrap_or_default();
+    assert!(
+        ua.starts_with("planetoid/") && ua.contains("(+https://planet.test/)"),
+        "{ua}"
+    );
 }
 
 #[test]
@@ -135,9 +204,15 @@ fn two_builds_of_unchanged_feeds_with_the_same_now_are_byte_identical() {
     let out = planetoid(dir.path(), &["build", "--now", NOW]);
     assert!(out.status.success(), "{}", stderr(&out));
     let after = snapshot(&dir.path().join("output"));
-    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
     for (path, bytes) in &before {
-        assert!(after[path] == *bytes, "{path} differs between identical builds");
+        assert!(
+            after[path] == *bytes,
+            "{path} differs between identical builds"
+        );
     }
     assert!(before.len() >= 10, "{:?}", before.keys());
 }
@@ -148,25 +223,45 @@ fn a_feed_that_breaks_keeps_its_entries_and_is_marked_stale() {
     serve_three(&server);
     let dir = tempfile::tempdir().expect("tempdir");
     write_config(dir.path(), &config(&server, ""));
-    assert!(planetoid(dir.path(), &["build", "--now", NOW]).status.success());
+    assert!(
+        planetoid(dir.path(), &["build", "--now", NOW])
+            .status
+            .success()
+    );
 
     server.route("/alpha.xml", Response::status(500));
-    server.route("/beta.xml", Response::ok("application/rss+xml", "<rss version=\"2.0\"><channel><title>x</channel>"));
+    server.route(
+        "/beta.xml",
+        Response::ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><title>x</channel>",
+        ),
+    );
     let out = planetoid(dir.path(), &["build", "--now", "2025-07-01T12:00:00Z"]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("stale  Alpha"), "{err}");
     assert!(err.contains("HTTP 500"), "{err}");
-    assert!(err.contains("stale  beta blog") && err.contains("malformed feed"), "{err}");
+    assert!(
+        err.contains("stale  beta blog") && err.contains("malformed feed"),
+        "{err}"
+    );
 
     let site = dir.path().join("output");
     let first = read(site.join("index.html"));
-    assert!(first.contains("alpha post 0"), "stored entries of a failing feed stay on the site");
-    let health: serde_json::Value = serde_json::from_str(&read(site.join("health.json"))).expect("health");
+    assert!(
+        first.contains("alpha post 0"),
+        "stored entries of a failing feed stay on the site"
+    );
+    let health: serde_json::Value =
+        serde_json::from_str(&read(site.join("health.json"))).expect("health");
     assert_eq!(health["feeds"][0]["status"], "stale");
     assert_eq!(health["feeds"][0]["http_status"], 500);
     assert_eq!(health["feeds"][0]["entries"], 10);
-    assert_eq!(health["feeds"][0]["last_success"], NOW, "last success is the earlier build");
+    assert_eq!(
+        health["feeds"][0]["last_success"], NOW,
+        "last success is the earlier build"
+    );
     assert_eq!(health["feeds"][2]["status"], "ok");
 }
 
@@ -176,16 +271,31 @@ fn offline_builds_render_from_the_store_without_any_request() {
     serve_three(&server);
     let dir = tempfile::tempdir().expect("tempdir");
     write_config(dir.path(), &config(&server, ""));
-    assert!(planetoid(dir.path(), &["build", "--now", NOW]).status.success());
+    assert!(
+        planetoid(dir.path(), &["build", "--now", NOW])
+            .status
+            .success()
+    );
     server.clear_requests();
 
-    let out = planetoid(dir.path(), &["build", "--offline", "--now", NOW, "-o", "offline-site"]);
+    let out = planetoid(
+        dir.path(),
+        &["build", "--offline", "--now", NOW, "-o", "offline-site"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(server.requests().is_empty(), "offline build made requests: {:?}", server.requests());
+    assert!(
+        server.requests().is_empty(),
+        "offline build made requests: {:?}",
+        server.requests()
+    );
     let page = read(dir.path().join("offline-site/index.html"));
     assert!(page.contains("alpha post 0"));
-    let health: serde_json::Value = serde_json::from_str(&read(dir.path().join("offline-site/health.json"))).expect("health");
-    assert_eq!(health["feeds"][0]["status"], "ok", "offline keeps the last known status");
+    let health: serde_json::Value =
+        serde_json::from_str(&read(dir.path().join("offline-site/health.json"))).expect("health");
+    assert_eq!(
+        health["feeds"][0]["status"], "ok",
+        "offline keeps the last known status"
+    );
 }
 
 #[test]
@@ -198,9 +308,15 @@ fn a_config_error_names_file_line_and_column_and_writes_nothing() {
     let out = planetoid(dir.path(), &["build"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("planet.yaml:3:1: unknown key `entries_per_pag`"), "{err}");
+    assert!(
+        err.contains("planet.yaml:3:1: unknown key `entries_per_pag`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `entries_per_page`?"), "{err}");
-    assert!(err.contains("planet.yaml:5:10: unsupported URL scheme `ftp`"), "{err}");
+    assert!(
+        err.contains("planet.yaml:5:10: unsupported URL scheme `ftp`"),
+        "{err}"
+    );
     assert!(!dir.path().join("output").exists(), "no site written");
     assert!(!dir.path().join(".planetoid").exists(), "no state written");
 
@@ -227,7 +343,11 @@ fn init_writes_a_starter_that_checks_and_builds_offline() {
 
     let again = planetoid(dir.path(), &["init", "myplanet"]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -238,6 +358,9 @@ fn help_and_version_work_for_every_command() {
     for cmd in ["build", "check", "init"] {
         let out = planetoid(dir.path(), &[cmd, "--help"]);
         assert!(out.status.success(), "{cmd} --help");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: planetoid"), "{cmd}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: planetoid"),
+            "{cmd}"
+        );
     }
 }

@@ -28,7 +28,10 @@ fn demo_planet_builds_offline_in_russian_without_leaks() {
     std::fs::copy(root.join("planet.yaml"), dir.path().join("planet.yaml")).expect("copy config");
     copy_dir(&root.join("demo"), &dir.path().join("demo"));
 
-    let out = planetoid(dir.path(), &["build", "--offline", "--now", "2025-11-25T12:00:00Z"]);
+    let out = planetoid(
+        dir.path(),
+        &["build", "--offline", "--now", "2025-11-25T12:00:00Z"],
+    );
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("8 feeds (8 ok, 0 stale, 0 failed)"), "{err}");
@@ -47,23 +50,56 @@ fn demo_planet_builds_offline_in_russian_without_leaks() {
         assert!(pages[1].contains(label), "page 2 shows {label}");
     }
     // Localized dates with genitive month names.
-    assert!(pages.iter().any(|p| p.contains("ноября 2025")), "Russian dates");
+    assert!(
+        pages.iter().any(|p| p.contains("ноября 2025")),
+        "Russian dates"
+    );
 
     // windows-1251 titles decoded, not mojibake.
     let all = pages.join("\n");
-    assert!(all.contains("Митап: асинхронный Rust, 12 октября"), "cp1251 feed decoded");
-    assert!(!all.contains("Ð") && !all.contains('\u{FFFD}'), "no mojibake");
+    assert!(
+        all.contains("Митап: асинхронный Rust, 12 октября"),
+        "cp1251 feed decoded"
+    );
+    assert!(
+        !all.contains("Ð") && !all.contains('\u{FFFD}'),
+        "no mojibake"
+    );
 
     // Nothing from style/script/textarea/template bodies leaks as text.
-    for leak in ["mjx-chtml", "@font-face", "alert(", "tracker", "E = mc^2", "color:red", "СЕКРЕТНЫЙ ТЕКСТ", "track.example"] {
+    for leak in [
+        "mjx-chtml",
+        "@font-face",
+        "alert(",
+        "tracker",
+        "E = mc^2",
+        "color:red",
+        "СЕКРЕТНЫЙ ТЕКСТ",
+        "track.example",
+    ] {
         assert!(!all.contains(leak), "{leak} leaked into the site");
     }
     // Code keeps its indentation; relative images are absolute.
-    assert!(all.contains("<pre><code class=\"language-rust\">"), "code blocks kept");
-    assert!(all.contains("src=\"https://anna.example.org/"), "relative image resolved");
-    assert!(all.contains("https://ivan.example.ru/blog/img/graph.svg"), "xml:base honoured");
+    assert!(
+        all.contains("<pre><code class=\"language-rust\">"),
+        "code blocks kept"
+    );
+    assert!(
+        all.contains("src=\"https://anna.example.org/"),
+        "relative image resolved"
+    );
+    assert!(
+        all.contains("https://ivan.example.ru/blog/img/graph.svg"),
+        "xml:base honoured"
+    );
 
-    for file in ["atom.xml", "rss.xml", "feed.json", "opml.xml", "health.json"] {
+    for file in [
+        "atom.xml",
+        "rss.xml",
+        "feed.json",
+        "opml.xml",
+        "health.json",
+    ] {
         assert!(site.join(file).is_file(), "{file}");
     }
 }

@@ -35,7 +35,9 @@ pub fn content_bases(text: &str, document_url: &str) -> Option<Vec<Option<String
                     in_entry = Some(depth);
                     content_base = None;
                     out.push(current);
-                } else if in_entry.is_some() && matches!(name, "content" | "summary" | "description" | "encoded") {
+                } else if in_entry.is_some()
+                    && matches!(name, "content" | "summary" | "description" | "encoded")
+                {
                     // Full content wins over a summary for the base too.
                     if content_base.is_none() || name == "content" || name == "encoded" {
                         content_base = Some(current);
@@ -68,7 +70,11 @@ pub fn content_bases(text: &str, document_url: &str) -> Option<Vec<Option<String
 }
 
 fn push_base(e: &BytesStart, depth: usize, stack: &mut Vec<(usize, Url)>, fallback: Option<&Url>) {
-    let Some(attr) = e.attributes().flatten().find(|a| a.key.as_ref() == "xml:base") else {
+    let Some(attr) = e
+        .attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == "xml:base")
+    else {
         return;
     };
     let Ok(value) = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0) else {
@@ -109,6 +115,9 @@ mod tests {
     #[test]
     fn documents_without_xml_base_have_no_explicit_base() {
         let rss = "<rss><channel><item><description>x</description></item><item/></channel></rss>";
-        assert_eq!(content_bases(rss, "https://r.example/feed"), Some(vec![None, None]));
+        assert_eq!(
+            content_bases(rss, "https://r.example/feed"),
+            Some(vec![None, None])
+        );
     }
 }

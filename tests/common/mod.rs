@@ -83,7 +83,10 @@ impl TestServer {
     }
 
     pub fn route(&self, path: &str, response: Response) {
-        self.routes.lock().expect("routes").insert(path.to_string(), response);
+        self.routes
+            .lock()
+            .expect("routes")
+            .insert(path.to_string(), response);
     }
 
     pub fn requests(&self) -> Vec<Seen> {
@@ -107,7 +110,11 @@ fn serve(stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen: &Mu
         if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
             return;
         }
-        let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let path = request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_string();
         let mut headers = HashMap::new();
         loop {
             let mut line = String::new();
@@ -122,11 +129,17 @@ fn serve(stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen: &Mu
                 headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
             }
         }
-        if let Some(len) = headers.get("content-length").and_then(|l| l.parse::<usize>().ok()) {
+        if let Some(len) = headers
+            .get("content-length")
+            .and_then(|l| l.parse::<usize>().ok())
+        {
             let mut body = vec![0; len];
             let _ = reader.read_exact(&mut body);
         }
-        seen.lock().expect("seen").push(Seen { path: path.clone(), headers });
+        seen.lock().expect("seen").push(Seen {
+            path: path.clone(),
+            headers,
+        });
         let response = routes
             .lock()
             .expect("routes")
@@ -141,12 +154,20 @@ fn serve(stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen: &Mu
             500 => "Internal Server Error",
             _ => "Status",
         };
-        let mut head = format!("HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\n", response.status, response.body.len());
+        let mut head = format!(
+            "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\n",
+            response.status,
+            response.body.len()
+        );
         for (k, v) in &response.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(&response.body)).is_err() {
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(&response.body))
+            .is_err()
+        {
             return;
         }
     }
@@ -192,7 +213,8 @@ pub fn stderr(out: &Output) -> String {
 }
 
 pub fn read(path: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("read {}: {e}", path.as_ref().display()))
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.as_ref().display()))
 }
 
 /// Every file under `dir`, relative path → bytes.
@@ -205,7 +227,11 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(dir).expect("prefix").to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("prefix")
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, std::fs::read(&path).expect("read"));
             }
         }
