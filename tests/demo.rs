@@ -79,6 +79,8 @@ fn demo_planet_builds_offline_in_russian_without_leaks() {
     ] {
         assert!(!all.contains(leak), "{leak} leaked into the site");
     }
+    // Escaped HTML is rendered, not shown as tags (RSS 1.0 descriptions).
+    assert!(!all.contains("&lt;p&gt;"), "escaped HTML shown as text");
     // Code keeps its indentation; relative images are absolute.
     assert!(
         all.contains("<pre><code class=\"language-rust\">"),

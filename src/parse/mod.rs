@@ -107,6 +107,12 @@ fn convert(feed: model::Feed, feed_url: &str, bases: Option<Vec<Option<String>>>
         site_url: alternate_link(&feed.links).filter(|href| href != feed_url),
         language: feed.language.clone(),
     };
+    // RSS has no content types: descriptions are HTML by convention even
+    // where feed-rs labels them text/plain (RSS 1.0).
+    let rss = matches!(
+        feed.feed_type,
+        model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2
+    );
     let mut bases = bases.map(Vec::into_iter);
     let entries = feed
         .entries
@@ -116,13 +122,13 @@ fn convert(feed: model::Feed, feed_url: &str, bases: Option<Vec<Option<String>>>
                 Some(list) => list.next().flatten(),
                 None => e.base.clone(),
             };
-            convert_entry(e, feed_url, base)
+            convert_entry(e, feed_url, base, rss)
         })
         .collect();
     ParsedFeed { meta, entries }
 }
 
-fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>) -> Entry {
+fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss: bool) -> Entry {
     let title = e.title.as_ref().map(plain_title).unwrap_or_default();
     let link = alternate_link(&e.links);
     let id = match e.id.strip_prefix(NO_ID) {
@@ -132,11 +138,15 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>) -> E
     let body_html = e
         .content
         .as_ref()
-        .and_then(|c| c.body.as_ref().map(|b| as_html(b, c.content_type.as_str())))
+        .and_then(|c| {
+            c.body
+                .as_ref()
+                .map(|b| as_html(b, c.content_type.as_str(), rss))
+        })
         .or_else(|| {
             e.summary
                 .as_ref()
-                .map(|s| as_html(&s.content, s.content_type.as_str()))
+                .map(|s| as_html(&s.content, s.content_type.as_str(), rss))
         })
         .filter(|b| !b.trim().is_empty());
     // Relative URLs in the body resolve against the xml:base in scope, else
@@ -223,9 +233,10 @@ fn plain_title(text: &model::Text) -> String {
     plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Text bodies become escaped HTML paragraphs; HTML bodies pass as they are.
-fn as_html(body: &str, mime: &str) -> String {
-    if mime.starts_with("text/plain") {
+/// Text bodies become escaped HTML paragraphs; HTML bodies (and every RSS
+/// body) pass as they are.
+fn as_html(body: &str, mime: &str, rss: bool) -> String {
+    if mime.starts_with("text/plain") && !rss {
         sanitize::text_to_html(body)
     } else {
         body.to_string()
@@ -429,6 +440,26 @@ mod tests {
         assert_eq!(
             feed.entries[0].body_html.as_deref(),
             Some("<p>a &lt; b</p>\n<p>second</p>")
+        );
+    }
+
+    #[test]
+    fn rss1_descriptions_are_html_but_atom_text_is_escaped() {
+        let rdf = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
+            <channel rdf:about=\"https://t.example/\"><title>T</title><link>https://t.example/</link><description>d</description></channel>\
+            <item rdf:about=\"https://t.example/1\"><title>One</title><link>https://t.example/1</link>\
+            <description>&lt;p&gt;2&amp;nbsp;100 lines&lt;/p&gt;</description></item></rdf:RDF>";
+        let feed = parse(rdf, URL).expect("rss 1.0");
+        assert_eq!(
+            feed.entries[0].body_html.as_deref(),
+            Some("<p>2&nbsp;100 lines</p>")
+        );
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title><id>urn:a</id><updated>2025-01-01T00:00:00Z</updated>\
+            <entry><id>urn:1</id><title>t</title><updated>2025-01-01T00:00:00Z</updated><content type=\"text\">a &lt;b&gt; c</content></entry></feed>";
+        let feed = parse(atom, URL).expect("atom");
+        assert_eq!(
+            feed.entries[0].body_html.as_deref(),
+            Some("<p>a &lt;b&gt; c</p>")
         );
     }
 
