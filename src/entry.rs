@@ -73,6 +73,9 @@ pub struct Entry {
     pub updated: Option<DateTime<Utc>>,
     /// Raw (untrusted) HTML of the full content, else the summary.
     pub body_html: Option<String>,
+    /// Raw (untrusted) HTML of the summary, when the entry has one (it may
+    /// equal `body_html` when there is no separate full content).
+    pub summary_html: Option<String>,
     /// The base URL relative references in `body_html` resolve against.
     pub base_url: Option<String>,
     pub categories: Vec<String>,

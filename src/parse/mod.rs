@@ -135,7 +135,7 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
         Some(_) => synthetic_id(feed_url, &title, e.published.or(e.updated)),
         None => e.id.trim().to_string(),
     };
-    let body_html = e
+    let content_html = e
         .content
         .as_ref()
         .and_then(|c| {
@@ -143,11 +143,11 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
                 .as_ref()
                 .map(|b| as_html(b, c.content_type.as_str(), rss))
         })
-        .or_else(|| {
-            e.summary
-                .as_ref()
-                .map(|s| as_html(&s.content, s.content_type.as_str(), rss))
-        })
+        .filter(|b| !b.trim().is_empty());
+    let summary_html = e
+        .summary
+        .as_ref()
+        .map(|s| as_html(&s.content, s.content_type.as_str(), rss))
         .filter(|b| !b.trim().is_empty());
     // Relative URLs in the body resolve against the xml:base in scope, else
     // the entry's own link, else the feed's URL.
@@ -189,7 +189,8 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
         author,
         published: e.published,
         updated: e.updated,
-        body_html,
+        body_html: content_html.or_else(|| summary_html.clone()),
+        summary_html,
         base_url,
         categories,
         enclosures,
