@@ -22,6 +22,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a starter planet.yaml and a copy of the default theme.
     Init(InitArgs),
+    /// Rewrite the URLs of permanently moved feeds (301/308) in planet.yaml,
+    /// in place, keeping comments and formatting.
+    FixMoved(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +42,9 @@ pub struct BuildArgs {
     /// (local feed files are still read).
     #[arg(long)]
     pub offline: bool,
+    /// Ask feeds that answered 410 Gone again.
+    #[arg(long)]
+    pub retry_gone: bool,
 }
 
 #[derive(Debug, Args)]

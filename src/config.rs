@@ -48,8 +48,10 @@ pub struct FetchConfig {
     pub concurrency: usize,
     /// Requests in flight to one host at a time.
     pub per_host: usize,
-    /// Budget for one whole request (connect, headers, body).
+    /// Budget for one whole request (connect, headers, body, retries).
     pub timeout_secs: u64,
+    /// Extra tries after a transient failure (timeout, reset, 5xx, 408, 429).
+    pub retries: u32,
     /// Bodies larger than this (after decompression) are refused.
     pub max_body_mb: u64,
     /// `None` means `planetoid/<version> (+<base_url>)`.
@@ -62,6 +64,7 @@ impl Default for FetchConfig {
             concurrency: 32,
             per_host: 2,
             timeout_secs: 30,
+            retries: 2,
             max_body_mb: 10,
             user_agent: None,
         }
@@ -79,6 +82,9 @@ pub struct FeedConfig {
     pub name: Option<String>,
     /// Line in planet.yaml where this feed's entry starts (for messages).
     pub line: u64,
+    /// Where the `url:` value starts in planet.yaml (1-based line, column),
+    /// so `fix-moved` can rewrite it in place.
+    pub url_at: (u64, u64),
 }
 
 /// Where a feed's bytes come from.
@@ -141,6 +147,7 @@ const FETCH_KEYS: &[&str] = &[
     "concurrency",
     "per_host",
     "timeout_secs",
+    "retries",
     "max_body_mb",
     "user_agent",
 ];
@@ -288,6 +295,12 @@ fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
         defaults.timeout_secs = n;
     }
     if let Some(n) = fields
+        .optional("retries")
+        .and_then(|n| count(n, 0, 10, problems))
+    {
+        defaults.retries = n as u32;
+    }
+    if let Some(n) = fields
         .optional("max_body_mb")
         .and_then(|n| count(n, 1, 1024, problems))
     {
@@ -350,6 +363,7 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             source,
             name,
             line: item.line,
+            url_at: (url_node.line, url_node.column),
         });
     }
     out

@@ -23,8 +23,10 @@
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod discover;
 pub mod entry;
 pub mod fetch;
+pub mod fix_moved;
 pub mod init;
 pub mod output;
 pub mod parse;
@@ -41,9 +43,9 @@ use rayon::prelude::*;
 
 use config::{Config, FeedConfig, FeedSource};
 use entry::CleanEntry;
-use fetch::{FetchError, Fetched};
+use fetch::{FetchError, Fetched, Request, Validators};
 use render::{FeedInfo, PlanetInfo, SiteInput, Theme};
-use store::{FeedState, FeedUpdate, Store};
+use store::{Failure, FeedState, FeedStatus, FeedUpdate, Store};
 
 /// A build that could not produce a site. The previous site stays as it was.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +69,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     pub now: Option<DateTime<Utc>>,
     pub offline: bool,
+    /// Ask feeds that answered 410 Gone again.
+    pub retry_gone: bool,
 }
 
 /// What a finished build tells the operator.
@@ -87,21 +91,35 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .unwrap_or_else(|| config.output_dir.clone());
     let mut store = Store::open(&config.state)?;
 
+    let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
+    let before = store.feed_states(&ids)?;
+    let plans: Vec<Option<Request>> = config
+        .feeds
+        .iter()
+        .map(|f| plan(f, before.get(&f.id), now, opts))
+        .collect();
+    let requests: Vec<Request> = plans.iter().flatten().cloned().collect();
     let user_agent = config
         .fetch
         .user_agent
         .clone()
         .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
-    let fetched = fetch::fetch_all(&config.feeds, &config.fetch, &user_agent, opts.offline);
+    let mut fetched = fetch::fetch_all(&requests, &config.fetch, &user_agent).into_iter();
+    let results: Vec<Option<Result<Fetched, FetchError>>> = plans
+        .iter()
+        .map(|p| p.as_ref().and_then(|_| fetched.next()))
+        .collect();
     let updates: Vec<_> = config
         .feeds
         .par_iter()
-        .zip(fetched)
-        .map(|(feed, result)| (feed.id.clone(), feed.url.clone(), ingest(result)))
+        .zip(results)
+        .map(|(feed, result)| {
+            let update = result.map_or(FeedUpdate::Untouched, |r| ingest(r, now));
+            (feed.id.clone(), feed.url.clone(), update)
+        })
         .collect();
     store.record(now, &updates)?;
 
-    let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let states = store.feed_states(&ids)?;
     let entries = store.entries(&ids)?;
     let ordered: Vec<Option<&FeedState>> = ids.iter().map(|id| states.get(id)).collect();
@@ -153,17 +171,54 @@ pub fn check(config_path: &Path) -> Result<String, BuildError> {
     ))
 }
 
+/// Whether to fetch a feed in this build, and how. `None` leaves it to its
+/// stored state: offline builds, feeds that answered 410 Gone (unless
+/// `--retry-gone`), and feeds whose `Retry-After` has not passed yet.
+/// Validators are sent only when the store holds the feed's entries, so a
+/// 304 can never leave a feed empty.
+fn plan(
+    feed: &FeedConfig,
+    state: Option<&FeedState>,
+    now: DateTime<Utc>,
+    opts: &BuildOptions,
+) -> Option<Request> {
+    if let FeedSource::Http(_) = feed.source {
+        let gone = state.is_some_and(|s| s.status == FeedStatus::Gone);
+        let waiting = state.and_then(|s| s.retry_after).is_some_and(|t| t > now);
+        if opts.offline || (gone && !opts.retry_gone) || waiting {
+            return None;
+        }
+    }
+    let validators = match state {
+        Some(s) if s.entries > 0 => s.validators.clone(),
+        _ => Validators::default(),
+    };
+    Some(Request {
+        source: feed.source.clone(),
+        validators,
+    })
+}
+
 /// One feed's fetch result → what the store should learn: decode, parse and
 /// sanitize, or the reason it failed. Never panics, never aborts the build.
-fn ingest(fetched: Result<Fetched, FetchError>) -> FeedUpdate {
+/// A 304 skips decoding, parsing and sanitizing entirely.
+fn ingest(fetched: Result<Fetched, FetchError>, now: DateTime<Utc>) -> FeedUpdate {
     let fetched = match fetched {
+        Ok(f) if f.not_modified => {
+            return FeedUpdate::NotModified {
+                validators: f.validators,
+                moved_to: f.moved_to,
+            };
+        }
         Ok(f) => f,
-        Err(FetchError::Offline) => return FeedUpdate::Untouched,
         Err(e) => {
-            return FeedUpdate::Failed {
+            return FeedUpdate::Failed(Failure {
                 http_status: e.http_status(),
                 error: e.to_string(),
-            };
+                hint: None,
+                retry_after: e.retry_after().map(|r| r.after(now)),
+                gone: matches!(e, FetchError::Gone),
+            });
         }
     };
     let text = decode::decode(
@@ -171,20 +226,29 @@ fn ingest(fetched: Result<Fetched, FetchError>) -> FeedUpdate {
         fetched.charset.as_deref(),
         fetched.host.as_deref(),
     );
+    let failure = |error: String, hint: Option<String>| {
+        FeedUpdate::Failed(Failure {
+            http_status: fetched.http_status,
+            error,
+            hint,
+            ..Failure::default()
+        })
+    };
+    if discover::is_html_page(fetched.content_type.as_deref(), &text.text) {
+        let hint = discover::advertised_feed(&text.text, &fetched.final_url);
+        return failure("not a feed (HTML page)".to_string(), hint);
+    }
     let parsed = match parse::parse(&text.text, &fetched.final_url) {
         Ok(p) => p,
-        Err(e) => {
-            return FeedUpdate::Failed {
-                http_status: fetched.http_status,
-                error: e.to_string(),
-            };
-        }
+        Err(e) => return failure(e.to_string(), None),
     };
     let entries = parsed.entries.into_iter().map(clean_entry).collect();
     FeedUpdate::Fresh {
         meta: parsed.meta,
         entries,
         http_status: fetched.http_status,
+        validators: fetched.validators,
+        moved_to: fetched.moved_to,
     }
 }
 

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
             output: args.output,
             now: args.now,
             offline: args.offline,
+            retry_gone: args.retry_gone,
         })
         .map(|report| report.summary)
         .map_err(|e| e.to_string()),
@@ -25,6 +26,19 @@ fn main() -> ExitCode {
                     out.push_str(&format!("\n  {}", f.display()));
                 }
                 out.push_str("\nnext: edit planet.yaml, then run `planetoid build`");
+                out
+            })
+            .map_err(|e| e.to_string()),
+        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config)
+            .map(|moves| {
+                let mut out = format!(
+                    "{}: {} moved feed URL(s) updated",
+                    args.config.display(),
+                    moves.len()
+                );
+                for m in moves {
+                    out.push_str(&format!("\n  line {}: {} → {}", m.line, m.from, m.to));
+                }
                 out
             })
             .map_err(|e| e.to_string()),

@@ -20,12 +20,23 @@ pub struct Health {
 pub struct FeedHealth {
     pub url: String,
     pub name: String,
-    /// `ok`, `stale` (failing, older entries kept) or `failed` (nothing ever read).
+    /// `ok`, `stale` (failing, older entries kept), `failed` (nothing ever
+    /// read) or `gone` (410: entries kept, not asked again).
     pub status: &'static str,
     pub http_status: Option<u16>,
     pub error: Option<String>,
+    /// A feed URL the page advertised, when the URL served an HTML page.
+    pub hint: Option<String>,
     pub entries: usize,
     pub last_success: Option<String>,
+    pub last_attempt: Option<String>,
+    pub consecutive_failures: u32,
+    /// The last attempt was answered 304 Not Modified.
+    pub not_modified: bool,
+    /// The feed is not asked again before this time (the server's Retry-After).
+    pub retry_after: Option<String>,
+    /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
+    pub moved_to: Option<String>,
 }
 
 fn rfc3339(d: DateTime<Utc>) -> String {
@@ -55,8 +66,14 @@ pub fn health(
                         .is_none()
                         .then(|| "not fetched yet: every build so far was --offline".to_string())
                 }),
+                hint: s.hint.clone(),
                 entries: s.entries,
                 last_success: s.last_success.map(rfc3339),
+                last_attempt: s.last_attempt.map(rfc3339),
+                consecutive_failures: s.consecutive_failures,
+                not_modified: s.not_modified,
+                retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
+                moved_to: s.moved_to.clone(),
             },
             None => FeedHealth {
                 url: feed.url.clone(),
@@ -64,8 +81,14 @@ pub fn health(
                 status: FeedStatus::Failed.as_str(),
                 http_status: None,
                 error: Some("not fetched yet".to_string()),
+                hint: None,
                 entries: 0,
                 last_success: None,
+                last_attempt: None,
+                consecutive_failures: 0,
+                not_modified: false,
+                retry_after: None,
+                moved_to: None,
             },
         })
         .collect();
@@ -75,25 +98,46 @@ pub fn health(
     }
 }
 
-/// The terminal summary: a headline, then one line per feed that is not ok.
+/// The terminal summary: a headline, then one line per feed that needs
+/// attention (failing, stale, gone, waiting for Retry-After, or moved).
 pub fn summary(health: &Health, entries: usize, pages: usize, output: &str) -> String {
     let count = |status: &str| health.feeds.iter().filter(|f| f.status == status).count();
+    let gone = count("gone");
     let mut out = format!(
-        "built {output}: {} feeds ({} ok, {} stale, {} failed), {entries} entries on {pages} page{}",
+        "built {output}: {} feeds ({} ok, {} stale, {} failed{}), {entries} entries on {pages} page{}",
         health.feeds.len(),
         count("ok"),
         count("stale"),
         count("failed"),
+        if gone > 0 {
+            format!(", {gone} gone")
+        } else {
+            String::new()
+        },
         if pages == 1 { "" } else { "s" }
     );
-    for f in health.feeds.iter().filter(|f| f.status != "ok") {
-        out.push_str(&format!(
-            "\n  {:<6} {} <{}>: {}",
-            f.status,
-            f.name,
-            f.url,
-            f.error.as_deref().unwrap_or("unknown error")
-        ));
+    for f in &health.feeds {
+        if f.status != "ok" {
+            out.push_str(&format!(
+                "\n  {:<6} {} <{}>: {}",
+                f.status,
+                f.name,
+                f.url,
+                f.error.as_deref().unwrap_or("unknown error")
+            ));
+            if let Some(hint) = &f.hint {
+                out.push_str(&format!(" (the page advertises a feed at {hint})"));
+            }
+            if let Some(t) = &f.retry_after {
+                out.push_str(&format!(" (asked to wait until {t})"));
+            }
+        }
+        if let Some(to) = &f.moved_to {
+            out.push_str(&format!(
+                "\n  moved  {} <{}> → {to} (run `planetoid fix-moved` to update planet.yaml)",
+                f.name, f.url
+            ));
+        }
     }
     out
 }
@@ -113,24 +157,38 @@ mod tests {
                     status: "ok",
                     http_status: Some(200),
                     error: None,
+                    hint: None,
                     entries: 3,
                     last_success: None,
+                    last_attempt: None,
+                    consecutive_failures: 0,
+                    not_modified: true,
+                    retry_after: None,
+                    moved_to: Some("https://a.example/new".into()),
                 },
                 FeedHealth {
                     url: "https://b.example/f".into(),
                     name: "B".into(),
                     status: "failed",
-                    http_status: Some(404),
-                    error: Some("HTTP 404 Not Found".into()),
+                    http_status: Some(200),
+                    error: Some("not a feed (HTML page)".into()),
+                    hint: Some("https://b.example/feed".into()),
                     entries: 0,
                     last_success: None,
+                    last_attempt: None,
+                    consecutive_failures: 3,
+                    not_modified: false,
+                    retry_after: None,
+                    moved_to: None,
                 },
             ],
         };
         let text = summary(&h, 3, 1, "output");
         assert_eq!(
             text,
-            "built output: 2 feeds (1 ok, 0 stale, 1 failed), 3 entries on 1 page\n  failed B <https://b.example/f>: HTTP 404 Not Found"
+            "built output: 2 feeds (1 ok, 0 stale, 1 failed), 3 entries on 1 page\n  \
+             moved  A <https://a.example/f> → https://a.example/new (run `planetoid fix-moved` to update planet.yaml)\n  \
+             failed B <https://b.example/f>: not a feed (HTML page) (the page advertises a feed at https://b.example/feed)"
         );
     }
 }

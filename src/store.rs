@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
+use crate::fetch::Validators;
 use crate::sanitize::SafeHtml;
 
 /// Why the store could not be used. Fatal: without memory the timeline would lie.
@@ -46,6 +47,8 @@ pub enum FeedStatus {
     Stale,
     /// The last fetch failed and nothing was ever read from this feed.
     Failed,
+    /// The server said 410 Gone: entries are kept, the feed is not asked again.
+    Gone,
 }
 
 impl FeedStatus {
@@ -54,6 +57,7 @@ impl FeedStatus {
             FeedStatus::Ok => "ok",
             FeedStatus::Stale => "stale",
             FeedStatus::Failed => "failed",
+            FeedStatus::Gone => "gone",
         }
     }
 
@@ -61,6 +65,7 @@ impl FeedStatus {
         match s {
             "ok" => FeedStatus::Ok,
             "stale" => FeedStatus::Stale,
+            "gone" => FeedStatus::Gone,
             _ => FeedStatus::Failed,
         }
     }
@@ -79,6 +84,18 @@ pub struct FeedState {
     pub last_success: Option<DateTime<Utc>>,
     /// Entries of this feed in the store.
     pub entries: usize,
+    /// Validators of the last good response, for conditional GET.
+    pub validators: Validators,
+    /// The server asked not to be asked again before this time.
+    pub retry_after: Option<DateTime<Utc>>,
+    /// Where permanent redirects (301/308) now lead.
+    pub moved_to: Option<String>,
+    /// A feed URL the failing page advertised (`<link rel="alternate">`).
+    pub hint: Option<String>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    /// The last attempt was answered 304 Not Modified.
+    pub not_modified: bool,
 }
 
 /// What this build learned about one feed, to be written in one transaction.
@@ -89,14 +106,32 @@ pub enum FeedUpdate {
         meta: FeedMeta,
         entries: Vec<CleanEntry>,
         http_status: Option<u16>,
+        validators: Validators,
+        moved_to: Option<String>,
+    },
+    /// 304: the stored entries are current.
+    NotModified {
+        validators: Validators,
+        moved_to: Option<String>,
     },
     /// Could not be fetched or parsed; stored entries are kept.
-    Failed {
-        http_status: Option<u16>,
-        error: String,
-    },
-    /// Not looked at in this build (offline); its state stays as it was.
+    Failed(Failure),
+    /// Not looked at in this build (offline, gone, or asked to wait); its
+    /// state stays as it was.
     Untouched,
+}
+
+/// A failed attempt, as the store records it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Failure {
+    pub http_status: Option<u16>,
+    pub error: String,
+    /// A feed URL the page advertised, when the URL served HTML.
+    pub hint: Option<String>,
+    /// Do not ask again before this time (from `Retry-After`).
+    pub retry_after: Option<DateTime<Utc>>,
+    /// 410 Gone.
+    pub gone: bool,
 }
 
 pub struct Store {
@@ -104,10 +139,11 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE feeds (
         id            TEXT PRIMARY KEY,
         url           TEXT NOT NULL,
@@ -137,7 +173,17 @@ const MIGRATIONS: &[&str] = &[r#"
         PRIMARY KEY (feed_id, entry_id)
     );
     CREATE INDEX entries_by_date ON entries (sort_date DESC, feed_id, entry_id);
-"#];
+"#,
+    r#"
+    ALTER TABLE feeds ADD COLUMN etag TEXT;
+    ALTER TABLE feeds ADD COLUMN last_modified TEXT;
+    ALTER TABLE feeds ADD COLUMN retry_after INTEGER;
+    ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+    ALTER TABLE feeds ADD COLUMN hint TEXT;
+    ALTER TABLE feeds ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feeds ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
+"#,
+];
 
 impl Store {
     /// Opens (creating if needed) the state file and migrates it forward.
@@ -223,13 +269,25 @@ impl Store {
             let mut fresh_feed = tx
                 .prepare(
                     "UPDATE feeds SET title = ?2, site_url = ?3, language = ?4, status = 'ok',
-                     http_status = ?5, error = NULL, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                     http_status = ?5, error = NULL, hint = NULL, retry_after = NULL,
+                     consecutive_failures = 0, not_modified = 0, etag = ?7, last_modified = ?8,
+                     moved_to = ?9, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut unchanged_feed = tx
+                .prepare(
+                    "UPDATE feeds SET status = 'ok', http_status = 304, error = NULL, hint = NULL,
+                     retry_after = NULL, consecutive_failures = 0, not_modified = 1,
+                     etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified),
+                     moved_to = ?5, last_attempt = ?2, last_success = ?2 WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut failed_feed = tx
                 .prepare(
-                    "UPDATE feeds SET status = CASE WHEN last_success IS NULL THEN 'failed' ELSE 'stale' END,
-                     http_status = ?2, error = ?3, last_attempt = ?4 WHERE id = ?1",
+                    "UPDATE feeds SET status = CASE WHEN ?6 THEN 'gone'
+                       WHEN last_success IS NULL THEN 'failed' ELSE 'stale' END,
+                     http_status = ?2, error = ?3, hint = ?5, retry_after = ?7, not_modified = 0,
+                     consecutive_failures = consecutive_failures + 1, last_attempt = ?4 WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut existing = tx
@@ -256,15 +314,39 @@ impl Store {
                     .map_err(err)?;
                 match update {
                     FeedUpdate::Untouched => {}
-                    FeedUpdate::Failed { http_status, error } => {
+                    FeedUpdate::Failed(f) => {
                         failed_feed
-                            .execute(params![id.as_str(), http_status, error, now.timestamp()])
+                            .execute(params![
+                                id.as_str(),
+                                f.http_status,
+                                f.error,
+                                now.timestamp(),
+                                f.hint,
+                                f.gone,
+                                f.retry_after.map(|d| d.timestamp())
+                            ])
+                            .map_err(err)?;
+                    }
+                    FeedUpdate::NotModified {
+                        validators,
+                        moved_to,
+                    } => {
+                        unchanged_feed
+                            .execute(params![
+                                id.as_str(),
+                                now.timestamp(),
+                                validators.etag,
+                                validators.last_modified,
+                                moved_to
+                            ])
                             .map_err(err)?;
                     }
                     FeedUpdate::Fresh {
                         meta,
                         entries,
                         http_status,
+                        validators,
+                        moved_to,
                     } => {
                         fresh_feed
                             .execute(params![
@@ -273,7 +355,10 @@ impl Store {
                                 meta.site_url,
                                 meta.language,
                                 http_status,
-                                now.timestamp()
+                                now.timestamp(),
+                                validators.etag,
+                                validators.last_modified,
+                                moved_to
                             ])
                             .map_err(err)?;
                         for e in entries {
@@ -333,13 +418,47 @@ impl Store {
         tx.commit().map_err(err)
     }
 
+    /// Moves feeds' history to new ids (a feed's URL changed in planet.yaml),
+    /// in one transaction: entries keep their first-seen dates and places,
+    /// and the recorded move is cleared. `renames`: (old id, new id, new URL).
+    pub fn rename_feeds(&mut self, renames: &[(FeedId, FeedId, String)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        for (old, new, url) in renames {
+            tx.execute(
+                "INSERT OR IGNORE INTO feeds (id, url, title, site_url, language, status, http_status, error,
+                 last_attempt, last_success, etag, last_modified, retry_after, moved_to, hint,
+                 consecutive_failures, not_modified)
+                 SELECT ?2, ?3, title, site_url, language, status, http_status, error, last_attempt,
+                 last_success, NULL, NULL, NULL, NULL, hint, consecutive_failures, 0
+                 FROM feeds WHERE id = ?1",
+                params![old.as_str(), new.as_str(), url],
+            )
+            .map_err(err)?;
+            tx.execute(
+                "UPDATE OR IGNORE entries SET feed_id = ?2 WHERE feed_id = ?1",
+                params![old.as_str(), new.as_str()],
+            )
+            .map_err(err)?;
+            tx.execute("DELETE FROM feeds WHERE id = ?1", params![old.as_str()])
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
     /// The stored state of the given feeds (feeds never seen are absent).
     pub fn feed_states(&self, ids: &[FeedId]) -> Result<HashMap<FeedId, FeedState>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
-                 f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id)
+                 f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id),
+                 f.etag, f.last_modified, f.retry_after, f.moved_to, f.hint, f.consecutive_failures,
+                 f.not_modified
                  FROM feeds f WHERE f.id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -361,6 +480,15 @@ impl Store {
                         last_attempt: r.get::<_, Option<i64>>(8)?.and_then(from_ts),
                         last_success: r.get::<_, Option<i64>>(9)?.and_then(from_ts),
                         entries: r.get::<_, i64>(10)? as usize,
+                        validators: Validators {
+                            etag: r.get(11)?,
+                            last_modified: r.get(12)?,
+                        },
+                        retry_after: r.get::<_, Option<i64>>(13)?.and_then(from_ts),
+                        moved_to: r.get(14)?,
+                        hint: r.get(15)?,
+                        consecutive_failures: r.get::<_, i64>(16)?.clamp(0, u32::MAX as i64) as u32,
+                        not_modified: r.get::<_, i64>(17)? != 0,
                     })
                 })
                 .optional()
@@ -488,6 +616,11 @@ mod tests {
             },
             entries,
             http_status: Some(200),
+            validators: Validators {
+                etag: Some("\"v1\"".into()),
+                last_modified: None,
+            },
+            moved_to: None,
         }
     }
 
@@ -544,10 +677,11 @@ mod tests {
                 &[(
                     id.clone(),
                     "x".into(),
-                    FeedUpdate::Failed {
+                    FeedUpdate::Failed(Failure {
                         http_status: Some(500),
                         error: "HTTP 500".into(),
-                    },
+                        ..Failure::default()
+                    }),
                 )],
             )
             .expect("record");
@@ -558,6 +692,90 @@ mod tests {
         assert_eq!(state.entries, 2);
         assert_eq!(state.last_success, Some(t2));
         assert_eq!(state.error.as_deref(), Some("HTTP 500"));
+        assert_eq!(state.consecutive_failures, 1);
+        assert_eq!(
+            state.validators.etag.as_deref(),
+            Some("\"v1\""),
+            "validators survive a failure"
+        );
+
+        let t3 = t2 + chrono::Duration::hours(1);
+        store
+            .record(
+                t3,
+                &[(
+                    id.clone(),
+                    "x".into(),
+                    FeedUpdate::NotModified {
+                        validators: Validators::default(),
+                        moved_to: Some("https://new.example/feed".into()),
+                    },
+                )],
+            )
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(
+            (state.status, state.not_modified, state.consecutive_failures),
+            (FeedStatus::Ok, true, 0)
+        );
+        assert_eq!(state.last_success, Some(t3));
+        assert_eq!(
+            state.validators.etag.as_deref(),
+            Some("\"v1\""),
+            "a 304 without validators keeps the old ones"
+        );
+        assert_eq!(state.moved_to.as_deref(), Some("https://new.example/feed"));
+
+        store
+            .record(
+                t3,
+                &[(
+                    id.clone(),
+                    "x".into(),
+                    FeedUpdate::Failed(Failure {
+                        http_status: Some(410),
+                        error: "gone".into(),
+                        gone: true,
+                        ..Failure::default()
+                    }),
+                )],
+            )
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!((state.status, state.entries), (FeedStatus::Gone, 2));
+    }
+
+    #[test]
+    fn a_version_1_store_is_migrated_and_keeps_its_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(MIGRATIONS[0]).expect("v1 schema");
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO feeds (id, url, status, last_success) VALUES ('f1', 'https://a.example/f', 'ok', 1700000000);
+             INSERT INTO entries VALUES ('f1', 'e1', 'T', NULL, NULL, NULL, NULL, '<p>b</p>', '', '', 'h', 1700000000, 1700000000);",
+        )
+        .expect("v1 data");
+        drop(conn);
+        let store = Store::open(&path).expect("migrates");
+        let id = FeedId::from_stored("f1".into());
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(
+            (
+                state.entries,
+                state.consecutive_failures,
+                state.not_modified
+            ),
+            (1, 0, false)
+        );
+        assert_eq!(store.entries(&[id]).expect("entries")[0].title, "T");
     }
 
     #[test]
