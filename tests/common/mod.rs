@@ -237,8 +237,10 @@ fn serve(stream: TcpStream, shared: &Shared) {
             headers: headers.clone(),
         });
         thread::sleep(response.delay);
-        let keep_going = answer(&mut writer, &response, &headers);
+        // Counted out before answering: once the client has the response it
+        // may start its next request, which must not overlap this one here.
         shared.in_flight.lock().expect("in flight").now -= 1;
+        let keep_going = answer(&mut writer, &response, &headers);
         if !keep_going {
             return;
         }
