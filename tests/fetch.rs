@@ -257,6 +257,17 @@ fn every_fault_is_reported_exactly_and_good_feeds_are_published() {
         "{err}"
     );
 
+    // Compressed transfer is offered.
+    let encodings = server
+        .requests()
+        .iter()
+        .find(|r| r.path == "/good-etag.xml")
+        .and_then(|r| r.headers.get("accept-encoding").cloned())
+        .unwrap_or_default();
+    for enc in ["gzip", "br", "zstd"] {
+        assert!(encodings.contains(enc), "Accept-Encoding: {encodings}");
+    }
+
     // Every good feed's entries are on the site, decoded.
     let page = read(dir.path().join("output/index.html"));
     for title in [
