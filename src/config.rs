@@ -7,6 +7,7 @@
 //! `planet.yaml:LINE:COL` with the offending line quoted. Nothing downstream sees
 //! YAML: the rest of planetoid only knows the plain structs defined here.
 
+mod timeline;
 mod yaml;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::entry::FeedId;
+pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
 use yaml::{Node, Value};
 
 /// The whole planet, validated; paths are absolute (resolved against the
@@ -38,6 +40,13 @@ pub struct Config {
     /// How many entries the combined Atom/RSS/JSON feeds carry.
     pub feed_entries: usize,
     pub fetch: FetchConfig,
+    /// Planet-wide default for feeds that do not set their own.
+    pub future_dates: FutureDates,
+    /// Planet-wide filters; every entry must pass these and its feed's.
+    pub filters: Filters,
+    pub retention: Retention,
+    /// Taken-down posts, by link or id.
+    pub blocklist: Vec<Block>,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -85,6 +94,22 @@ pub struct FeedConfig {
     /// Where the `url:` value starts in planet.yaml (1-based line, column),
     /// so `fix-moved` can rewrite it in place.
     pub url_at: (u64, u64),
+    /// `enabled: false` keeps the feed's history but neither fetches nor shows it.
+    pub enabled: bool,
+    /// Picture shown beside the feed's name.
+    pub avatar: Option<String>,
+    /// The member's site, when the feed's own link is wrong or missing.
+    pub homepage: Option<String>,
+    /// The feed's language, when the feed does not say or says wrong.
+    pub lang: Option<String>,
+    /// Tags of the feed itself (e.g. `team`, `ru`).
+    pub tags: Vec<String>,
+    /// Show at most this many of the feed's newest entries.
+    pub max_entries: Option<usize>,
+    pub date_policy: DatePolicy,
+    /// `None`: the planet-wide setting.
+    pub future_dates: Option<FutureDates>,
+    pub filters: Filters,
 }
 
 /// Where a feed's bytes come from.
@@ -141,6 +166,13 @@ const TOP_KEYS: &[&str] = &[
     "feed_entries",
     "theme_dir",
     "fetch",
+    "future_dates",
+    "include",
+    "exclude",
+    "tags_include",
+    "tags_exclude",
+    "retention",
+    "blocklist",
     "feeds",
 ];
 const FETCH_KEYS: &[&str] = &[
@@ -151,7 +183,22 @@ const FETCH_KEYS: &[&str] = &[
     "max_body_mb",
     "user_agent",
 ];
-const FEED_KEYS: &[&str] = &["url", "name"];
+const FEED_KEYS: &[&str] = &[
+    "url",
+    "name",
+    "enabled",
+    "avatar",
+    "homepage",
+    "lang",
+    "tags",
+    "max_entries",
+    "date_policy",
+    "future_dates",
+    "include",
+    "exclude",
+    "tags_include",
+    "tags_exclude",
+];
 
 /// Reads and validates a planet.yaml file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -244,6 +291,19 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("fetch")
         .map(|n| fetch_config(n, problems))
         .unwrap_or_default();
+    let future_dates = top
+        .optional("future_dates")
+        .and_then(|n| timeline::future_dates(n, problems))
+        .unwrap_or_default();
+    let filters = timeline::filters(&mut top, problems);
+    let retention = top
+        .optional("retention")
+        .map(|n| timeline::retention(n, problems))
+        .unwrap_or_default();
+    let blocklist = top
+        .optional("blocklist")
+        .map(|n| timeline::blocklist(n, problems))
+        .unwrap_or_default();
     let feeds = top
         .required("feeds", problems)
         .map(|n| feeds(n, dir, problems))
@@ -262,6 +322,10 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         theme_dir,
         feed_entries,
         fetch,
+        future_dates,
+        filters,
+        retention,
+        blocklist,
         feeds,
     })
 }
@@ -339,6 +403,31 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
         let mut fields = Fields::new(item, "feed", FEED_KEYS);
         let url_node = fields.required("url", problems);
         let name = fields.optional("name").and_then(|n| text(n, problems));
+        let enabled = fields
+            .optional("enabled")
+            .and_then(|n| boolean(n, problems))
+            .unwrap_or(true);
+        let avatar = fields.optional("avatar").and_then(|n| web_url(n, problems));
+        let homepage = fields
+            .optional("homepage")
+            .and_then(|n| web_url(n, problems));
+        let lang = fields.optional("lang").and_then(|n| language(n, problems));
+        let tags = fields
+            .optional("tags")
+            .map(|n| timeline::strings(n, problems))
+            .unwrap_or_default();
+        let max_entries = fields
+            .optional("max_entries")
+            .and_then(|n| count(n, 1, 100_000, problems))
+            .map(|n| n as usize);
+        let date_policy = fields
+            .optional("date_policy")
+            .and_then(|n| timeline::date_policy(n, problems))
+            .unwrap_or_default();
+        let future_dates = fields
+            .optional("future_dates")
+            .and_then(|n| timeline::future_dates(n, problems));
+        let filters = timeline::filters(&mut fields, problems);
         fields.finish(problems);
         let Some(url_node) = url_node else { continue };
         let Some(url) = text(url_node, problems) else {
@@ -364,6 +453,15 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             name,
             line: item.line,
             url_at: (url_node.line, url_node.column),
+            enabled,
+            avatar,
+            homepage,
+            lang,
+            tags,
+            max_entries,
+            date_policy,
+            future_dates,
+            filters,
         });
     }
     out
@@ -444,6 +542,34 @@ fn language(node: &Node, problems: &mut Problems) -> Option<String> {
             format!("`lang` must be a language tag such as `en` or `ru`, found `{raw}`"),
         );
         None
+    }
+}
+
+fn boolean(node: &Node, problems: &mut Problems) -> Option<bool> {
+    match &node.value {
+        Value::Bool(b) => Some(*b),
+        other => {
+            problems.at(
+                node,
+                format!("expected true or false, found {}", other.kind()),
+            );
+            None
+        }
+    }
+}
+
+/// An absolute http(s) URL (avatars, homepages).
+fn web_url(node: &Node, problems: &mut Problems) -> Option<String> {
+    let raw = text(node, problems)?;
+    match Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url.to_string()),
+        _ => {
+            problems.at(
+                node,
+                format!("expected an absolute http(s) URL, found `{raw}`"),
+            );
+            None
+        }
     }
 }
 
@@ -614,6 +740,69 @@ mod tests {
             Err(ConfigError::Invalid { problems, .. }) => problems,
             other => panic!("expected Invalid, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn filter_keys_are_accepted_planet_wide_and_per_feed() {
+        for key in timeline::FILTER_KEYS {
+            assert!(TOP_KEYS.contains(&key) && FEED_KEYS.contains(&key), "{key}");
+        }
+    }
+
+    #[test]
+    fn timeline_settings_are_parsed_and_checked() {
+        let yaml = r#"title: P
+base_url: https://p.example/
+future_dates: drop
+exclude: casino
+retention:
+  max_age_days: 30
+blocklist:
+  - url: https://x.example/bad
+    reason: spam
+feeds:
+  - url: a.xml
+    enabled: false
+    date_policy: first_seen
+    future_dates: hide_until_due
+    max_entries: 3
+    tags: [team, ru]
+    avatar: https://a.example/me.png
+    tags_exclude: [Ads]
+"#;
+        let cfg = parse(yaml, Path::new("/p/planet.yaml")).expect("valid");
+        assert_eq!(cfg.future_dates, FutureDates::Drop);
+        assert!(!cfg.filters.allows("Casino night", "", &[]));
+        assert_eq!(
+            cfg.retention,
+            Retention {
+                max_age_days: 30,
+                min_per_feed: 10
+            }
+        );
+        assert_eq!(cfg.blocklist[0].reason, "spam");
+        let f = &cfg.feeds[0];
+        assert!(!f.enabled);
+        assert_eq!(
+            (f.date_policy, f.future_dates, f.max_entries),
+            (
+                DatePolicy::FirstSeen,
+                Some(FutureDates::HideUntilDue),
+                Some(3)
+            )
+        );
+        assert_eq!(f.tags, ["team", "ru"]);
+        assert_eq!(f.filters.tags_exclude, ["ads"]);
+
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nfuture_dates: later\ninclude: '('\nblocklist:\n  - reason: x\nfeeds:\n  - url: a.xml\n    enabled: nope\n    avatar: me.png\n",
+        );
+        let lines: Vec<u64> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4, 6, 9, 10], "{found:?}");
+        assert!(
+            found[1].message.contains("invalid regular expression"),
+            "{found:?}"
+        );
     }
 
     #[test]
