@@ -45,7 +45,7 @@ use config::{Config, FeedConfig, FeedSource};
 use entry::CleanEntry;
 use fetch::{FetchError, Fetched, Request, Validators};
 use render::{FeedInfo, PlanetInfo, SiteInput, Theme};
-use store::{Failure, FeedState, FeedStatus, FeedUpdate, Store};
+use store::{Failure, FeedRecord, FeedState, FeedStatus, FeedUpdate, Store};
 
 /// A build that could not produce a site. The previous site stays as it was.
 #[derive(Debug, thiserror::Error)]
@@ -109,28 +109,46 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .iter()
         .map(|p| p.as_ref().and_then(|_| fetched.next()))
         .collect();
-    let updates: Vec<_> = config
+    let records: Vec<FeedRecord> = config
         .feeds
         .par_iter()
         .zip(results)
-        .map(|(feed, result)| {
-            let update = result.map_or(FeedUpdate::Untouched, |r| ingest(r, now));
-            (feed.id.clone(), feed.url.clone(), update)
+        .map(|(feed, result)| FeedRecord {
+            id: feed.id.clone(),
+            url: feed.url.clone(),
+            update: result.map_or(FeedUpdate::Untouched, |r| ingest(r, now)),
+            date_policy: feed.date_policy,
+            future_dates: feed.future_dates.unwrap_or(config.future_dates),
         })
         .collect();
-    store.record(now, &updates)?;
+    store.record(now, &records, &config.retention)?;
 
     let states = store.feed_states(&ids)?;
-    let entries = store.entries(&ids)?;
+    let (entries, hidden) = select::timeline(
+        store.entries(&ids)?,
+        &select::Rules {
+            now,
+            feeds: &config.feeds,
+            filters: &config.filters,
+            blocklist: &config.blocklist,
+        },
+    );
     let ordered: Vec<Option<&FeedState>> = ids.iter().map(|id| states.get(id)).collect();
-    let feeds: Vec<FeedInfo> = config
+    let all_feeds: Vec<FeedInfo> = config
         .feeds
         .iter()
         .zip(&ordered)
         .map(|(f, s)| feed_info(f, *s))
         .collect();
-    let names: Vec<String> = feeds.iter().map(|f| f.name.clone()).collect();
+    let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
     let health = report::health(&config, &ordered, &names, now);
+    let feeds: Vec<FeedInfo> = config
+        .feeds
+        .iter()
+        .zip(all_feeds)
+        .filter(|(f, _)| f.enabled)
+        .map(|(_, info)| info)
+        .collect();
     let pages = select::paginate(entries.len(), config.entries_per_page);
 
     let site = render::render_site(
@@ -148,6 +166,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     output::publish(&site, &output_dir, config_dir)?;
     let summary = report::summary(
         &health,
+        &hidden,
         entries.len(),
         pages.len(),
         &output_dir.display().to_string(),
@@ -172,7 +191,7 @@ pub fn check(config_path: &Path) -> Result<String, BuildError> {
 }
 
 /// Whether to fetch a feed in this build, and how. `None` leaves it to its
-/// stored state: offline builds, feeds that answered 410 Gone (unless
+/// stored state: disabled feeds, offline builds, feeds that answered 410 Gone (unless
 /// `--retry-gone`), and feeds whose `Retry-After` has not passed yet.
 /// Validators are sent only when the store holds the feed's entries, so a
 /// 304 can never leave a feed empty.
@@ -182,6 +201,9 @@ fn plan(
     now: DateTime<Utc>,
     opts: &BuildOptions,
 ) -> Option<Request> {
+    if !feed.enabled {
+        return None;
+    }
     if let FeedSource::Http(_) = feed.source {
         let gone = state.is_some_and(|s| s.status == FeedStatus::Gone);
         let waiting = state.and_then(|s| s.retry_after).is_some_and(|t| t > now);
@@ -296,7 +318,7 @@ fn planet_info(config: &Config) -> PlanetInfo {
 }
 
 /// Display name: planet.yaml's `name`, else the feed's own title, else its host
-/// or file name.
+/// or file name; `homepage` and `lang` from planet.yaml win over the feed's.
 fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
     let fallback = match &feed.source {
         FeedSource::Http(url) => url.host_str().unwrap_or(&feed.url).to_string(),
@@ -312,8 +334,14 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .or_else(|| state.and_then(|s| s.meta.title.clone()))
             .unwrap_or(fallback),
         url: feed.url.clone(),
-        site_url: state.and_then(|s| s.meta.site_url.clone()),
+        site_url: feed
+            .homepage
+            .clone()
+            .or_else(|| state.and_then(|s| s.meta.site_url.clone())),
         status: state.map_or("failed", |s| s.status.as_str()),
-        language: state.and_then(|s| s.meta.language.clone()),
+        language: feed
+            .lang
+            .clone()
+            .or_else(|| state.and_then(|s| s.meta.language.clone())),
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::select::Hidden;
 use crate::store::{FeedState, FeedStatus};
 
 /// The contents of `health.json`.
@@ -20,6 +21,8 @@ pub struct Health {
 pub struct FeedHealth {
     pub url: String,
     pub name: String,
+    /// `enabled: false` in planet.yaml: kept, but neither fetched nor shown.
+    pub enabled: bool,
     /// `ok`, `stale` (failing, older entries kept), `failed` (nothing ever
     /// read) or `gone` (410: entries kept, not asked again).
     pub status: &'static str,
@@ -59,6 +62,7 @@ pub fn health(
             Some(s) => FeedHealth {
                 url: feed.url.clone(),
                 name: name.clone(),
+                enabled: feed.enabled,
                 status: s.status.as_str(),
                 http_status: s.http_status,
                 error: s.error.clone().or_else(|| {
@@ -78,6 +82,7 @@ pub fn health(
             None => FeedHealth {
                 url: feed.url.clone(),
                 name: name.clone(),
+                enabled: feed.enabled,
                 status: FeedStatus::Failed.as_str(),
                 http_status: None,
                 error: Some("not fetched yet".to_string()),
@@ -100,7 +105,13 @@ pub fn health(
 
 /// The terminal summary: a headline, then one line per feed that needs
 /// attention (failing, stale, gone, waiting for Retry-After, or moved).
-pub fn summary(health: &Health, entries: usize, pages: usize, output: &str) -> String {
+pub fn summary(
+    health: &Health,
+    hidden: &Hidden,
+    entries: usize,
+    pages: usize,
+    output: &str,
+) -> String {
     let count = |status: &str| health.feeds.iter().filter(|f| f.status == status).count();
     let gone = count("gone");
     let mut out = format!(
@@ -116,7 +127,28 @@ pub fn summary(health: &Health, entries: usize, pages: usize, output: &str) -> S
         },
         if pages == 1 { "" } else { "s" }
     );
+    let reasons: Vec<String> = [
+        (hidden.blocked, "blocklisted"),
+        (hidden.filtered, "filtered out"),
+        (hidden.duplicates, "duplicates of posts in other feeds"),
+        (hidden.over_max, "over a feed's max_entries"),
+        (hidden.not_due, "not due yet"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, why)| format!("{n} {why}"))
+    .collect();
+    if !reasons.is_empty() {
+        out.push_str(&format!("; not shown: {}", reasons.join(", ")));
+    }
     for f in &health.feeds {
+        if !f.enabled {
+            out.push_str(&format!(
+                "\n  off    {} <{}>: enabled: false",
+                f.name, f.url
+            ));
+            continue;
+        }
         if f.status != "ok" {
             out.push_str(&format!(
                 "\n  {:<6} {} <{}>: {}",
@@ -154,6 +186,7 @@ mod tests {
                 FeedHealth {
                     url: "https://a.example/f".into(),
                     name: "A".into(),
+                    enabled: true,
                     status: "ok",
                     http_status: Some(200),
                     error: None,
@@ -169,6 +202,7 @@ mod tests {
                 FeedHealth {
                     url: "https://b.example/f".into(),
                     name: "B".into(),
+                    enabled: true,
                     status: "failed",
                     http_status: Some(200),
                     error: Some("not a feed (HTML page)".into()),
@@ -183,7 +217,7 @@ mod tests {
                 },
             ],
         };
-        let text = summary(&h, 3, 1, "output");
+        let text = summary(&h, &Hidden::default(), 3, 1, "output");
         assert_eq!(
             text,
             "built output: 2 feeds (1 ok, 0 stale, 1 failed), 3 entries on 1 page\n  \

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::config::{DatePolicy, FutureDates, Retention};
 use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
 use crate::fetch::Validators;
 use crate::sanitize::SafeHtml;
@@ -119,6 +120,17 @@ pub enum FeedUpdate {
     /// Not looked at in this build (offline, gone, or asked to wait); its
     /// state stays as it was.
     Untouched,
+}
+
+/// One configured feed and what this build learned about it.
+#[derive(Debug, Clone)]
+pub struct FeedRecord {
+    pub id: FeedId,
+    pub url: String,
+    pub update: FeedUpdate,
+    /// How entries seen for the first time are placed in time.
+    pub date_policy: DatePolicy,
+    pub future_dates: FutureDates,
 }
 
 /// A failed attempt, as the store records it.
@@ -245,13 +257,15 @@ impl Store {
         tx.commit().map_err(|e| self.sqlite(e))
     }
 
-    /// Writes everything one build learned, in a single transaction. A
-    /// `Fresh` entry already in the store keeps its `first_seen` and
+    /// Writes everything one build learned, then applies the retention
+    /// policy, in a single transaction. `records` lists every configured
+    /// feed. A `Fresh` entry already in the store keeps its `first_seen` and
     /// `sort_date`; its content is replaced only when it really changed.
     pub fn record(
         &mut self,
         now: DateTime<Utc>,
-        updates: &[(FeedId, String, FeedUpdate)],
+        records: &[FeedRecord],
+        retention: &Retention,
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
@@ -308,7 +322,14 @@ impl Store {
                 )
                 .map_err(err)?;
 
-            for (id, url, update) in updates {
+            for FeedRecord {
+                id,
+                url,
+                update,
+                date_policy,
+                future_dates,
+            } in records
+            {
                 upsert_feed
                     .execute(params![id.as_str(), url])
                     .map_err(err)?;
@@ -372,7 +393,15 @@ impl Store {
                             let updated = e.updated.map(|d| d.timestamp());
                             match known {
                                 None => {
-                                    let sort_date = place_in_time(e.published, e.updated, now);
+                                    let Some(sort_date) = place_in_time(
+                                        e.published,
+                                        e.updated,
+                                        now,
+                                        *date_policy,
+                                        *future_dates,
+                                    ) else {
+                                        continue;
+                                    };
                                     insert_entry
                                         .execute(params![
                                             id.as_str(),
@@ -415,6 +444,7 @@ impl Store {
                 }
             }
         }
+        prune(&tx, now, records, retention).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -527,6 +557,7 @@ impl Store {
                         enclosures: decode_enclosures(&r.get::<_, String>(9)?),
                         first_seen: from_ts(r.get(10)?).unwrap_or_default(),
                         sort_date: from_ts(r.get(11)?).unwrap_or_default(),
+                        also_in: Vec::new(),
                     })
                 })
                 .map_err(|e| self.sqlite(e))?;
@@ -537,6 +568,42 @@ impl Store {
         crate::select::sort_newest_first(&mut out);
         Ok(out)
     }
+}
+
+/// Retention: entries older than `max_age_days` go, except the newest
+/// `min_per_feed` of each configured feed; feeds no longer configured keep
+/// nothing past the age limit, and their rows go once they hold no entries.
+fn prune(
+    tx: &rusqlite::Transaction,
+    now: DateTime<Utc>,
+    records: &[FeedRecord],
+    retention: &Retention,
+) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS configured (id TEXT PRIMARY KEY); DELETE FROM configured;",
+    )?;
+    {
+        let mut add = tx.prepare("INSERT OR IGNORE INTO configured (id) VALUES (?1)")?;
+        for r in records {
+            add.execute([r.id.as_str()])?;
+        }
+    }
+    let cutoff = now.timestamp() - i64::from(retention.max_age_days) * 86_400;
+    tx.execute(
+        "DELETE FROM entries WHERE sort_date < ?1 AND rowid NOT IN (
+           SELECT rowid FROM (
+             SELECT rowid, feed_id,
+                    ROW_NUMBER() OVER (PARTITION BY feed_id ORDER BY sort_date DESC, entry_id) AS rank
+             FROM entries)
+           WHERE rank <= ?2 AND feed_id IN (SELECT id FROM configured))",
+        params![cutoff, retention.min_per_feed as i64],
+    )?;
+    tx.execute(
+        "DELETE FROM feeds WHERE id NOT IN (SELECT id FROM configured)
+         AND NOT EXISTS (SELECT 1 FROM entries WHERE entries.feed_id = feeds.id)",
+        [],
+    )?;
+    tx.execute_batch("DROP TABLE configured;")
 }
 
 fn from_ts(ts: i64) -> Option<DateTime<Utc>> {
@@ -608,6 +675,16 @@ mod tests {
         }
     }
 
+    fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
+        FeedRecord {
+            id: id.clone(),
+            url: "x".into(),
+            update,
+            date_policy: DatePolicy::Feed,
+            future_dates: FutureDates::Clamp,
+        }
+    }
+
     fn fresh(entries: Vec<CleanEntry>) -> FeedUpdate {
         FeedUpdate::Fresh {
             meta: FeedMeta {
@@ -637,14 +714,14 @@ mod tests {
             store
                 .record(
                     t1,
-                    &[(
-                        id.clone(),
-                        "x".into(),
+                    &[rec(
+                        &id,
                         fresh(vec![
                             entry("a", "A", Some(future), "h1"),
                             entry("b", "B", None, "h2"),
                         ]),
                     )],
+                    &Retention::default(),
                 )
                 .expect("record");
         }
@@ -652,11 +729,11 @@ mod tests {
         store
             .record(
                 t2,
-                &[(
-                    id.clone(),
-                    "x".into(),
+                &[rec(
+                    &id,
                     fresh(vec![entry("a", "A edited", Some(t2), "h3")]),
                 )],
+                &Retention::default(),
             )
             .expect("record");
         let entries = store.entries(std::slice::from_ref(&id)).expect("entries");
@@ -674,15 +751,15 @@ mod tests {
         store
             .record(
                 t2,
-                &[(
-                    id.clone(),
-                    "x".into(),
+                &[rec(
+                    &id,
                     FeedUpdate::Failed(Failure {
                         http_status: Some(500),
                         error: "HTTP 500".into(),
                         ..Failure::default()
                     }),
                 )],
+                &Retention::default(),
             )
             .expect("record");
         let state = &store
@@ -703,14 +780,14 @@ mod tests {
         store
             .record(
                 t3,
-                &[(
-                    id.clone(),
-                    "x".into(),
+                &[rec(
+                    &id,
                     FeedUpdate::NotModified {
                         validators: Validators::default(),
                         moved_to: Some("https://new.example/feed".into()),
                     },
                 )],
+                &Retention::default(),
             )
             .expect("record");
         let state = &store
@@ -731,9 +808,8 @@ mod tests {
         store
             .record(
                 t3,
-                &[(
-                    id.clone(),
-                    "x".into(),
+                &[rec(
+                    &id,
                     FeedUpdate::Failed(Failure {
                         http_status: Some(410),
                         error: "gone".into(),
@@ -741,6 +817,7 @@ mod tests {
                         ..Failure::default()
                     }),
                 )],
+                &Retention::default(),
             )
             .expect("record");
         let state = &store
