@@ -112,19 +112,24 @@ pub fn summary(
     pages: usize,
     output: &str,
 ) -> String {
-    let count = |status: &str| health.feeds.iter().filter(|f| f.status == status).count();
-    let gone = count("gone");
+    let active = || health.feeds.iter().filter(|f| f.enabled);
+    let count = |status: &str| active().filter(|f| f.status == status).count();
+    let optional = |n: usize, what: &str| {
+        if n > 0 {
+            format!(", {n} {what}")
+        } else {
+            String::new()
+        }
+    };
+    let off = health.feeds.len() - active().count();
     let mut out = format!(
-        "built {output}: {} feeds ({} ok, {} stale, {} failed{}), {entries} entries on {pages} page{}",
-        health.feeds.len(),
+        "built {output}: {} feeds ({} ok, {} stale, {} failed{}){}, {entries} entries on {pages} page{}",
+        active().count(),
         count("ok"),
         count("stale"),
         count("failed"),
-        if gone > 0 {
-            format!(", {gone} gone")
-        } else {
-            String::new()
-        },
+        optional(count("gone"), "gone"),
+        optional(off, "off"),
         if pages == 1 { "" } else { "s" }
     );
     let reasons: Vec<String> = [
