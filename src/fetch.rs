@@ -156,11 +156,15 @@ pub fn default_user_agent(base_url: &str) -> String {
     format!("planetoid/{} (+{base_url})", env!("CARGO_PKG_VERSION"))
 }
 
+/// Called as each request completes, with its index in `requests`.
+pub type OnDone<'a> = &'a (dyn Fn(usize, &Result<Fetched, FetchError>) + Sync);
+
 /// Fetches every request; results are in the same order as `requests`.
 pub fn fetch_all(
     requests: &[Request],
     config: &FetchConfig,
     user_agent: &str,
+    on_done: OnDone,
 ) -> Vec<Result<Fetched, FetchError>> {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -173,13 +177,14 @@ pub fn fetch_all(
             return requests.iter().map(|_| Err(err.clone())).collect();
         }
     };
-    runtime.block_on(fetch_all_async(requests, config, user_agent))
+    runtime.block_on(fetch_all_async(requests, config, user_agent, on_done))
 }
 
 async fn fetch_all_async(
     requests: &[Request],
     config: &FetchConfig,
     user_agent: &str,
+    on_done: OnDone<'_>,
 ) -> Vec<Result<Fetched, FetchError>> {
     let client = match build_client(config, user_agent) {
         Ok(c) => c,
@@ -227,6 +232,7 @@ async fn fetch_all_async(
     let mut results: Vec<Option<Result<Fetched, FetchError>>> = vec![None; requests.len()];
     let mut stream = futures::stream::iter(jobs).buffer_unordered(config.concurrency);
     while let Some((i, result)) = stream.next().await {
+        on_done(i, &result);
         results[i] = Some(result);
     }
     results

@@ -20,6 +20,7 @@
 //! and shows in the report. Only config, theme, store, render and output
 //! errors stop a build ([`BuildError`]).
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod decode;
@@ -28,12 +29,15 @@ pub mod entry;
 pub mod fetch;
 pub mod fix_moved;
 pub mod init;
+pub mod opml_io;
 pub mod output;
 pub mod parse;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod serve;
 pub mod store;
 
 use std::path::{Path, PathBuf};
@@ -71,6 +75,7 @@ pub struct BuildOptions {
     pub offline: bool,
     /// Ask feeds that answered 410 Gone again.
     pub retry_gone: bool,
+    pub verbosity: progress::Verbosity,
 }
 
 /// What a finished build tells the operator.
@@ -99,12 +104,37 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map(|f| plan(f, before.get(&f.id), now, opts))
         .collect();
     let requests: Vec<Request> = plans.iter().flatten().cloned().collect();
+    let requested: Vec<&FeedConfig> = config
+        .feeds
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| p.is_some())
+        .map(|(f, _)| f)
+        .collect();
+    let progress = progress::Progress::new(requests.len(), opts.verbosity);
+    let on_done = |i: usize, result: &Result<Fetched, FetchError>| {
+        let Some(feed) = requested.get(i) else { return };
+        let name = feed.name.as_deref().unwrap_or(&feed.url);
+        match result {
+            Ok(f) if f.not_modified => {
+                progress.feed_done(name, &feed.url, "not modified (304)", None)
+            }
+            Ok(f) => progress.feed_done(
+                name,
+                &feed.url,
+                &format!("fetched {} bytes", f.body.len()),
+                None,
+            ),
+            Err(e) => progress.feed_done(name, &feed.url, "", Some(&e.to_string())),
+        }
+    };
     let user_agent = config
         .fetch
         .user_agent
         .clone()
         .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
-    let mut fetched = fetch::fetch_all(&requests, &config.fetch, &user_agent).into_iter();
+    let mut fetched = fetch::fetch_all(&requests, &config.fetch, &user_agent, &on_done).into_iter();
+    progress.finish();
     let results: Vec<Option<Result<Fetched, FetchError>>> = plans
         .iter()
         .map(|p| p.as_ref().and_then(|_| fetched.next()))
@@ -172,22 +202,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         &output_dir.display().to_string(),
     );
     Ok(BuildReport { health, summary })
-}
-
-/// `planetoid check`: config and theme, no network. Returns a one-line verdict.
-pub fn check(config_path: &Path) -> Result<String, BuildError> {
-    let config = config::load(config_path)?;
-    Theme::load(config.theme_dir.as_deref(), &config.lang)?;
-    Ok(format!(
-        "{}: ok ({} feeds, lang {}, theme {})",
-        config_path.display(),
-        config.feeds.len(),
-        config.lang,
-        config
-            .theme_dir
-            .as_deref()
-            .map_or("default".into(), |d| d.display().to_string())
-    ))
 }
 
 /// Whether to fetch a feed in this build, and how. `None` leaves it to its

@@ -179,9 +179,183 @@ pub fn summary(
     out
 }
 
+/// `--fail-on failed=N` / `failed=P%`: when a build with too many broken
+/// feeds should exit non-zero. "Broken" means the last attempt failed
+/// (`failed` or `stale`); `gone` and disabled feeds do not count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FailOn {
+    Count(usize),
+    Percent(f64),
+}
+
+impl FailOn {
+    /// Parses `failed=3` or `failed=10%`.
+    pub fn parse(spec: &str) -> Result<FailOn, String> {
+        let value = spec
+            .strip_prefix("failed=")
+            .ok_or_else(|| format!("expected failed=N or failed=P%, found `{spec}`"))?;
+        if let Some(p) = value.strip_suffix('%') {
+            match p.parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => Ok(FailOn::Percent(p)),
+                _ => Err(format!("`{value}` is not a percentage from 0% to 100%")),
+            }
+        } else {
+            value
+                .parse::<usize>()
+                .map(FailOn::Count)
+                .map_err(|_| format!("`{value}` is not a number of feeds"))
+        }
+    }
+
+    /// `Some(reason)` when the build broke the threshold.
+    pub fn exceeded(&self, health: &Health) -> Option<String> {
+        let active: Vec<&FeedHealth> = health.feeds.iter().filter(|f| f.enabled).collect();
+        let broken = active
+            .iter()
+            .filter(|f| matches!(f.status, "failed" | "stale"))
+            .count();
+        let (hit, limit) = match *self {
+            FailOn::Count(n) => (n > 0 && broken >= n, n.to_string()),
+            FailOn::Percent(p) => {
+                let share = if active.is_empty() {
+                    0.0
+                } else {
+                    broken as f64 * 100.0 / active.len() as f64
+                };
+                (broken > 0 && share >= p, format!("{p}%"))
+            }
+        };
+        hit.then(|| {
+            format!(
+                "{broken} of {} feeds are failing (--fail-on failed={limit})",
+                active.len()
+            )
+        })
+    }
+}
+
+/// A Markdown table of feed health for `$GITHUB_STEP_SUMMARY`: failed,
+/// stale, moved and gone feeds first, then the healthy ones.
+pub fn step_summary(health: &Health, headline: &str) -> String {
+    let rank = |f: &FeedHealth| match (f.enabled, f.status, f.moved_to.is_some()) {
+        (true, "failed", _) => 0,
+        (true, "stale", _) => 1,
+        (true, _, true) => 2,
+        (true, "gone", _) => 3,
+        (true, _, _) => 4,
+        (false, ..) => 5,
+    };
+    let mut feeds: Vec<&FeedHealth> = health.feeds.iter().collect();
+    feeds.sort_by_key(|f| rank(f));
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!(
+        "## Planet build\n\n{}\n\n| Feed | Status | Entries | Last success | Details |\n|---|---|---:|---|---|\n",
+        cell(headline)
+    );
+    for f in feeds {
+        let status = if !f.enabled {
+            "off".to_string()
+        } else if f.moved_to.is_some() && f.status == "ok" {
+            "moved".to_string()
+        } else {
+            f.status.to_string()
+        };
+        let mut details: Vec<String> = Vec::new();
+        if let Some(e) = &f.error {
+            details.push(cell(e));
+        }
+        if let Some(h) = &f.hint {
+            details.push(format!("feed advertised at {}", cell(h)));
+        }
+        if let Some(m) = &f.moved_to {
+            details.push(format!("moved to {} (run `planetoid fix-moved`)", cell(m)));
+        }
+        if let Some(t) = &f.retry_after {
+            details.push(format!("not asked again before {t}"));
+        }
+        out.push_str(&format!(
+            "| [{}]({}) | {} | {} | {} | {} |\n",
+            cell(&f.name),
+            cell(&f.url),
+            status,
+            f.entries,
+            f.last_success.as_deref().unwrap_or("never"),
+            details.join("; ")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn feed(name: &str, status: &'static str) -> FeedHealth {
+        FeedHealth {
+            url: format!("https://{name}.example/feed"),
+            name: name.into(),
+            enabled: true,
+            status,
+            http_status: None,
+            error: (status != "ok").then(|| "HTTP 500 | boom".to_string()),
+            hint: None,
+            entries: 1,
+            last_success: None,
+            last_attempt: None,
+            consecutive_failures: 0,
+            not_modified: false,
+            retry_after: None,
+            moved_to: None,
+        }
+    }
+
+    #[test]
+    fn fail_on_thresholds_count_broken_feeds() {
+        let health = Health {
+            generated: String::new(),
+            feeds: vec![
+                feed("a", "ok"),
+                feed("b", "failed"),
+                feed("c", "stale"),
+                feed("d", "gone"),
+            ],
+        };
+        assert_eq!(FailOn::parse("failed=2"), Ok(FailOn::Count(2)));
+        assert_eq!(FailOn::parse("failed=50%"), Ok(FailOn::Percent(50.0)));
+        assert!(FailOn::parse("broken=2").is_err() && FailOn::parse("failed=x%").is_err());
+        assert_eq!(
+            FailOn::Count(2).exceeded(&health).as_deref(),
+            Some("2 of 4 feeds are failing (--fail-on failed=2)")
+        );
+        assert_eq!(FailOn::Count(3).exceeded(&health), None);
+        assert!(FailOn::Percent(50.0).exceeded(&health).is_some());
+        assert_eq!(FailOn::Percent(51.0).exceeded(&health), None);
+    }
+
+    #[test]
+    fn step_summary_puts_problems_first_and_escapes_cells() {
+        let mut moved = feed("m", "ok");
+        moved.moved_to = Some("https://m.example/new".into());
+        let health = Health {
+            generated: String::new(),
+            feeds: vec![
+                feed("ok1", "ok"),
+                feed("g", "gone"),
+                moved,
+                feed("s", "stale"),
+                feed("f", "failed"),
+            ],
+        };
+        let md = step_summary(&health, "built output: 5 feeds");
+        let order: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| ["))
+            .map(|l| l.split(['[', ']']).nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(order, ["f", "s", "m", "g", "ok1"]);
+        assert!(md.contains("HTTP 500 \\| boom"), "{md}");
+        assert!(md.contains("| moved |"), "{md}");
+    }
 
     #[test]
     fn summary_lists_only_feeds_needing_attention() {
