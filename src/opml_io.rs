@@ -175,10 +175,18 @@ fn collect(outlines: &[opml::Outline], out: &mut Vec<Subscription>) {
     }
 }
 
-/// Where new feed items go: the byte offset just after the `feeds:` list's
-/// last line, the indentation its items use, and the span of a `[]` to
-/// remove when the list is written in flow style and empty.
-fn feeds_end(text: &str) -> Option<(usize, String, Option<(usize, usize)>)> {
+/// Where new feed items go in planet.yaml.
+#[derive(Debug, PartialEq, Eq)]
+struct InsertPoint {
+    /// Byte offset just after the `feeds:` list's last line.
+    at: usize,
+    /// The indentation its items use.
+    indent: String,
+    /// The span of a `[]` to remove when the list is empty flow style.
+    flow_empty: Option<(usize, usize)>,
+}
+
+fn feeds_end(text: &str) -> Option<InsertPoint> {
     let mut offset = 0;
     let mut in_feeds = false;
     let mut end = None;
@@ -216,7 +224,11 @@ fn feeds_end(text: &str) -> Option<(usize, String, Option<(usize, usize)>)> {
     if !text[..end].ends_with('\n') {
         return None;
     }
-    Some((end, indent.unwrap_or_else(|| "  ".to_string()), flow_empty))
+    Some(InsertPoint {
+        at: end,
+        indent: indent.unwrap_or_else(|| "  ".to_string()),
+        flow_empty,
+    })
 }
 
 /// A YAML scalar: plain when unambiguous, double-quoted otherwise.
