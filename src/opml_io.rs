@@ -83,10 +83,13 @@ pub fn import(config_path: &Path, opml_path: &Path) -> Result<Imported, OpmlErro
         path: config_path.to_path_buf(),
         source,
     })?;
-    let (insert_at, indent, flow_empty) =
-        feeds_end(&text).ok_or_else(|| OpmlError::NoFeedsList {
-            path: config_path.to_path_buf(),
-        })?;
+    let InsertPoint {
+        at: insert_at,
+        indent,
+        flow_empty,
+    } = feeds_end(&text).ok_or_else(|| OpmlError::NoFeedsList {
+        path: config_path.to_path_buf(),
+    })?;
     for sub in found {
         if !known.insert(canonical_link(&sub.url)) {
             skipped += 1;
@@ -268,14 +271,22 @@ mod tests {
     fn the_end_of_the_feeds_list_is_found_with_its_indentation() {
         let text =
             "title: T\nfeeds:\n    - url: a.xml\n      name: A\n\n# trailing comment\nlang: en\n";
-        let (at, indent, flow) = feeds_end(text).expect("found");
+        let InsertPoint {
+            at,
+            indent,
+            flow_empty: flow,
+        } = feeds_end(text).expect("found");
         assert_eq!(
             &text[..at],
             "title: T\nfeeds:\n    - url: a.xml\n      name: A\n"
         );
         assert_eq!((indent.as_str(), flow), ("    ", None));
         let empty = "title: T\nfeeds: []   # none yet\n";
-        let (at, _, flow) = feeds_end(empty).expect("found");
+        let InsertPoint {
+            at,
+            flow_empty: flow,
+            ..
+        } = feeds_end(empty).expect("found");
         assert_eq!(at, empty.len());
         assert_eq!(flow, Some((16, 18)));
     }
