@@ -473,7 +473,17 @@ fn feed_source(raw: &str, dir: &Path, node: &Node, problems: &mut Problems) -> O
         problems.at(node, "feed `url` is empty");
         return None;
     }
-    if !raw.contains("://") {
+    // `scheme:…` is a URL (`mailto:x` is rejected below, not read as a file);
+    // a one-letter "scheme" is a Windows drive (`C:\feeds\a.xml`).
+    let scheme_len = raw
+        .find(':')
+        .filter(|&i| {
+            raw[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        })
+        .unwrap_or(0);
+    if scheme_len <= 1 {
         return Some(FeedSource::File(dir.join(raw)));
     }
     match Url::parse(raw) {

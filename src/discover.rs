@@ -45,10 +45,11 @@ pub fn advertised_feed(html: &str, page_url: &str) -> Option<String> {
                 | "application/feed+json"
                 | "application/json"
         );
-        if rel.split_whitespace().any(|r| r == "alternate") && is_feed_type {
-            if let Some(url) = attr("href").and_then(|h| base.join(h.trim()).ok()) {
-                return Some(url.to_string());
-            }
+        if rel.split_whitespace().any(|r| r == "alternate")
+            && is_feed_type
+            && let Some(url) = attr("href").and_then(|h| base.join(h.trim()).ok())
+        {
+            return Some(url.to_string());
         }
     }
     None

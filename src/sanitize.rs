@@ -234,10 +234,10 @@ fn prepass(html: &str, base: Option<&Url>) -> String {
             "img[data-src], source[data-src], video[data-src]",
             |el| {
                 let current = el.get_attribute("src").unwrap_or_default();
-                if current.trim().is_empty() || current.starts_with("data:") {
-                    if let Some(lazy) = el.get_attribute("data-src") {
-                        el.set_attribute("src", &lazy)?;
-                    }
+                if (current.trim().is_empty() || current.starts_with("data:"))
+                    && let Some(lazy) = el.get_attribute("data-src")
+                {
+                    el.set_attribute("src", &lazy)?;
                 }
                 Ok(())
             }
@@ -246,10 +246,9 @@ fn prepass(html: &str, base: Option<&Url>) -> String {
             if el
                 .get_attribute("srcset")
                 .is_none_or(|s| s.trim().is_empty())
+                && let Some(lazy) = el.get_attribute("data-srcset")
             {
-                if let Some(lazy) = el.get_attribute("data-srcset") {
-                    el.set_attribute("srcset", &lazy)?;
-                }
+                el.set_attribute("srcset", &lazy)?;
             }
             Ok(())
         }))
