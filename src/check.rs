@@ -5,11 +5,12 @@
 
 use std::path::Path;
 
+use crate::BuildError;
 use crate::config::{self};
 use crate::fetch::{self, Request, Validators};
+use crate::ingest::ingest;
 use crate::render::Theme;
 use crate::store::FeedUpdate;
-use crate::{BuildError, ingest};
 
 /// What `check` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
         .user_agent
         .clone()
         .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
-    let results = fetch::fetch_all(&requests, &config.fetch, &user_agent, &|_, _| {});
+    let results = fetch::fetch_all(&requests, &config.fetch, &user_agent);
     let now = chrono::Utc::now();
     let mut rows = vec![[
         "status".to_string(),
@@ -63,7 +64,7 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
     let mut broken = 0;
     for (feed, result) in feeds.iter().zip(results) {
         let name = feed.name.clone().unwrap_or_else(|| feed.url.clone());
-        let row = match ingest(result, now) {
+        let row = match ingest(result, now, &Default::default()) {
             FeedUpdate::Fresh {
                 meta,
                 entries,

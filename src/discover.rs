@@ -73,10 +73,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
         let value = value.trim_start();
         return match value.chars().next() {
             Some(q @ ('"' | '\'')) => value[1..].split(q).next().map(str::to_string),
-            Some(_) => value
-                .split(|c: char| c.is_whitespace() || c == '/')
-                .next()
-                .map(str::to_string),
+            Some(_) => value.split(char::is_whitespace).next().map(str::to_string),
             None => None,
         };
     }

@@ -97,6 +97,9 @@ pub struct CleanEntry {
     pub enclosures: Vec<Enclosure>,
     /// blake3 of the visible parts, to tell a real edit from an `updated` bump.
     pub content_hash: String,
+    /// blake3 of the raw parsed entry (and sanitizing policy): when a later
+    /// fetch brings the same raw entry, it is not sanitized again.
+    pub raw_hash: String,
 }
 
 /// An entry as the store remembers it, with its place in time decided once.

@@ -156,16 +156,12 @@ pub fn default_user_agent(base_url: &str) -> String {
     format!("planetoid/{} (+{base_url})", env!("CARGO_PKG_VERSION"))
 }
 
-/// Called as each request completes, with its index in `requests`.
-pub type OnDone<'a> = &'a (dyn Fn(usize, &Result<Fetched, FetchError>) + Sync);
+/// Receives each result as soon as its request completes, with its index
+/// in `requests`, so the caller can process it while others download.
+pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>) + Sync);
 
-/// Fetches every request; results are in the same order as `requests`.
-pub fn fetch_all(
-    requests: &[Request],
-    config: &FetchConfig,
-    user_agent: &str,
-    on_done: OnDone,
-) -> Vec<Result<Fetched, FetchError>> {
+/// Fetches every request, handing each result to `sink` as it arrives.
+pub fn fetch_each(requests: &[Request], config: &FetchConfig, user_agent: &str, sink: Sink) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -174,21 +170,49 @@ pub fn fetch_all(
         Ok(rt) => rt,
         Err(e) => {
             let err = FetchError::Request(format!("cannot start the network runtime: {e}"));
-            return requests.iter().map(|_| Err(err.clone())).collect();
+            for i in 0..requests.len() {
+                sink(i, Err(err.clone()));
+            }
+            return;
         }
     };
-    runtime.block_on(fetch_all_async(requests, config, user_agent, on_done))
+    runtime.block_on(fetch_each_async(requests, config, user_agent, sink));
 }
 
-async fn fetch_all_async(
+/// Fetches every request; results are in the same order as `requests`.
+pub fn fetch_all(
     requests: &[Request],
     config: &FetchConfig,
     user_agent: &str,
-    on_done: OnDone<'_>,
 ) -> Vec<Result<Fetched, FetchError>> {
+    let slots = std::sync::Mutex::new(vec![None; requests.len()]);
+    fetch_each(requests, config, user_agent, &|i, result| {
+        if let Ok(mut slots) = slots.lock() {
+            slots[i] = Some(result);
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(FetchError::Request("fetch did not complete".into()))))
+        .collect()
+}
+
+async fn fetch_each_async(
+    requests: &[Request],
+    config: &FetchConfig,
+    user_agent: &str,
+    sink: Sink<'_>,
+) {
     let client = match build_client(config, user_agent) {
         Ok(c) => c,
-        Err(e) => return requests.iter().map(|_| Err(e.clone())).collect(),
+        Err(e) => {
+            for i in 0..requests.len() {
+                sink(i, Err(e.clone()));
+            }
+            return;
+        }
     };
     let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let jobs = requests.iter().enumerate().map(|(i, request)| {
@@ -229,16 +253,10 @@ async fn fetch_all_async(
             (i, result)
         }
     });
-    let mut results: Vec<Option<Result<Fetched, FetchError>>> = vec![None; requests.len()];
     let mut stream = futures::stream::iter(jobs).buffer_unordered(config.concurrency);
     while let Some((i, result)) = stream.next().await {
-        on_done(i, &result);
-        results[i] = Some(result);
+        sink(i, result);
     }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(FetchError::Request("fetch did not complete".into()))))
-        .collect()
 }
 
 fn build_client(config: &FetchConfig, user_agent: &str) -> Result<reqwest::Client, FetchError> {

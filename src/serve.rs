@@ -37,6 +37,9 @@ pub fn serve(
         retry_gone: false,
         verbosity,
     };
+    // Taken before the first build: an edit made while it runs, or before
+    // the watcher thread gets going, still triggers a rebuild.
+    let inputs = fingerprint(config_path);
     let first = crate::build(&options)?;
     eprintln!("planetoid: {}", first.summary);
     let site = Arc::new(Mutex::new(
@@ -53,7 +56,7 @@ pub fn serve(
     );
 
     let watched_site = site.clone();
-    std::thread::spawn(move || watch(&options, &watched_site));
+    std::thread::spawn(move || watch(&options, inputs, &watched_site));
     for stream in listener.incoming().flatten() {
         let root = site.lock().map(|p| p.clone()).unwrap_or_default();
         std::thread::spawn(move || answer(stream, &root));
@@ -62,8 +65,7 @@ pub fn serve(
 }
 
 /// Polls the planet's inputs once a second and rebuilds when they change.
-fn watch(options: &BuildOptions, site: &Mutex<PathBuf>) {
-    let mut last = fingerprint(&options.config);
+fn watch(options: &BuildOptions, mut last: Fingerprint, site: &Mutex<PathBuf>) {
     loop {
         std::thread::sleep(Duration::from_secs(1));
         let now = fingerprint(&options.config);
@@ -87,7 +89,9 @@ fn watch(options: &BuildOptions, site: &Mutex<PathBuf>) {
 }
 
 /// Modification times and sizes of planet.yaml, the theme and local feeds.
-fn fingerprint(config_path: &Path) -> Vec<(PathBuf, Option<SystemTime>, u64)> {
+type Fingerprint = Vec<(PathBuf, Option<SystemTime>, u64)>;
+
+fn fingerprint(config_path: &Path) -> Fingerprint {
     let mut paths = vec![config_path.to_path_buf()];
     if let Ok(cfg) = config::load(config_path) {
         if let Some(dir) = &cfg.theme_dir {

@@ -151,7 +151,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -194,6 +194,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE feeds ADD COLUMN hint TEXT;
     ALTER TABLE feeds ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE feeds ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+    ALTER TABLE entries ADD COLUMN raw_hash TEXT NOT NULL DEFAULT '';
 "#,
 ];
 
@@ -307,11 +310,14 @@ impl Store {
             let mut existing = tx
                 .prepare("SELECT content_hash FROM entries WHERE feed_id = ?1 AND entry_id = ?2")
                 .map_err(err)?;
+            let mut touch_entry = tx
+                .prepare("UPDATE entries SET raw_hash = ?3 WHERE feed_id = ?1 AND entry_id = ?2")
+                .map_err(err)?;
             let mut insert_entry = tx
                 .prepare(
                     "INSERT INTO entries (feed_id, entry_id, title, link, author, published, updated, body,
-                     categories, enclosures, content_hash, first_seen, sort_date)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     categories, enclosures, content_hash, first_seen, sort_date, raw_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )
                 .map_err(err)?;
             let mut update_entry = tx
@@ -416,7 +422,8 @@ impl Store {
                                             enclosures,
                                             e.content_hash,
                                             now.timestamp(),
-                                            sort_date.timestamp()
+                                            sort_date.timestamp(),
+                                            e.raw_hash
                                         ])
                                         .map_err(err)?;
                                 }
@@ -436,8 +443,17 @@ impl Store {
                                             e.content_hash
                                         ])
                                         .map_err(err)?;
+                                    touch_entry
+                                        .execute(params![id.as_str(), e.id, e.raw_hash])
+                                        .map_err(err)?;
                                 }
-                                Some(_) => {}
+                                // Raw change without a visible one (an
+                                // `updated` bump): remember the new raw form.
+                                Some(_) => {
+                                    touch_entry
+                                        .execute(params![id.as_str(), e.id, e.raw_hash])
+                                        .map_err(err)?;
+                                }
                             }
                         }
                     }
@@ -478,6 +494,30 @@ impl Store {
                 .map_err(err)?;
         }
         tx.commit().map_err(err)
+    }
+
+    /// The raw hashes of the given feeds' stored entries, so unchanged
+    /// entries need not be sanitized again.
+    pub fn raw_hashes(&self, ids: &[FeedId]) -> Result<crate::ingest::KnownEntries, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT entry_id, raw_hash FROM entries WHERE feed_id = ?1 AND raw_hash != ''")
+            .map_err(|e| self.sqlite(e))?;
+        let mut out = crate::ingest::KnownEntries::new();
+        for id in ids {
+            let rows = stmt
+                .query_map([id.as_str()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(|e| self.sqlite(e))?;
+            let mut map = std::collections::HashMap::new();
+            for row in rows {
+                let (entry, hash) = row.map_err(|e| self.sqlite(e))?;
+                map.insert(entry, hash);
+            }
+            out.insert(id.clone(), map);
+        }
+        Ok(out)
     }
 
     /// The stored state of the given feeds (feeds never seen are absent).
@@ -672,6 +712,7 @@ mod tests {
                 length: Some(12),
             }],
             content_hash: hash.into(),
+            raw_hash: format!("raw-{hash}"),
         }
     }
 
