@@ -42,7 +42,7 @@ use rayon::prelude::*;
 use config::{Config, FeedConfig, FeedSource};
 use entry::CleanEntry;
 use fetch::{FetchError, Fetched};
-use render::{FeedInfo, PlanetInfo, SiteInput, Theme};
+use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
 use store::{FeedState, FeedUpdate, Store};
 
 /// A build that could not produce a site. The previous site stays as it was.
@@ -79,7 +79,7 @@ pub struct BuildReport {
 /// The whole pipeline, config to published site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let config = config::load(&opts.config)?;
-    let theme = Theme::load(config.theme_dir.as_deref(), &config.lang)?;
+    let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let now = opts.now.unwrap_or_else(Utc::now);
     let output_dir = opts
         .output
@@ -113,7 +113,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .collect();
     let names: Vec<String> = feeds.iter().map(|f| f.name.clone()).collect();
     let health = report::health(&config, &ordered, &names, now);
-    let pages = select::paginate(entries.len(), config.entries_per_page);
+    let pages = render::timeline_pages(entries.len(), config.entries_per_page, config.max_pages);
+    let extra_pages: Vec<ExtraPage> = config
+        .pages
+        .iter()
+        .map(|p| ExtraPage {
+            title: p.title.clone(),
+            slug: p.slug.clone(),
+            body: sanitize::markdown(&p.markdown),
+        })
+        .collect();
 
     let site = render::render_site(
         &theme,
@@ -121,7 +130,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             planet: &planet_info(&config),
             feeds: &feeds,
             entries: &entries,
-            pages: &pages,
+            per_page: config.entries_per_page,
+            max_pages: config.max_pages,
+            extra_pages: &extra_pages,
             health: &health,
             now,
         },
@@ -131,7 +142,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let summary = report::summary(
         &health,
         entries.len(),
-        pages.len(),
+        pages,
         &output_dir.display().to_string(),
     );
     Ok(BuildReport { health, summary })
@@ -140,7 +151,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// `planetoid check`: config and theme, no network. Returns a one-line verdict.
 pub fn check(config_path: &Path) -> Result<String, BuildError> {
     let config = config::load(config_path)?;
-    Theme::load(config.theme_dir.as_deref(), &config.lang)?;
+    Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     Ok(format!(
         "{}: ok ({} feeds, lang {}, theme {})",
         config_path.display(),
@@ -251,5 +262,7 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
         site_url: state.and_then(|s| s.meta.site_url.clone()),
         status: state.map_or("failed", |s| s.status.as_str()),
         language: state.and_then(|s| s.meta.language.clone()),
+        avatar: None,
+        moved_to: None,
     }
 }

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 
+use crate::config::StringOverride;
+
 /// One language's table, as written in `i18n/<lang>.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +33,10 @@ pub struct Translation {
     /// each with `{n}` where the number goes.
     #[serde(default)]
     pub plurals: BTreeMap<String, BTreeMap<String, String>>,
+    /// Names of languages by primary subtag (`en: английский`), for the
+    /// per-language pages; a code missing here is shown as itself.
+    #[serde(default)]
+    pub languages: BTreeMap<String, String>,
 }
 
 /// Why a translation table is unusable.
@@ -42,7 +48,10 @@ pub enum TranslationError {
     Months(&'static str),
     #[error("is missing strings that the default English table has: {0}")]
     Missing(String),
+    #[error("{0}")]
+    Override(String),
 }
+
 
 impl Translation {
     /// Parses and checks a table against the reference (English) one: every
@@ -102,6 +111,61 @@ impl Translation {
             .unwrap_or_else(|| n.to_string())
     }
 
+    /// Applies a planet's `strings:` overrides. A key the table does not
+    /// have, or plural forms for a plain string (and the reverse), is an
+    /// error naming the key, so a typo is not silently ignored.
+    pub fn apply(
+        &mut self,
+        overrides: &BTreeMap<String, StringOverride>,
+    ) -> Result<(), TranslationError> {
+        for (key, value) in overrides {
+            match value {
+                StringOverride::Text(text) if self.strings.contains_key(key) => {
+                    self.strings.insert(key.clone(), text.clone());
+                }
+                StringOverride::Plural(forms) if self.plurals.contains_key(key) => {
+                    self.plurals.insert(key.clone(), forms.clone());
+                }
+                StringOverride::Text(_) if self.plurals.contains_key(key) => {
+                    return Err(TranslationError::Override(format!(
+                        "strings.{key} is a plural string: give its forms (one:, other:, …)"
+                    )));
+                }
+                StringOverride::Plural(_) if self.strings.contains_key(key) => {
+                    return Err(TranslationError::Override(format!(
+                        "strings.{key} is a plain string, not plural forms"
+                    )));
+                }
+                _ => {
+                    let known: Vec<&str> = self
+                        .strings
+                        .keys()
+                        .chain(self.plurals.keys())
+                        .map(String::as_str)
+                        .collect();
+                    return Err(TranslationError::Override(format!(
+                        "strings.{key} is not a UI string of the theme (known: {})",
+                        known.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A language's name in this table's language, else the code itself.
+    pub fn language_name(&self, code: &str) -> String {
+        self.languages
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// A month's standalone name ("январь"); `month` is 1-based.
+    pub fn month_name(&self, month: u32) -> String {
+        self.months_standalone[(month.clamp(1, 12) - 1) as usize].clone()
+    }
+
     /// "5 января 2025" / "5 January 2025".
     pub fn date(&self, date: DateTime<Utc>) -> String {
         let month = &self.months_genitive[date.month0() as usize];
@@ -112,7 +176,6 @@ impl Translation {
     }
 
     /// "январь 2025" / "January 2025": month headings (archive pages).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn month(&self, year: i32, month: u32) -> String {
         let name = &self.months_standalone[(month.clamp(1, 12) - 1) as usize];
         self.month_format
@@ -142,6 +205,15 @@ pub fn plural_category(lang: &str, n: i64) -> &'static str {
         }
         "fr" | "pt" => {
             if n <= 1 {
+                "one"
+            } else if n % 1_000_000 == 0 {
+                "many"
+            } else {
+                "other"
+            }
+        }
+        "es" | "it" | "ca" => {
+            if n == 1 {
                 "one"
             } else if n != 0 && n % 1_000_000 == 0 {
                 "many"
