@@ -280,6 +280,85 @@ mod tests {
     }
 
     #[test]
+    fn plural_rules_of_every_shipped_language() {
+        let forms = |lang: &str, ns: &[i64]| -> Vec<String> {
+            let t = load(lang);
+            ns.iter().map(|n| t.plural(lang, "entries", *n)).collect()
+        };
+        assert_eq!(
+            forms("uk", &[1, 3, 5, 11, 21, 112]),
+            ["1 допис", "3 дописи", "5 дописів", "11 дописів", "21 допис", "112 дописів"]
+        );
+        assert_eq!(forms("de", &[0, 1, 2]), ["0 Beiträge", "1 Beitrag", "2 Beiträge"]);
+        // French: 0 and 1 are singular; millions take "de".
+        assert_eq!(
+            forms("fr", &[0, 1, 2, 1_000_000]),
+            ["0 article", "1 article", "2 articles", "1000000 d’articles"]
+        );
+        assert_eq!(
+            forms("es", &[0, 1, 2, 1_000_000]),
+            ["0 entradas", "1 entrada", "2 entradas", "1000000 de entradas"]
+        );
+        assert_eq!(plural_category("pt-BR", 0), "one");
+        assert_eq!(plural_category("ja", 1), "other");
+    }
+
+    #[test]
+    fn dates_and_month_headings_in_every_shipped_language() {
+        let d = Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap();
+        let cases = [
+            ("uk", "5 березня 2025 р.", "березень 2025 р."),
+            ("de", "5. März 2025", "März 2025"),
+            ("fr", "5 mars 2025", "mars 2025"),
+            ("es", "5 de marzo de 2025", "marzo de 2025"),
+            ("ru", "5 марта 2025", "март 2025"),
+        ];
+        for (lang, date, month) in cases {
+            let t = load(lang);
+            assert_eq!(t.date(d), date, "{lang}");
+            assert_eq!(t.month(2025, 3), month, "{lang}");
+        }
+        assert_eq!(load("ru").language_name("en"), "английский");
+        assert_eq!(load("ru").language_name("xx"), "xx");
+    }
+
+    #[test]
+    fn overrides_replace_known_strings_and_reject_typos() {
+        let mut ru = load("ru");
+        let mut ok = BTreeMap::new();
+        ok.insert(
+            "subscriptions".to_string(),
+            StringOverride::Text("Участники".into()),
+        );
+        ok.insert(
+            "entries".to_string(),
+            StringOverride::Plural(BTreeMap::from([
+                ("one".to_string(), "{n} пост".to_string()),
+                ("few".to_string(), "{n} поста".to_string()),
+                ("other".to_string(), "{n} постов".to_string()),
+            ])),
+        );
+        ru.apply(&ok).expect("known keys");
+        assert_eq!(ru.text("subscriptions"), "Участники");
+        assert_eq!(ru.plural("ru", "entries", 3), "3 поста");
+        // `many` is missing from the override: `other` stands in.
+        assert_eq!(ru.plural("ru", "entries", 5), "5 постов");
+
+        let typo = BTreeMap::from([(
+            "subscribtions".to_string(),
+            StringOverride::Text("x".into()),
+        )]);
+        let err = ru.apply(&typo).expect_err("unknown key");
+        assert!(err.to_string().contains("strings.subscribtions is not a UI string"), "{err}");
+        let wrong_shape = BTreeMap::from([(
+            "entries".to_string(),
+            StringOverride::Text("posts".into()),
+        )]);
+        let err = ru.apply(&wrong_shape).expect_err("plural key given text");
+        assert!(err.to_string().contains("is a plural string"), "{err}");
+    }
+
+    #[test]
     fn every_shipped_table_has_every_english_key() {
         let dir = format!("{}/themes/default/i18n", env!("CARGO_MANIFEST_DIR"));
         let reference = load("en");
@@ -291,6 +370,6 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             checked += 1;
         }
-        assert!(checked >= 2);
+        assert_eq!(checked, 6);
     }
 }

@@ -311,6 +311,31 @@ mod tests {
     }
 
     #[test]
+    fn tr_fills_plurals_numbers_and_named_placeholders() {
+        let theme = Theme::load(None, "ru", &BTreeMap::new()).expect("loads");
+        let out = theme
+            .tera
+            .render_str(
+                r#"{{ tr(key="entries", n=22) }}|{{ tr(key="page_n", n=3) }}|{{ tr(key="tag_title", tag="<b>") }}|{{ tr(key="no_such_key") }}"#,
+                &tera::Context::new(),
+                true,
+            )
+            .expect("renders");
+        assert_eq!(out, "22 записи|Страница 3|Метка: &lt;b&gt;|no_such_key");
+    }
+
+    #[test]
+    fn strings_override_is_applied_or_rejected_at_load() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("next".to_string(), StringOverride::Text("дальше →".into()));
+        let theme = Theme::load(None, "ru", &overrides).expect("loads");
+        assert_eq!(theme.translation.text("next"), "дальше →");
+        overrides.insert("nxet".to_string(), StringOverride::Text("x".into()));
+        let err = Theme::load(None, "ru", &overrides).err().expect("typo");
+        assert!(err.to_string().contains("planet.yaml strings.nxet"), "{err}");
+    }
+
+    #[test]
     fn override_replaces_one_file_and_keeps_the_rest() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("static")).expect("mkdir");
