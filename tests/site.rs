@@ -150,13 +150,20 @@ fn archives_use_standalone_months_and_russian_plurals() {
         "{archive}"
     );
     assert!(archive.contains(">октябрь 2025</a>"), "{archive}");
-    assert!(!archive.contains("ноября 2025</a>"), "genitive in a heading");
+    assert!(
+        !archive.contains("ноября 2025</a>"),
+        "genitive in a heading"
+    );
     let month = page("archive/2025/10/index.html");
     assert!(month.contains("<h1>октябрь 2025</h1>"), "{month}");
     // Day headings inside use the genitive.
     assert!(month.contains("октября 2025</time></h2>"), "{month}");
     // Paginated with a localized pager and rel links.
-    assert!(demo().files.contains_key("archive/2025/10/page/2/index.html"));
+    assert!(
+        demo()
+            .files
+            .contains_key("archive/2025/10/page/2/index.html")
+    );
     assert!(month.contains("<link rel=\"next\" href=\"../../../archive/2025/10/page/2/\">"));
     assert!(month.contains("следующая ›"));
 
@@ -176,7 +183,10 @@ fn archives_use_standalone_months_and_russian_plurals() {
         })
         .collect();
     let tags = page("tags/index.html");
-    let seen: Vec<&String> = counts.iter().filter(|c| tags.contains(c.as_str())).collect();
+    let seen: Vec<&String> = counts
+        .iter()
+        .filter(|c| tags.contains(c.as_str()))
+        .collect();
     assert!(seen.len() >= 2, "tag counts use several forms: {tags}");
     assert!(!tags.contains("1 записей") && !tags.contains("2 записей"));
 }
@@ -193,12 +203,24 @@ fn feed_tag_language_health_and_extra_pages_exist_and_say_the_right_things() {
     assert_eq!(feed_pages.len(), 9, "{feed_pages:?}");
     for p in &feed_pages {
         let dir = p.trim_end_matches("index.html");
-        assert!(index.contains(&format!("href=\"./{dir}\"")), "sidebar links {dir}");
-        assert!(files.contains_key(&format!("{dir}atom.xml")), "{dir}atom.xml");
+        assert!(
+            index.contains(&format!("href=\"./{dir}\"")),
+            "sidebar links {dir}"
+        );
+        assert!(
+            files.contains_key(&format!("{dir}atom.xml")),
+            "{dir}atom.xml"
+        );
     }
     assert!(index.contains("title=\"работает\""), "status mark");
-    assert!(index.contains("title=\"не работает\""), "failed status mark");
-    assert!(index.contains("<time datetime=\"2025-11-25T"), "newest post date");
+    assert!(
+        index.contains("title=\"не работает\""),
+        "failed status mark"
+    );
+    assert!(
+        index.contains("<time datetime=\"2025-11-25T"),
+        "newest post date"
+    );
     let anna = feed_pages
         .iter()
         .map(|p| page(p))
@@ -225,9 +247,18 @@ fn feed_tag_language_health_and_extra_pages_exist_and_say_the_right_things() {
     assert_eq!(health.matches("<tr class=\"status-").count(), 9);
     assert_eq!(health.matches("<tr class=\"status-ok\">").count(), 8);
     assert!(health.contains("Пропавшая лента"));
-    assert!(health.contains("<span class=\"error\">"), "error text shown");
-    assert!(health.contains("25 ноября 2025, 12:00 UTC"), "last success, localized");
-    assert!(health.contains(">никогда</td>"), "the broken feed never succeeded");
+    assert!(
+        health.contains("<span class=\"error\">"),
+        "error text shown"
+    );
+    assert!(
+        health.contains("25 ноября 2025, 12:00 UTC"),
+        "last success, localized"
+    );
+    assert!(
+        health.contains(">никогда</td>"),
+        "the broken feed never succeeded"
+    );
 
     // The About page: Markdown rendered, then sanitized; linked from the nav.
     let about = page("pages/about/index.html");
@@ -260,7 +291,9 @@ fn every_output_feed_parses_back() {
             buf.clear();
         }
         assert!(
-            !bytes.iter().any(|b| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')),
+            !bytes
+                .iter()
+                .any(|b| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')),
             "{path} has control characters"
         );
         if path.ends_with("atom.xml") || path.as_str() == "rss.xml" {
@@ -275,7 +308,11 @@ fn every_output_feed_parses_back() {
         if path.ends_with("atom.xml") {
             let atom = atom_syndication::Feed::read_from(bytes.as_slice())
                 .unwrap_or_else(|e| panic!("{path}: {e}"));
-            let self_link = atom.links().iter().find(|l| l.rel() == "self").expect("self");
+            let self_link = atom
+                .links()
+                .iter()
+                .find(|l| l.rel() == "self")
+                .expect("self");
             assert_eq!(
                 self_link.href(),
                 format!("https://planet.spb-rust.example.org/{path}"),
@@ -305,7 +342,12 @@ fn every_output_feed_parses_back() {
 
 // ---- JSON Feed 1.1 schema: a small draft-07 subset, enough for this schema ----
 
-fn check(schema: &serde_json::Value, root: &serde_json::Value, v: &serde_json::Value, at: &str) -> Vec<String> {
+fn check(
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+) -> Vec<String> {
     use serde_json::Value;
     let mut errors = Vec::new();
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
@@ -348,7 +390,12 @@ fn check(schema: &serde_json::Value, root: &serde_json::Value, v: &serde_json::V
         }
     }
     if let Some(obj) = v.as_object() {
-        for key in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for key in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !obj.contains_key(key.as_str().unwrap_or_default()) {
                 errors.push(format!("{at}: missing required {key}"));
             }
@@ -407,18 +454,38 @@ fn feed_json_validates_against_the_json_feed_1_1_schema() {
     let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema");
     // The checker itself: it accepts the corpus examples and rejects a broken feed.
     let mut examples = 0;
-    for entry in std::fs::read_dir(dir.join("test/examples/v1.1")).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(dir.join("test/examples/v1.1"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let text = std::fs::read_to_string(entry.path()).expect("example");
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-        assert_eq!(check(&schema, &schema, &doc, "$"), Vec::<String>::new(), "{}", entry.path().display());
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        assert_eq!(
+            check(&schema, &schema, &doc, "$"),
+            Vec::<String>::new(),
+            "{}",
+            entry.path().display()
+        );
         examples += 1;
     }
     let broken = serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "x",
         "items": [{"title": "no id", "url": "not a url", "bogus": 1}]});
     let errors = check(&schema, &schema, &broken, "$");
-    assert!(errors.iter().any(|e| e.contains("missing required")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("not a valid uri")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("bogus: not allowed")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("missing required")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("not a valid uri")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("bogus: not allowed")),
+        "{errors:?}"
+    );
 
     let feed: serde_json::Value = serde_json::from_str(&page("feed.json")).expect("feed.json");
     assert_eq!(check(&schema, &schema, &feed, "$"), Vec::<String>::new());
@@ -429,8 +496,13 @@ fn feed_json_validates_against_the_json_feed_1_1_schema() {
 // ---- Nu HTML Checker ----
 
 fn vnu_jar() -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = std::env::var_os("VNU_JAR").map(PathBuf::from).into_iter().collect();
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/vnu-jar/build/dist/vnu.jar"));
+    let mut candidates: Vec<PathBuf> = std::env::var_os("VNU_JAR")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    candidates.push(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/vnu-jar/build/dist/vnu.jar"),
+    );
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
@@ -463,8 +535,15 @@ fn nu_html_checker_finds_no_errors_on_any_page() {
     // The checker must be able to fail: a page with known errors.
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.html");
-    std::fs::write(&bad, "<!DOCTYPE html><html><head></head><body><p><div></p></body></html>").expect("write");
-    assert!(run_vnu(&jar, &[bad]).contains("error"), "vnu reports errors");
+    std::fs::write(
+        &bad,
+        "<!DOCTYPE html><html><head></head><body><p><div></p></body></html>",
+    )
+    .expect("write");
+    assert!(
+        run_vnu(&jar, &[bad]).contains("error"),
+        "vnu reports errors"
+    );
 
     let built = demo();
     let pages: Vec<PathBuf> = built
@@ -474,7 +553,11 @@ fn nu_html_checker_finds_no_errors_on_any_page() {
         .map(|p| built.out.join(p))
         .collect();
     let report = run_vnu(&jar, &pages);
-    assert!(report.trim().is_empty(), "vnu errors on {} pages:\n{report}", pages.len());
+    assert!(
+        report.trim().is_empty(),
+        "vnu errors on {} pages:\n{report}",
+        pages.len()
+    );
 }
 
 // ---- Another planet: English/Ukrainian/…, max_pages, served over HTTP ----
@@ -490,13 +573,23 @@ fn small_planet(server: &TestServer, lang: &str, extra: &str) -> String {
 #[test]
 fn max_pages_caps_the_timeline_but_archives_keep_everything() {
     let server = TestServer::start();
-    server.route("/a.xml", Response::ok("application/rss+xml", rss_feed("alpha", 10, 29)));
-    server.route("/b.xml", Response::ok("application/rss+xml", rss_feed("beta", 10, 28)));
+    server.route(
+        "/a.xml",
+        Response::ok("application/rss+xml", rss_feed("alpha", 10, 29)),
+    );
+    server.route(
+        "/b.xml",
+        Response::ok("application/rss+xml", rss_feed("beta", 10, 28)),
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     write_config(dir.path(), &small_planet(&server, "en", "max_pages: 2\n"));
     let out = planetoid(dir.path(), &["build", "--now", "2025-06-30T12:00:00Z"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("20 entries on 2 pages"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("20 entries on 2 pages"),
+        "{}",
+        stderr(&out)
+    );
     let site = dir.path().join("output");
     assert!(site.join("page/2/index.html").is_file());
     assert!(!site.join("page/3").exists(), "max_pages");
@@ -504,7 +597,10 @@ fn max_pages_caps_the_timeline_but_archives_keep_everything() {
     assert!(!second.contains("rel=\"next\""), "page 2 is the last one");
     // The June archive has all 20 posts over 5 pages.
     let june = read(site.join("archive/2025/06/index.html"));
-    assert!(june.contains("<h1>June 2025</h1>") && june.contains("20 posts"), "{june}");
+    assert!(
+        june.contains("<h1>June 2025</h1>") && june.contains("20 posts"),
+        "{june}"
+    );
     assert!(site.join("archive/2025/06/page/5/index.html").is_file());
     // Per-feed pages are capped too, English plurals and dates.
     assert!(read(site.join("index.html")).contains("29 June 2025</time></h2>"));
@@ -516,13 +612,38 @@ fn max_pages_caps_the_timeline_but_archives_keep_everything() {
 #[test]
 fn ukrainian_german_french_spanish_pages_use_their_own_forms() {
     let server = TestServer::start();
-    server.route("/a.xml", Response::ok("application/rss+xml", rss_feed("alpha", 3, 5)));
-    server.route("/b.xml", Response::ok("application/rss+xml", rss_feed("beta", 2, 4)));
+    server.route(
+        "/a.xml",
+        Response::ok("application/rss+xml", rss_feed("alpha", 3, 5)),
+    );
+    server.route(
+        "/b.xml",
+        Response::ok("application/rss+xml", rss_feed("beta", 2, 4)),
+    );
     for (lang, expect) in [
-        ("uk", ["5 червня 2025 р.", "червень 2025 р.", "5 дописів", "2 стрічки"]),
-        ("de", ["5. Juni 2025", ">Juni 2025<", "5 Beiträge", "2 Feeds"]),
+        (
+            "uk",
+            [
+                "5 червня 2025 р.",
+                "червень 2025 р.",
+                "5 дописів",
+                "2 стрічки",
+            ],
+        ),
+        (
+            "de",
+            ["5. Juni 2025", ">Juni 2025<", "5 Beiträge", "2 Feeds"],
+        ),
         ("fr", ["5 juin 2025", ">juin 2025<", "5 articles", "2 flux"]),
-        ("es", ["5 de junio de 2025", ">junio de 2025<", "5 entradas", "2 feeds"]),
+        (
+            "es",
+            [
+                "5 de junio de 2025",
+                ">junio de 2025<",
+                "5 entradas",
+                "2 feeds",
+            ],
+        ),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         write_config(dir.path(), &small_planet(&server, lang, ""));
@@ -541,12 +662,21 @@ fn ukrainian_german_french_spanish_pages_use_their_own_forms() {
 fn unknown_strings_override_fails_before_any_fetch() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    write_config(dir.path(), &small_planet(&server, "ru", "strings:\n  subscribtions: Ленты\n"));
+    write_config(
+        dir.path(),
+        &small_planet(&server, "ru", "strings:\n  subscribtions: Ленты\n"),
+    );
     let out = planetoid(dir.path(), &["build"]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("strings.subscribtions is not a UI string"), "{err}");
-    assert!(server.requests().is_empty(), "no fetch before the theme is checked");
+    assert!(
+        err.contains("strings.subscribtions is not a UI string"),
+        "{err}"
+    );
+    assert!(
+        server.requests().is_empty(),
+        "no fetch before the theme is checked"
+    );
 }
 
 #[test]
@@ -557,7 +687,10 @@ fn the_demo_site_is_byte_identical_when_built_twice() {
     std::fs::copy(root.join("planet.yaml"), dir.path().join("planet.yaml")).expect("config");
     let mut snapshots = Vec::new();
     for output in ["one", "two"] {
-        let out = planetoid(dir.path(), &["build", "--offline", "--now", NOW, "-o", output]);
+        let out = planetoid(
+            dir.path(),
+            &["build", "--offline", "--now", NOW, "-o", output],
+        );
         assert!(out.status.success(), "{}", stderr(&out));
         snapshots.push(snapshot(&dir.path().join(output)));
     }
@@ -568,7 +701,10 @@ fn the_demo_site_is_byte_identical_when_built_twice() {
         snapshots[1].keys().collect::<Vec<_>>()
     );
     for (path, bytes) in &snapshots[0] {
-        assert!(snapshots[1][path] == *bytes, "{path} differs between identical builds");
+        assert!(
+            snapshots[1][path] == *bytes,
+            "{path} differs between identical builds"
+        );
     }
 }
 
@@ -675,7 +811,11 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
         .env("NODE_PATH", &modules)
         .output()
         .expect("node runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
     let violations = report["violations"].as_array().expect("violations");
     assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
@@ -684,8 +824,18 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
     for shot in shots {
         let file = shot["file"].as_str().unwrap_or_default();
         assert!(Path::new(file).is_file(), "{file}");
-        assert!(shot["colours"].as_u64().unwrap_or(0) > 20, "{file} looks blank: {shot}");
-        assert!(shot["textLength"].as_u64().unwrap_or(0) > 500, "{file} has little text: {shot}");
+        assert!(
+            shot["colours"].as_u64().unwrap_or(0) > 20,
+            "{file} looks blank: {shot}"
+        );
+        assert!(
+            shot["textLength"].as_u64().unwrap_or(0) > 500,
+            "{file} has little text: {shot}"
+        );
     }
-    eprintln!("axe: 0 violations in {} page loads; screenshots in {}", axe.len(), shots_dir.display());
+    eprintln!(
+        "axe: 0 violations in {} page loads; screenshots in {}",
+        axe.len(),
+        shots_dir.display()
+    );
 }

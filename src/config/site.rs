@@ -154,8 +154,6 @@ pub(super) fn pages(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<Pag
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use crate::config::{ConfigError, StringOverride, parse};
 
     const HEAD: &str = "title: P\nbase_url: https://p.example/\nfeeds: []\n";
@@ -198,7 +196,9 @@ mod tests {
             .map(|p| (p.line, p.message.as_str()))
             .collect();
         assert!(
-            found.iter().any(|(l, m)| *l == 4 && m.contains("from 1 to")),
+            found
+                .iter()
+                .any(|(l, m)| *l == 4 && m.contains("from 1 to")),
             "{found:?}"
         );
         assert!(

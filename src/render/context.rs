@@ -256,7 +256,10 @@ pub fn nav(t: &Translation, input: &SiteInput, listings: &Listings) -> Vec<NavCt
         label: t.text(key),
         url: url.to_string(),
     };
-    let mut out = vec![item("home", "nav_home", ""), item("archive", "nav_archive", "archive/")];
+    let mut out = vec![
+        item("home", "nav_home", ""),
+        item("archive", "nav_archive", "archive/"),
+    ];
     if !listings.tags.is_empty() {
         out.push(item("tags", "nav_tags", "tags/"));
     }
@@ -537,6 +540,9 @@ mod tests {
         assert_eq!(page_path("feeds/ab/", 2), "feeds/ab/page/2/index.html");
         assert_eq!(root_for("index.html"), "./");
         assert_eq!(root_for("page/3/index.html"), "../../");
-        assert_eq!(root_for("archive/2025/01/page/2/index.html"), "../../../../../");
+        assert_eq!(
+            root_for("archive/2025/01/page/2/index.html"),
+            "../../../../../"
+        );
     }
 }

@@ -52,7 +52,6 @@ pub enum TranslationError {
     Override(String),
 }
 
-
 impl Translation {
     /// Parses and checks a table against the reference (English) one: every
     /// key the reference has must be present, so no label silently vanishes.
@@ -287,9 +286,19 @@ mod tests {
         };
         assert_eq!(
             forms("uk", &[1, 3, 5, 11, 21, 112]),
-            ["1 допис", "3 дописи", "5 дописів", "11 дописів", "21 допис", "112 дописів"]
+            [
+                "1 допис",
+                "3 дописи",
+                "5 дописів",
+                "11 дописів",
+                "21 допис",
+                "112 дописів"
+            ]
         );
-        assert_eq!(forms("de", &[0, 1, 2]), ["0 Beiträge", "1 Beitrag", "2 Beiträge"]);
+        assert_eq!(
+            forms("de", &[0, 1, 2]),
+            ["0 Beiträge", "1 Beitrag", "2 Beiträge"]
+        );
         // French: 0 and 1 are singular; millions take "de".
         assert_eq!(
             forms("fr", &[0, 1, 2, 1_000_000]),
@@ -297,7 +306,12 @@ mod tests {
         );
         assert_eq!(
             forms("es", &[0, 1, 2, 1_000_000]),
-            ["0 entradas", "1 entrada", "2 entradas", "1000000 de entradas"]
+            [
+                "0 entradas",
+                "1 entrada",
+                "2 entradas",
+                "1000000 de entradas"
+            ]
         );
         assert_eq!(plural_category("pt-BR", 0), "one");
         assert_eq!(plural_category("ja", 1), "other");
@@ -349,11 +363,13 @@ mod tests {
             StringOverride::Text("x".into()),
         )]);
         let err = ru.apply(&typo).expect_err("unknown key");
-        assert!(err.to_string().contains("strings.subscribtions is not a UI string"), "{err}");
-        let wrong_shape = BTreeMap::from([(
-            "entries".to_string(),
-            StringOverride::Text("posts".into()),
-        )]);
+        assert!(
+            err.to_string()
+                .contains("strings.subscribtions is not a UI string"),
+            "{err}"
+        );
+        let wrong_shape =
+            BTreeMap::from([("entries".to_string(), StringOverride::Text("posts".into()))]);
         let err = ru.apply(&wrong_shape).expect_err("plural key given text");
         assert!(err.to_string().contains("is a plural string"), "{err}");
     }

@@ -95,7 +95,8 @@ pub fn language_dir(code: &str) -> String {
 /// or `None` when it is missing or not a plausible tag.
 pub fn language_code(raw: Option<&str>) -> Option<String> {
     let primary = raw?.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-    let plausible = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase());
+    let plausible =
+        (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase());
     plausible.then_some(primary)
 }
 
@@ -299,7 +300,15 @@ mod tests {
         );
         assert_eq!(l.languages, [("en".into(), 2), ("ru".into(), 2)]);
         let dirs: Vec<&str> = l.all.iter().map(|x| x.dir.as_str()).collect();
-        assert_eq!(dirs[..4], ["", "archive/2025/03/", "archive/2025/02/", "archive/2025/01/"]);
+        assert_eq!(
+            dirs[..4],
+            [
+                "",
+                "archive/2025/03/",
+                "archive/2025/02/",
+                "archive/2025/01/"
+            ]
+        );
         assert!(dirs.contains(&"tags/rust/") && dirs.contains(&"lang/ru/"));
         assert!(!l.all[1].capped && l.all[0].capped);
     }
@@ -307,10 +316,17 @@ mod tests {
     #[test]
     fn one_language_means_no_language_pages() {
         let feeds = [feed("a", Some("en")), feed("b", None)];
-        let entries = [entry(&feeds[0].id, "1", 1, 1, &[]), entry(&feeds[1].id, "2", 1, 1, &[])];
+        let entries = [
+            entry(&feeds[0].id, "1", 1, 1, &[]),
+            entry(&feeds[1].id, "2", 1, 1, &[]),
+        ];
         let l = build(&entries, &feeds);
         assert!(l.languages.is_empty());
         assert!(l.tags.is_empty());
-        assert!(!l.all.iter().any(|x| matches!(x.kind, Kind::Language { .. })));
+        assert!(
+            !l.all
+                .iter()
+                .any(|x| matches!(x.kind, Kind::Language { .. }))
+        );
     }
 }

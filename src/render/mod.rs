@@ -202,7 +202,10 @@ fn listing_title(t: &i18n::Translation, input: &SiteInput, list: &Listing) -> St
     match &list.kind {
         Kind::Timeline => input.planet.title.clone(),
         Kind::Month { year, month } => t.month(*year, *month),
-        Kind::Feed { index } => input.feeds.get(*index).map_or_else(String::new, |f| f.name.clone()),
+        Kind::Feed { index } => input
+            .feeds
+            .get(*index)
+            .map_or_else(String::new, |f| f.name.clone()),
         Kind::Tag { name, .. } => t.text("tag_title").replace("{tag}", name),
         Kind::Language { code } => t
             .text("language_title")

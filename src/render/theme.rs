@@ -15,10 +15,7 @@ use crate::config::StringOverride;
 
 /// The default theme's files, embedded at compile time.
 pub const DEFAULT_THEME: &[(&str, &str)] = &[
-    (
-        "README.md",
-        include_str!("../../themes/default/README.md"),
-    ),
+    ("README.md", include_str!("../../themes/default/README.md")),
     (
         "templates/base.html",
         include_str!("../../themes/default/templates/base.html"),
@@ -291,15 +288,22 @@ mod tests {
     #[test]
     fn default_theme_loads_in_every_shipped_language() {
         for lang in ["en", "ru", "ru-RU", "uk", "de", "fr", "es", "de-AT"] {
-            let theme = Theme::load(None, lang, &BTreeMap::new()).unwrap_or_else(|e| panic!("{lang}: {e}"));
+            let theme =
+                Theme::load(None, lang, &BTreeMap::new()).unwrap_or_else(|e| panic!("{lang}: {e}"));
             assert!(theme.statics.contains_key("static/style.css"));
         }
     }
 
     #[test]
     fn unknown_language_and_broken_override_fail_fast() {
-        let err = Theme::load(None, "xx", &BTreeMap::new()).err().expect("no xx table");
-        assert!(err.to_string().contains("available: de, en, es, fr, ru, uk"), "{err}");
+        let err = Theme::load(None, "xx", &BTreeMap::new())
+            .err()
+            .expect("no xx table");
+        assert!(
+            err.to_string()
+                .contains("available: de, en, es, fr, ru, uk"),
+            "{err}"
+        );
 
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
@@ -332,7 +336,10 @@ mod tests {
         assert_eq!(theme.translation.text("next"), "дальше →");
         overrides.insert("nxet".to_string(), StringOverride::Text("x".into()));
         let err = Theme::load(None, "ru", &overrides).err().expect("typo");
-        assert!(err.to_string().contains("planet.yaml strings.nxet"), "{err}");
+        assert!(
+            err.to_string().contains("planet.yaml strings.nxet"),
+            "{err}"
+        );
     }
 
     #[test]
