@@ -310,3 +310,146 @@ fn render(
     site.add(path, html.into_bytes());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use std::collections::BTreeMap;
+
+    fn feed(url: &str, name: &str) -> FeedInfo {
+        FeedInfo {
+            id: FeedId::from_source(url),
+            name: name.into(),
+            url: url.into(),
+            site_url: Some("https://site.example/".into()),
+            status: "ok",
+            language: None,
+            avatar: None,
+            moved_to: None,
+        }
+    }
+
+    fn entry(feed: &FeedInfo, id: &str, day: u32, title: &str) -> StoredEntry {
+        let date = Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap();
+        StoredEntry {
+            feed_id: feed.id.clone(),
+            id: id.into(),
+            title: title.into(),
+            link: Some(format!("https://site.example/{id}")),
+            author: None,
+            published: Some(date),
+            updated: None,
+            body: crate::sanitize::clean("<p>Hello <b>there</b><script>x()</script></p>", None),
+            categories: vec!["Rust".into()],
+            enclosures: vec![],
+            first_seen: date,
+            sort_date: date,
+        }
+    }
+
+    fn site(feeds: &[FeedInfo], entries: &[StoredEntry], lang: &str) -> Site {
+        let theme = Theme::load(None, lang, &BTreeMap::new()).expect("theme");
+        let planet = PlanetInfo {
+            title: "P <&>".into(),
+            description: None,
+            base_url: "https://p.example/".into(),
+            lang: lang.into(),
+            feed_entries: 10,
+        };
+        let health = Health {
+            generated: "2025-01-31T00:00:00Z".into(),
+            feeds: vec![],
+        };
+        let input = SiteInput {
+            planet: &planet,
+            feeds,
+            entries,
+            per_page: 2,
+            max_pages: Some(2),
+            extra_pages: &[],
+            health: &health,
+            now: Utc.with_ymd_and_hms(2025, 1, 31, 0, 0, 0).unwrap(),
+        };
+        render_site(&theme, &input).expect("renders")
+    }
+
+    fn text(site: &Site, path: &str) -> String {
+        String::from_utf8(site.get(path).unwrap_or_else(|| panic!("{path}")).to_vec())
+            .expect("utf-8")
+    }
+
+    #[test]
+    fn plain_text_is_escaped_and_only_sanitized_bodies_are_markup() {
+        let a = feed("https://a.example/feed", "<script>alert(1)</script>");
+        let entries = [entry(&a, "1", 5, "Fish & <chips>")];
+        let site = site(&[a], &entries, "en");
+        let index = text(&site, "index.html");
+        assert!(index.contains("Fish &amp; &lt;chips&gt;"), "{index}");
+        assert!(
+            index.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{index}"
+        );
+        assert!(!index.contains("<script>"), "{index}");
+        assert!(index.contains("<p>Hello <b>there</b></p>"), "{index}");
+        assert!(index.contains("<title>P &lt;&amp;&gt;</title>"), "{index}");
+    }
+
+    #[test]
+    fn avatar_and_moved_to_render_when_the_data_has_them() {
+        let mut a = feed("https://a.example/feed", "Alpha");
+        a.avatar = Some("https://a.example/me.png".into());
+        a.moved_to = Some("https://new.example/feed".into());
+        let b = feed("https://b.example/feed", "Beta");
+        let entries = [entry(&a, "1", 5, "One"), entry(&b, "2", 4, "Two")];
+        let site = site(&[a.clone(), b], &entries, "en");
+        let index = text(&site, "index.html");
+        assert_eq!(
+            index
+                .matches("<img class=\"avatar\" src=\"https://a.example/me.png\"")
+                .count(),
+            2,
+            "sidebar and entry: {index}"
+        );
+        let health = text(&site, "health/index.html");
+        assert!(
+            health.contains("Moved to <a href=\"https://new.example/feed\">"),
+            "{health}"
+        );
+        let feed_page = text(&site, &format!("feeds/{}/index.html", a.id));
+        assert!(
+            feed_page.contains("width=\"32\" height=\"32\""),
+            "{feed_page}"
+        );
+    }
+
+    #[test]
+    fn max_pages_caps_lists_but_not_month_archives() {
+        let a = feed("https://a.example/feed", "Alpha");
+        let entries: Vec<StoredEntry> = (1..=9)
+            .rev()
+            .map(|d| entry(&a, &d.to_string(), d, &format!("Post {d}")))
+            .collect();
+        let site = site(std::slice::from_ref(&a), &entries, "ru");
+        assert!(site.get("page/2/index.html").is_some());
+        assert!(site.get("page/3/index.html").is_none());
+        assert!(
+            site.get(&format!("feeds/{}/page/3/index.html", a.id))
+                .is_none()
+        );
+        assert!(site.get("tags/rust/page/3/index.html").is_none());
+        assert!(site.get("archive/2025/01/page/5/index.html").is_some());
+        let month = text(&site, "archive/2025/01/page/5/index.html");
+        assert!(
+            month.contains("<h1>январь 2025 <small>Страница 5</small></h1>"),
+            "{month}"
+        );
+        assert!(month.contains("1 января 2025</time></h2>"), "{month}");
+        assert!(
+            month.contains("<link rel=\"prev\" href=\"../../../../../archive/2025/01/page/4/\">"),
+            "{month}"
+        );
+        let archive = text(&site, "archive/index.html");
+        assert!(archive.contains("9 записей"), "{archive}");
+    }
+}
