@@ -421,6 +421,12 @@ mod tests {
             feed_page.contains("width=\"32\" height=\"32\""),
             "{feed_page}"
         );
+        // The sidebar marks the feed whose page this is, and only that one.
+        assert_eq!(feed_page.matches("aria-current=\"page\">").count(), 1);
+        assert!(
+            feed_page.contains("aria-current=\"page\">Alpha</a>"),
+            "{feed_page}"
+        );
     }
 
     #[test]
