@@ -265,6 +265,9 @@ fn render_listing(
     for page in &pages {
         let path = page_path(&list.dir, page.number);
         let mut ctx = base(shared, &path, section);
+        if list.kind == Kind::Timeline {
+            ctx.insert("sidebar_full", &true);
+        }
         ctx.insert("listing", &listing_ctx);
         ctx.insert(
             "page",
@@ -281,9 +284,15 @@ fn render_listing(
     Ok(())
 }
 
+/// Up to this many subscriptions, every page's sidebar lists them all;
+/// beyond it only the timeline pages do (measured: with 150 feeds the list
+/// is ~55 KB, more than the entries of a page, on each of thousands of pages).
+const FULL_SIDEBAR_FEEDS: usize = 25;
+
 /// The variables every page has.
 fn base(shared: &Shared, path: &str, section: &str) -> Context {
     let mut ctx = Context::new();
+    ctx.insert("sidebar_full", &(shared.feeds.len() <= FULL_SIDEBAR_FEEDS));
     ctx.insert("planet", &shared.planet);
     ctx.insert("feeds", &shared.feeds);
     ctx.insert("nav", &shared.nav);
