@@ -467,4 +467,22 @@ mod tests {
         let archive = text(&site, "archive/index.html");
         assert!(archive.contains("9 записей"), "{archive}");
     }
+
+    #[test]
+    fn past_25_feeds_only_the_timeline_lists_every_subscription() {
+        let feeds: Vec<FeedInfo> = (0..26)
+            .map(|i| feed(&format!("https://f{i}.example/feed"), &format!("F{i}")))
+            .collect();
+        let entries = [entry(&feeds[0], "1", 5, "One")];
+        let big = site(&feeds, &entries, "en");
+        assert!(text(&big, "index.html").contains("<ul class=\"subscriptions\">"));
+        let archive = text(&big, "archive/index.html");
+        assert!(
+            !archive.contains("<ul class=\"subscriptions\">"),
+            "{archive}"
+        );
+        assert!(archive.contains("<a href=\"../#subscriptions-heading\">the full list</a>"));
+        let small = site(&feeds[..25], &entries, "en");
+        assert!(text(&small, "archive/index.html").contains("<ul class=\"subscriptions\">"));
+    }
 }

@@ -5,11 +5,15 @@
 //! exist and say the right things in Russian (plural and month forms), every
 //! output feed parses back (feed-rs, atom_syndication, rss, opml, strict XML)
 //! and feed.json validates against the JSON Feed 1.1 schema, and the Nu HTML
-//! Checker finds zero errors (skipped with a message when Java or vnu.jar is
-//! missing). Other languages, `max_pages` and a local HTTP server are covered
-//! by a second, small planet.
+//! Checker finds zero errors and axe-core no violations ([`browser`]; skipped
+//! with a message when Java, vnu.jar, node or Chromium are missing). Other
+//! languages, `max_pages` and a local HTTP server are covered by a second,
+//! small planet.
 
+mod browser;
+#[path = "../common/mod.rs"]
 mod common;
+mod schema;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,13 +23,13 @@ use common::{Response, TestServer, planetoid, read, rss_feed, snapshot, stderr, 
 
 const NOW: &str = "2025-11-25T12:00:00Z";
 
-struct Built {
+pub struct Built {
     _dir: tempfile::TempDir,
-    out: PathBuf,
-    files: BTreeMap<String, Vec<u8>>,
+    pub out: PathBuf,
+    pub files: BTreeMap<String, Vec<u8>>,
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read_dir") {
         let path = entry.expect("entry").path();
@@ -39,7 +43,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The demo planet with an About page, a reworded label and a broken feed.
-fn demo() -> &'static Built {
+pub fn demo() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -67,7 +71,7 @@ fn demo() -> &'static Built {
     })
 }
 
-fn page(path: &str) -> String {
+pub fn page(path: &str) -> String {
     let bytes = demo()
         .files
         .get(path)
@@ -340,226 +344,6 @@ fn every_output_feed_parses_back() {
     assert_eq!(opml.body.outlines.len(), 9);
 }
 
-// ---- JSON Feed 1.1 schema: a small draft-07 subset, enough for this schema ----
-
-fn check(
-    schema: &serde_json::Value,
-    root: &serde_json::Value,
-    v: &serde_json::Value,
-    at: &str,
-) -> Vec<String> {
-    use serde_json::Value;
-    let mut errors = Vec::new();
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let name = r.strip_prefix("#/definitions/").expect("local ref");
-        return check(&root["definitions"][name], root, v, at);
-    }
-    if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
-        for s in all {
-            errors.extend(check(s, root, v, at));
-        }
-    }
-    if let Some(t) = schema.get("type").and_then(Value::as_str) {
-        let ok = match t {
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "string" => v.is_string(),
-            "boolean" => v.is_boolean(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            other => panic!("unsupported type {other}"),
-        };
-        if !ok {
-            errors.push(format!("{at}: expected {t}"));
-            return errors;
-        }
-    }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array)
-        && !values.contains(v)
-    {
-        errors.push(format!("{at}: {v} not in enum"));
-    }
-    if let (Some(format), Some(s)) = (schema.get("format").and_then(Value::as_str), v.as_str()) {
-        let ok = match format {
-            "uri" => url::Url::parse(s).is_ok(),
-            "date-time" => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
-            other => panic!("unsupported format {other}"),
-        };
-        if !ok {
-            errors.push(format!("{at}: `{s}` is not a valid {format}"));
-        }
-    }
-    if let Some(obj) = v.as_object() {
-        for key in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if !obj.contains_key(key.as_str().unwrap_or_default()) {
-                errors.push(format!("{at}: missing required {key}"));
-            }
-        }
-        if let Some(min) = schema.get("minProperties").and_then(Value::as_u64)
-            && (obj.len() as u64) < min
-        {
-            errors.push(format!("{at}: fewer than {min} properties"));
-        }
-        let props = schema.get("properties").and_then(Value::as_object);
-        let patterns = schema.get("patternProperties").and_then(Value::as_object);
-        for (key, value) in obj {
-            let here = format!("{at}.{key}");
-            if let Some(s) = props.and_then(|p| p.get(key)) {
-                errors.extend(check(s, root, value, &here));
-                continue;
-            }
-            let mut matched = false;
-            for (pattern, s) in patterns.into_iter().flatten() {
-                // The two patterns the schema uses.
-                let mut chars = key.chars();
-                let matches = match pattern.as_str() {
-                    "^_[a-zA-Z][^.]*$" => {
-                        chars.next() == Some('_')
-                            && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-                            && !key.contains('.')
-                    }
-                    "^[^.]*$" => !key.contains('.'),
-                    other => panic!("unsupported pattern {other}"),
-                };
-                if matches {
-                    matched = true;
-                    errors.extend(check(s, root, value, &here));
-                }
-            }
-            if !matched && schema.get("additionalProperties") == Some(&Value::Bool(false)) {
-                errors.push(format!("{here}: not allowed"));
-            }
-        }
-    }
-    if let (Some(items), Some(list)) = (schema.get("items"), v.as_array()) {
-        for (i, item) in list.iter().enumerate() {
-            errors.extend(check(items, root, item, &format!("{at}[{i}]")));
-        }
-    }
-    errors
-}
-
-#[test]
-fn feed_json_validates_against_the_json_feed_1_1_schema() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/jsonfeed-schema");
-    let Ok(schema_text) = std::fs::read_to_string(dir.join("schema-v1.1.json")) else {
-        eprintln!("SKIPPED: ../shared/corpus/jsonfeed-schema is not here");
-        return;
-    };
-    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema");
-    // The checker itself: it accepts the corpus examples and rejects a broken feed.
-    let mut examples = 0;
-    for entry in std::fs::read_dir(dir.join("test/examples/v1.1"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let text = std::fs::read_to_string(entry.path()).expect("example");
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        assert_eq!(
-            check(&schema, &schema, &doc, "$"),
-            Vec::<String>::new(),
-            "{}",
-            entry.path().display()
-        );
-        examples += 1;
-    }
-    let broken = serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "x",
-        "items": [{"title": "no id", "url": "not a url", "bogus": 1}]});
-    let errors = check(&schema, &schema, &broken, "$");
-    assert!(
-        errors.iter().any(|e| e.contains("missing required")),
-        "{errors:?}"
-    );
-    assert!(
-        errors.iter().any(|e| e.contains("not a valid uri")),
-        "{errors:?}"
-    );
-    assert!(
-        errors.iter().any(|e| e.contains("bogus: not allowed")),
-        "{errors:?}"
-    );
-
-    let feed: serde_json::Value = serde_json::from_str(&page("feed.json")).expect("feed.json");
-    assert_eq!(check(&schema, &schema, &feed, "$"), Vec::<String>::new());
-    assert_eq!(feed["items"].as_array().map(Vec::len), Some(50));
-    eprintln!("feed.json valid; checker verified on {examples} corpus examples");
-}
-
-// ---- Nu HTML Checker ----
-
-fn vnu_jar() -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = std::env::var_os("VNU_JAR")
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    candidates.push(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/vnu-jar/build/dist/vnu.jar"),
-    );
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
-    if let Some(cache) = cache {
-        candidates.push(cache.join("planetoid-ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"));
-    }
-    candidates.into_iter().find(|p| p.is_file())
-}
-
-fn run_vnu(jar: &Path, files: &[PathBuf]) -> String {
-    let out = std::process::Command::new("java")
-        .arg("-jar")
-        .arg(jar)
-        .args(["--errors-only", "--format", "gnu"])
-        .args(files)
-        .output()
-        .expect("java runs");
-    String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout)
-}
-
-#[test]
-fn nu_html_checker_finds_no_errors_on_any_page() {
-    let java = std::process::Command::new("java").arg("-version").output();
-    let Some(jar) = vnu_jar().filter(|_| java.is_ok_and(|o| o.status.success())) else {
-        eprintln!(
-            "SKIPPED: Nu HTML Checker not available (needs `java` and vnu.jar: set VNU_JAR, or run .ci/run which installs vnu-jar)"
-        );
-        return;
-    };
-    // The checker must be able to fail: a page with known errors.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let bad = dir.path().join("bad.html");
-    std::fs::write(
-        &bad,
-        "<!DOCTYPE html><html><head></head><body><p><div></p></body></html>",
-    )
-    .expect("write");
-    assert!(
-        run_vnu(&jar, &[bad]).contains("error"),
-        "vnu reports errors"
-    );
-
-    let built = demo();
-    let pages: Vec<PathBuf> = built
-        .files
-        .keys()
-        .filter(|p| p.ends_with(".html"))
-        .map(|p| built.out.join(p))
-        .collect();
-    let report = run_vnu(&jar, &pages);
-    assert!(
-        report.trim().is_empty(),
-        "vnu errors on {} pages:\n{report}",
-        pages.len()
-    );
-}
-
 // ---- Another planet: English/Ukrainian/…, max_pages, served over HTTP ----
 
 fn small_planet(server: &TestServer, lang: &str, extra: &str) -> String {
@@ -706,136 +490,4 @@ fn the_demo_site_is_byte_identical_when_built_twice() {
             "{path} differs between identical builds"
         );
     }
-}
-
-// ---- In a browser: axe-core and screenshots ----
-
-/// The demo planet in English (the shared build above is Russian).
-fn english_demo() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&root.join("demo"), &dir.path().join("demo"));
-    let config = read(root.join("planet.yaml")).replace("lang: ru", "lang: en");
-    assert!(config.contains("lang: en"));
-    std::fs::write(dir.path().join("planet.yaml"), config).expect("config");
-    let out = planetoid(dir.path(), &["build", "--offline", "--now", NOW]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let files = snapshot(&dir.path().join("output"));
-    (dir, files)
-}
-
-/// Serves a built site under `/<prefix>/` on the test server.
-fn serve_site(server: &TestServer, prefix: &str, files: &BTreeMap<String, Vec<u8>>) {
-    for (path, bytes) in files {
-        let kind = match path.rsplit('.').next() {
-            Some("html") => "text/html; charset=utf-8",
-            Some("css") => "text/css",
-            Some("xml") => "application/xml",
-            Some("json") => "application/json",
-            _ => "application/octet-stream",
-        };
-        let response = Response::ok(kind, bytes.clone());
-        server.route(&format!("/{prefix}/{path}"), response.clone());
-        if let Some(dir) = path.strip_suffix("index.html") {
-            server.route(&format!("/{prefix}/{dir}"), response);
-        }
-    }
-}
-
-#[test]
-fn axe_finds_no_violations_and_screenshots_are_not_blank() {
-    let modules = std::env::var_os("PLANETOID_NODE_MODULES")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let home = std::env::var_os("HOME")?;
-            Some(PathBuf::from(home).join(".cache/planetoid-ci/browser/node_modules"))
-        })
-        .filter(|m| m.join("axe-core/axe.min.js").is_file() && m.join("playwright-core").is_dir());
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    let node_ok = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let Some(modules) = modules.filter(|_| node_ok && chromium.is_file()) else {
-        eprintln!(
-            "SKIPPED: needs node, chromium and playwright-core + axe-core (PLANETOID_NODE_MODULES, or run .ci/run)"
-        );
-        return;
-    };
-    let server = TestServer::start();
-    serve_site(&server, "ru", &demo().files);
-    let (_en_dir, en_files) = english_demo();
-    serve_site(&server, "en", &en_files);
-    let feed = demo()
-        .files
-        .keys()
-        .find(|p| p.starts_with("feeds/") && p.ends_with("/index.html"))
-        .expect("a feed page")
-        .trim_end_matches("index.html")
-        .to_string();
-    let mut axe = Vec::new();
-    for lang in ["en", "ru"] {
-        // Colours differ by scheme, markup by page: every page in light,
-        // the two busiest also in dark.
-        for page in ["", "archive/2025/10/", feed.as_str(), "health/"] {
-            let url = server.url(&format!("/{lang}/{page}"));
-            axe.push(serde_json::json!({"url": url, "scheme": "light"}));
-            if page.is_empty() || page == "health/" {
-                axe.push(serde_json::json!({"url": url, "scheme": "dark"}));
-            }
-        }
-    }
-    let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("site-screenshots");
-    std::fs::create_dir_all(&shots_dir).expect("screenshot dir");
-    let mut screenshots = Vec::new();
-    for lang in ["en", "ru"] {
-        for (width, height, scheme) in [(1280, 900, "light"), (390, 844, "dark")] {
-            screenshots.push(serde_json::json!({
-                "url": server.url(&format!("/{lang}/")),
-                "name": format!("index-{lang}-{width}-{scheme}.png"),
-                "width": width, "height": height, "scheme": scheme,
-            }));
-        }
-    }
-    let config = serde_json::json!({
-        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
-    });
-    let config_path = shots_dir.join("check.json");
-    std::fs::write(&config_path, config.to_string()).expect("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .arg(&config_path)
-        .env("NODE_PATH", &modules)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
-    let violations = report["violations"].as_array().expect("violations");
-    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
-    let shots = report["screenshots"].as_array().expect("screenshots");
-    assert_eq!(shots.len(), 4);
-    for shot in shots {
-        let file = shot["file"].as_str().unwrap_or_default();
-        assert!(Path::new(file).is_file(), "{file}");
-        assert!(
-            shot["colours"].as_u64().unwrap_or(0) > 20,
-            "{file} looks blank: {shot}"
-        );
-        assert!(
-            shot["textLength"].as_u64().unwrap_or(0) > 500,
-            "{file} has little text: {shot}"
-        );
-    }
-    eprintln!(
-        "axe: 0 violations in {} page loads; screenshots in {}",
-        axe.len(),
-        shots_dir.display()
-    );
 }

@@ -1,4 +1,4 @@
-// Used by tests/site.rs: opens pages of a built planet in headless Chromium,
+// Used by tests/site/browser.rs: opens pages of a built planet in headless Chromium,
 // runs axe-core on each (in the colour scheme asked for) and takes
 // screenshots, then reports as one JSON object on stdout:
 //   { "violations": [ "scheme url rule: help (targets)" … ],
@@ -6,7 +6,7 @@
 // A screenshot's "colours" is the number of distinct colours in a sample of
 // its pixels, so a blank (single-colour) page is easy to tell apart.
 // Usage: node check.js CONFIG.json (fields: chromium, dir, axe: [{url, scheme}],
-// screenshots: [{url, name, width, height, scheme}]; see tests/site.rs).
+// screenshots: [{url, name, width, height, scheme}]; see tests/site/browser.rs).
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
