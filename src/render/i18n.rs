@@ -142,9 +142,12 @@ impl Translation {
                         .chain(self.plurals.keys())
                         .map(String::as_str)
                         .collect();
+                    let hint = match closest(key, &known) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("known: {}", known.join(", ")),
+                    };
                     return Err(TranslationError::Override(format!(
-                        "strings.{key} is not a UI string of the theme (known: {})",
-                        known.join(", ")
+                        "strings.{key} is not a UI string of the theme ({hint})"
                     )));
                 }
             }
@@ -181,6 +184,30 @@ impl Translation {
             .replace("{month}", name)
             .replace("{year}", &year.to_string())
     }
+}
+
+/// The known key within a small edit distance of a mistyped one.
+fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1; b.len() + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    };
+    known
+        .iter()
+        .map(|k| (distance(key, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// The CLDR cardinal plural category of an integer for a language.
@@ -365,7 +392,7 @@ mod tests {
         let err = ru.apply(&typo).expect_err("unknown key");
         assert!(
             err.to_string()
-                .contains("strings.subscribtions is not a UI string"),
+                .contains("strings.subscribtions is not a UI string of the theme (did you mean `subscriptions`?)"),
             "{err}"
         );
         let wrong_shape =
