@@ -23,7 +23,7 @@ pub struct CheckReport {
 
 pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError> {
     let config = config::load(config_path)?;
-    Theme::load(config.theme_dir.as_deref(), &config.lang)?;
+    Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let verdict = format!(
         "{}: ok ({} feeds, lang {}, theme {})",
         config_path.display(),

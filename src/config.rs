@@ -7,15 +7,18 @@
 //! `planet.yaml:LINE:COL` with the offending line quoted. Nothing downstream sees
 //! YAML: the rest of planetoid only knows the plain structs defined here.
 
+mod site;
 mod timeline;
 mod yaml;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use url::Url;
 
 use crate::entry::FeedId;
+use site::{pages, strings};
 pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
 use yaml::{Node, Value};
 
@@ -39,6 +42,14 @@ pub struct Config {
     pub theme_dir: Option<PathBuf>,
     /// How many entries the combined Atom/RSS/JSON feeds carry.
     pub feed_entries: usize,
+    /// At most this many numbered timeline pages (and per-feed, per-tag,
+    /// per-language pages); older entries stay reachable in the archives.
+    /// `None`: no limit.
+    pub max_pages: Option<usize>,
+    /// UI strings overriding the theme's translation table (`strings:`).
+    pub strings: BTreeMap<String, StringOverride>,
+    /// Extra pages written from Markdown files (`pages:`), in config order.
+    pub pages: Vec<PageConfig>,
     pub fetch: FetchConfig,
     /// Planet-wide default for feeds that do not set their own.
     pub future_dates: FutureDates,
@@ -112,6 +123,26 @@ pub struct FeedConfig {
     pub filters: Filters,
 }
 
+/// One `strings:` entry: a plain string, or plural forms by CLDR category
+/// (`one`, `few`, `many`, `other`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StringOverride {
+    Text(String),
+    Plural(BTreeMap<String, String>),
+}
+
+/// One extra page (`pages:`): Markdown read from a file next to planet.yaml,
+/// published at `pages/<slug>/index.html`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageConfig {
+    pub title: String,
+    /// `[a-z0-9-]+`; defaults to the file's stem.
+    pub slug: String,
+    pub path: PathBuf,
+    /// The file's Markdown text, read while validating.
+    pub markdown: String,
+}
+
 /// Where a feed's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedSource {
@@ -165,6 +196,9 @@ const TOP_KEYS: &[&str] = &[
     "entries_per_page",
     "feed_entries",
     "theme_dir",
+    "max_pages",
+    "strings",
+    "pages",
     "fetch",
     "future_dates",
     "include",
@@ -175,6 +209,7 @@ const TOP_KEYS: &[&str] = &[
     "blocklist",
     "feeds",
 ];
+
 const FETCH_KEYS: &[&str] = &[
     "concurrency",
     "per_host",
@@ -287,6 +322,18 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("theme_dir")
         .and_then(|n| text(n, problems))
         .map(|p| dir.join(p));
+    let max_pages = top
+        .optional("max_pages")
+        .and_then(|n| count(n, 1, 100_000, problems))
+        .map(|n| n as usize);
+    let strings = top
+        .optional("strings")
+        .map(|n| strings(n, problems))
+        .unwrap_or_default();
+    let pages = top
+        .optional("pages")
+        .map(|n| pages(n, dir, problems))
+        .unwrap_or_default();
     let fetch = top
         .optional("fetch")
         .map(|n| fetch_config(n, problems))
@@ -321,6 +368,9 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         entries_per_page,
         theme_dir,
         feed_entries,
+        max_pages,
+        strings,
+        pages,
         fetch,
         future_dates,
         filters,

@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use config::{Config, FeedConfig, FeedSource};
-use render::{FeedInfo, PlanetInfo, SiteInput, Theme};
+use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
 use store::{FeedState, Store};
 
 /// A build that could not produce a site. The previous site stays as it was.
@@ -87,7 +87,7 @@ pub struct BuildReport {
 /// The whole pipeline, config to published site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let config = config::load(&opts.config)?;
-    let theme = Theme::load(config.theme_dir.as_deref(), &config.lang)?;
+    let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let now = opts.now.unwrap_or_else(Utc::now);
     let output_dir = opts
         .output
@@ -127,7 +127,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .filter(|(f, _)| f.enabled)
         .map(|(_, info)| info)
         .collect();
-    let pages = select::paginate(entries.len(), config.entries_per_page);
+    let pages = render::timeline_pages(entries.len(), config.entries_per_page, config.max_pages);
+    let extra_pages: Vec<ExtraPage> = config
+        .pages
+        .iter()
+        .map(|p| ExtraPage {
+            title: p.title.clone(),
+            slug: p.slug.clone(),
+            body: sanitize::markdown(&p.markdown),
+        })
+        .collect();
 
     let site = render::render_site(
         &theme,
@@ -135,7 +144,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             planet: &planet_info(&config),
             feeds: &feeds,
             entries: &entries,
-            pages: &pages,
+            per_page: config.entries_per_page,
+            max_pages: config.max_pages,
+            extra_pages: &extra_pages,
             health: &health,
             now,
         },
@@ -146,7 +157,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         &health,
         &hidden,
         entries.len(),
-        pages.len(),
+        pages,
         &output_dir.display().to_string(),
     );
     Ok(BuildReport { health, summary })
@@ -188,5 +199,7 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .lang
             .clone()
             .or_else(|| state.and_then(|s| s.meta.language.clone())),
+        avatar: feed.avatar.clone(),
+        moved_to: state.and_then(|s| s.moved_to.clone()),
     }
 }

@@ -22,7 +22,11 @@ pub fn write_all(
     input: &SiteInput,
     newest: &[StoredEntry],
 ) -> Result<(), RenderError> {
-    site.add("atom.xml", atom(input, newest)?.into_bytes());
+    let refs: Vec<&StoredEntry> = newest.iter().collect();
+    site.add(
+        "atom.xml",
+        atom(input, &refs, &input.planet.title, "")?.into_bytes(),
+    );
     site.add("rss.xml", rss(input, newest)?.into_bytes());
     site.add("feed.json", json_feed(input, newest)?.into_bytes());
     site.add("opml.xml", opml(input)?.into_bytes());
@@ -78,15 +82,27 @@ fn self_url(input: &SiteInput, file: &str) -> String {
     format!("{}{file}", input.planet.base_url)
 }
 
-fn updated(input: &SiteInput, newest: &[StoredEntry]) -> DateTime<Utc> {
+fn updated<'a>(
+    input: &SiteInput,
+    newest: impl IntoIterator<Item = &'a StoredEntry>,
+) -> DateTime<Utc> {
     newest
-        .iter()
+        .into_iter()
         .map(|e| e.updated.unwrap_or(e.sort_date).max(e.sort_date))
         .max()
         .unwrap_or(input.now)
 }
 
-fn atom(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError> {
+/// An Atom document of `entries` titled `title`, for the listing whose pages
+/// are in folder `dir` (relative to the site root; `""` for the planet, whose
+/// feed is `atom.xml`, else `<dir>atom.xml`).
+pub fn atom(
+    input: &SiteInput,
+    entries: &[&StoredEntry],
+    title: &str,
+    dir: &str,
+) -> Result<String, RenderError> {
+    let file = format!("{dir}atom.xml");
     use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Source, Text};
     let link = |href: String, rel: &str, mime: Option<&str>| Link {
         href: xml_text(&href),
@@ -94,10 +110,10 @@ fn atom(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError
         mime_type: mime.map(str::to_string),
         ..Link::default()
     };
-    let entries =
-        newest
+    let items =
+        entries
             .iter()
-            .map(|e| {
+            .map(|&e| {
                 let feed = feed_of(input, e);
                 let source = feed.map(|f| Source {
                     title: Text::plain(xml_text(&f.name)),
@@ -150,35 +166,26 @@ fn atom(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError
                 }
             })
             .collect();
+    let newest = updated(input, entries.iter().copied());
     let feed = Feed {
-        title: Text::plain(xml_text(&input.planet.title)),
-        id: xml_text(&input.planet.base_url),
-        updated: fixed(updated(input, newest)),
+        title: Text::plain(xml_text(title)),
+        id: xml_text(&self_url(input, dir)),
+        updated: fixed(newest),
         lang: Some(input.planet.lang.clone()),
         links: vec![
-            link(
-                self_url(input, "atom.xml"),
-                "self",
-                Some("application/atom+xml"),
-            ),
-            link(
-                input.planet.base_url.clone(),
-                "alternate",
-                Some("text/html"),
-            ),
+            link(self_url(input, &file), "self", Some("application/atom+xml")),
+            link(self_url(input, dir), "alternate", Some("text/html")),
         ],
         generator: Some(Generator {
             value: "planetoid".to_string(),
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
-        entries,
+        entries: items,
         ..Feed::default()
     };
-    let bytes = feed
-        .write_to(Vec::new())
-        .map_err(|e| failed("atom.xml", e))?;
-    String::from_utf8(bytes).map_err(|e| failed("atom.xml", e))
+    let bytes = feed.write_to(Vec::new()).map_err(|e| failed(&file, e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&file, e))
 }
 
 fn rss(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError> {

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 
+use crate::config::StringOverride;
+
 /// One language's table, as written in `i18n/<lang>.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +33,10 @@ pub struct Translation {
     /// each with `{n}` where the number goes.
     #[serde(default)]
     pub plurals: BTreeMap<String, BTreeMap<String, String>>,
+    /// Names of languages by primary subtag (`en: английский`), for the
+    /// per-language pages; a code missing here is shown as itself.
+    #[serde(default)]
+    pub languages: BTreeMap<String, String>,
 }
 
 /// Why a translation table is unusable.
@@ -42,6 +48,8 @@ pub enum TranslationError {
     Months(&'static str),
     #[error("is missing strings that the default English table has: {0}")]
     Missing(String),
+    #[error("{0}")]
+    Override(String),
 }
 
 impl Translation {
@@ -102,6 +110,64 @@ impl Translation {
             .unwrap_or_else(|| n.to_string())
     }
 
+    /// Applies a planet's `strings:` overrides. A key the table does not
+    /// have, or plural forms for a plain string (and the reverse), is an
+    /// error naming the key, so a typo is not silently ignored.
+    pub fn apply(
+        &mut self,
+        overrides: &BTreeMap<String, StringOverride>,
+    ) -> Result<(), TranslationError> {
+        for (key, value) in overrides {
+            match value {
+                StringOverride::Text(text) if self.strings.contains_key(key) => {
+                    self.strings.insert(key.clone(), text.clone());
+                }
+                StringOverride::Plural(forms) if self.plurals.contains_key(key) => {
+                    self.plurals.insert(key.clone(), forms.clone());
+                }
+                StringOverride::Text(_) if self.plurals.contains_key(key) => {
+                    return Err(TranslationError::Override(format!(
+                        "strings.{key} is a plural string: give its forms (one:, other:, …)"
+                    )));
+                }
+                StringOverride::Plural(_) if self.strings.contains_key(key) => {
+                    return Err(TranslationError::Override(format!(
+                        "strings.{key} is a plain string, not plural forms"
+                    )));
+                }
+                _ => {
+                    let known: Vec<&str> = self
+                        .strings
+                        .keys()
+                        .chain(self.plurals.keys())
+                        .map(String::as_str)
+                        .collect();
+                    let hint = match closest(key, &known) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("known: {}", known.join(", ")),
+                    };
+                    return Err(TranslationError::Override(format!(
+                        "strings.{key} is not a UI string of the theme ({hint})"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A language's name in this table's language, else the code itself.
+    pub fn language_name(&self, code: &str) -> String {
+        self.languages
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// A month's standalone name ("январь"); `month` is 1-based.
+    pub fn month_name(&self, month: u32) -> String {
+        self.months_standalone[(month.clamp(1, 12) - 1) as usize].clone()
+    }
+
     /// "5 января 2025" / "5 January 2025".
     pub fn date(&self, date: DateTime<Utc>) -> String {
         let month = &self.months_genitive[date.month0() as usize];
@@ -112,13 +178,36 @@ impl Translation {
     }
 
     /// "январь 2025" / "January 2025": month headings (archive pages).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn month(&self, year: i32, month: u32) -> String {
         let name = &self.months_standalone[(month.clamp(1, 12) - 1) as usize];
         self.month_format
             .replace("{month}", name)
             .replace("{year}", &year.to_string())
     }
+}
+
+/// The known key within a small edit distance of a mistyped one.
+fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1; b.len() + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    };
+    known
+        .iter()
+        .map(|k| (distance(key, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// The CLDR cardinal plural category of an integer for a language.
@@ -142,6 +231,15 @@ pub fn plural_category(lang: &str, n: i64) -> &'static str {
         }
         "fr" | "pt" => {
             if n <= 1 {
+                "one"
+            } else if n.is_multiple_of(1_000_000) {
+                "many"
+            } else {
+                "other"
+            }
+        }
+        "es" | "it" | "ca" => {
+            if n == 1 {
                 "one"
             } else if n != 0 && n.is_multiple_of(1_000_000) {
                 "many"
@@ -208,6 +306,102 @@ mod tests {
     }
 
     #[test]
+    fn plural_rules_of_every_shipped_language() {
+        let forms = |lang: &str, ns: &[i64]| -> Vec<String> {
+            let t = load(lang);
+            ns.iter().map(|n| t.plural(lang, "entries", *n)).collect()
+        };
+        assert_eq!(
+            forms("uk", &[1, 3, 5, 11, 21, 112]),
+            [
+                "1 допис",
+                "3 дописи",
+                "5 дописів",
+                "11 дописів",
+                "21 допис",
+                "112 дописів"
+            ]
+        );
+        assert_eq!(
+            forms("de", &[0, 1, 2]),
+            ["0 Beiträge", "1 Beitrag", "2 Beiträge"]
+        );
+        // French: 0 and 1 are singular; millions take "de".
+        assert_eq!(
+            forms("fr", &[0, 1, 2, 1_000_000]),
+            ["0 article", "1 article", "2 articles", "1000000 d’articles"]
+        );
+        assert_eq!(
+            forms("es", &[0, 1, 2, 1_000_000]),
+            [
+                "0 entradas",
+                "1 entrada",
+                "2 entradas",
+                "1000000 de entradas"
+            ]
+        );
+        assert_eq!(plural_category("pt-BR", 0), "one");
+        assert_eq!(plural_category("ja", 1), "other");
+    }
+
+    #[test]
+    fn dates_and_month_headings_in_every_shipped_language() {
+        let d = Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap();
+        let cases = [
+            ("uk", "5 березня 2025 р.", "березень 2025 р."),
+            ("de", "5. März 2025", "März 2025"),
+            ("fr", "5 mars 2025", "mars 2025"),
+            ("es", "5 de marzo de 2025", "marzo de 2025"),
+            ("ru", "5 марта 2025", "март 2025"),
+        ];
+        for (lang, date, month) in cases {
+            let t = load(lang);
+            assert_eq!(t.date(d), date, "{lang}");
+            assert_eq!(t.month(2025, 3), month, "{lang}");
+        }
+        assert_eq!(load("ru").language_name("en"), "английский");
+        assert_eq!(load("ru").language_name("xx"), "xx");
+    }
+
+    #[test]
+    fn overrides_replace_known_strings_and_reject_typos() {
+        let mut ru = load("ru");
+        let mut ok = BTreeMap::new();
+        ok.insert(
+            "subscriptions".to_string(),
+            StringOverride::Text("Участники".into()),
+        );
+        ok.insert(
+            "entries".to_string(),
+            StringOverride::Plural(BTreeMap::from([
+                ("one".to_string(), "{n} пост".to_string()),
+                ("few".to_string(), "{n} поста".to_string()),
+                ("other".to_string(), "{n} постов".to_string()),
+            ])),
+        );
+        ru.apply(&ok).expect("known keys");
+        assert_eq!(ru.text("subscriptions"), "Участники");
+        assert_eq!(ru.plural("ru", "entries", 3), "3 поста");
+        // `many` is missing from the override: `other` stands in.
+        assert_eq!(ru.plural("ru", "entries", 5), "5 постов");
+
+        let typo = BTreeMap::from([(
+            "subscribtions".to_string(),
+            StringOverride::Text("x".into()),
+        )]);
+        let err = ru.apply(&typo).expect_err("unknown key");
+        assert!(
+            err.to_string()
+                .contains("strings.subscribtions is not a UI string of the theme (did you mean `subscriptions`?)"),
+            "{err}"
+        );
+        let wrong_shape =
+            BTreeMap::from([("entries".to_string(), StringOverride::Text("posts".into()))]);
+        let err = ru.apply(&wrong_shape).expect_err("plural key given text");
+        assert!(err.to_string().contains("is a plural string"), "{err}");
+    }
+
+    #[test]
     fn every_shipped_table_has_every_english_key() {
         let dir = format!("{}/themes/default/i18n", env!("CARGO_MANIFEST_DIR"));
         let reference = load("en");
@@ -219,6 +413,6 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             checked += 1;
         }
-        assert!(checked >= 2);
+        assert_eq!(checked, 6);
     }
 }

@@ -1,15 +1,20 @@
-//! The timeline → the site's files, in memory: HTML pages through the theme's
-//! Tera templates, the theme's static files, and the merged Atom / RSS /
-//! JSON Feed / OPML documents ([`feeds`]).
+//! The timeline → the site's files, in memory: the numbered timeline, monthly
+//! archives, per-feed, per-tag and per-language pages ([`listing`]), the
+//! health page, extra Markdown pages, the theme's static files, and the
+//! merged Atom / RSS / JSON Feed / OPML documents plus per-feed and per-tag
+//! Atom feeds ([`feeds`]).
 //!
-//! Templates receive plain, serializable contexts built here (the theme's
+//! Templates receive plain, serializable contexts ([`context`]; the theme's
 //! README documents every variable). Titles and names are plain text that
-//! Tera escapes; the only value a template may print with `safe` is a body
+//! Tera escapes; the only values a template may print with `safe` are bodies
 //! that came out of the sanitizer. Dates are formatted here with the UI
-//! language's month forms, so templates stay logic-free.
+//! language's month forms, so templates stay logic-free. Tera never leaves
+//! this module.
 
+mod context;
 mod feeds;
 mod i18n;
+mod listing;
 mod theme;
 
 use chrono::{DateTime, Utc};
@@ -22,7 +27,9 @@ use crate::entry::{FeedId, StoredEntry};
 use crate::output::Site;
 use crate::report::Health;
 use crate::sanitize::SafeHtml;
-use crate::select::Page;
+use crate::select::paginate;
+use context::{FeedCtx, Shared, page_path, root_for};
+use listing::{Kind, Listing, Listings};
 
 /// Why rendering failed (a theme template that errors at render time).
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +50,22 @@ pub struct FeedInfo {
     pub site_url: Option<String>,
     pub status: &'static str,
     pub language: Option<String>,
+    /// An image URL shown beside the feed's name. Always `None` for now:
+    /// there is no per-feed setting for it yet; the theme renders it when set.
+    pub avatar: Option<String>,
+    /// Where the feed said it moved (a permanent redirect). Always `None`
+    /// for now: the fetch stage does not record it yet; the health page
+    /// shows it when set.
+    pub moved_to: Option<String>,
+}
+
+/// An extra page from a Markdown file (`pages:` in planet.yaml).
+#[derive(Debug, Clone)]
+pub struct ExtraPage {
+    pub title: String,
+    /// Published at `pages/<slug>/index.html`.
+    pub slug: String,
+    pub body: SafeHtml,
 }
 
 /// The planet-wide values every page shows.
@@ -61,101 +84,94 @@ pub struct SiteInput<'a> {
     pub feeds: &'a [FeedInfo],
     /// The whole timeline, newest first.
     pub entries: &'a [StoredEntry],
-    pub pages: &'a [Page],
+    pub per_page: usize,
+    /// Cap on numbered pages of every listing but the monthly archives.
+    pub max_pages: Option<usize>,
+    pub extra_pages: &'a [ExtraPage],
     pub health: &'a Health,
     pub now: DateTime<Utc>,
 }
 
 /// Renders every file of the site.
 pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError> {
+    let t = &*theme.translation;
     let mut site = Site::default();
     for (path, bytes) in &theme.statics {
         site.add(path, bytes.clone());
     }
-    let feeds_ctx = feeds_context(theme, input);
-    let planet_ctx = planet_context(theme, input);
-    let total = input.pages.len().max(1);
-    for page in input
-        .pages
-        .iter()
-        .chain(input.pages.is_empty().then_some(&Page::EMPTY))
-    {
-        let path = page_path(page.number);
-        let root = if page.number == 1 {
-            "./".to_string()
-        } else {
-            "../../".to_string()
-        };
-        let entries = &input.entries[page.range.clone()];
-        let mut ctx = Context::new();
-        ctx.insert("planet", &planet_ctx);
-        ctx.insert("feeds", &feeds_ctx);
-        ctx.insert("root", &root);
+    let listings = listing::build(input.entries, input.feeds);
+    let shared = Shared {
+        planet: context::planet(t, input),
+        feeds: context::feeds(t, input, &listings),
+        nav: context::nav(t, input, &listings),
+        languages: context::languages(t, &listings),
+    };
+    for list in &listings.all {
+        render_listing(theme, input, &listings, &shared, list, &mut site)?;
+    }
+
+    let path = "archive/index.html";
+    let mut ctx = base(&shared, path, "archive");
+    ctx.insert("years", &context::archive(t, &listings));
+    render(theme, "archive.html", path, &ctx, &mut site)?;
+
+    if !listings.tags.is_empty() {
+        let path = "tags/index.html";
+        let mut ctx = base(&shared, path, "tags");
+        ctx.insert("tags", &context::tags(&listings));
+        render(theme, "tags.html", path, &ctx, &mut site)?;
+    }
+
+    let path = "health/index.html";
+    let mut ctx = base(&shared, path, "health");
+    ctx.insert("health", &context::health(t, input, &shared.feeds));
+    ctx.insert("health_generated", &context::date_time(t, input.now));
+    ctx.insert("health_generated_iso", &input.now.to_rfc3339());
+    render(theme, "health.html", path, &ctx, &mut site)?;
+
+    for page in input.extra_pages {
+        let path = format!("pages/{}/index.html", page.slug);
+        let mut ctx = base(&shared, &path, &format!("page-{}", page.slug));
         ctx.insert(
-            "page",
-            &PageCtx {
-                number: page.number,
-                total,
+            "doc",
+            &DocCtx {
+                title: &page.title,
+                body: page.body.as_str(),
             },
         );
-        ctx.insert("days", &days_context(theme, input, entries));
-        ctx.insert("pager", &pager_context(page.number, total, &root));
-        let html = theme
-            .tera
-            .render("index.html", &ctx)
-            .map_err(|e| RenderError::Template {
-                page: path.clone(),
-                message: e.to_string(),
-            })?;
-        site.add(&path, html.into_bytes());
+        render(theme, "page.html", &path, &ctx, &mut site)?;
     }
+
     let newest = &input.entries[..input.entries.len().min(input.planet.feed_entries)];
     feeds::write_all(&mut site, input, newest)?;
+    for list in &listings.all {
+        let title = match &list.kind {
+            Kind::Timeline | Kind::Month { .. } => continue,
+            _ => format!("{} · {}", listing_title(t, input, list), input.planet.title),
+        };
+        let entries: Vec<&StoredEntry> = list
+            .entries
+            .iter()
+            .take(input.planet.feed_entries)
+            .map(|&i| &input.entries[i])
+            .collect();
+        let xml = feeds::atom(input, &entries, &title, &list.dir)?;
+        site.add(&format!("{}atom.xml", list.dir), xml.into_bytes());
+    }
     Ok(site)
 }
 
-/// `index.html` for page 1, `page/N/index.html` after it.
-pub fn page_path(number: usize) -> String {
-    if number <= 1 {
-        "index.html".to_string()
-    } else {
-        format!("page/{number}/index.html")
-    }
-}
-
-/// A page's URL relative to the site root, as links use it.
-fn page_url(root: &str, number: usize) -> String {
-    if number <= 1 {
-        root.to_string()
-    } else {
-        format!("{root}page/{number}/")
-    }
+/// How many pages the timeline gets (what the build summary reports).
+pub fn timeline_pages(entries: usize, per_page: usize, max_pages: Option<usize>) -> usize {
+    let pages = paginate(entries, per_page).len();
+    max_pages.map_or(pages, |m| pages.min(m))
 }
 
 #[derive(Serialize)]
-struct PlanetCtx<'a> {
+struct DocCtx<'a> {
     title: &'a str,
     /// Sanitized HTML (print with `safe`).
-    description: Option<&'a str>,
-    base_url: &'a str,
-    lang: &'a str,
-    /// The UI language's own name ("Русский").
-    language_name: &'a str,
-    generated_iso: String,
-    generated: String,
-    entry_count: usize,
-}
-
-#[derive(Serialize)]
-struct FeedCtx<'a> {
-    id: &'a str,
-    name: &'a str,
-    url: &'a str,
-    site_url: Option<&'a str>,
-    status: &'a str,
-    latest_post: Option<String>,
-    latest_post_iso: Option<String>,
-    entry_count: usize,
+    body: &'a str,
 }
 
 #[derive(Serialize)]
@@ -165,204 +181,309 @@ struct PageCtx {
 }
 
 #[derive(Serialize)]
-struct DayCtx<'a> {
-    heading: String,
-    date_iso: String,
-    entries: Vec<EntryCtx<'a>>,
+struct ListingCtx<'a> {
+    kind: &'static str,
+    title: String,
+    /// Relative to the root; null for month archives.
+    atom: Option<String>,
+    entry_count: usize,
+    /// Set on a feed's pages: that feed, as in `feeds`.
+    feed: Option<FeedCtx<'a>>,
+    /// Set on month pages.
+    year: Option<i32>,
+    month: Option<u32>,
+    /// Set on tag pages: the tag as most feeds spell it.
+    tag: Option<&'a str>,
+    /// Set on language pages: the language code.
+    language: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct EntryCtx<'a> {
-    id: &'a str,
-    title: &'a str,
-    link: Option<&'a str>,
-    feed_id: &'a str,
-    feed_name: &'a str,
-    feed_site: Option<&'a str>,
-    author: Option<&'a str>,
-    date_iso: String,
-    date: String,
-    /// Sanitized HTML (print with `safe`); empty for title-only entries.
-    body: &'a str,
-    categories: &'a [String],
-    enclosures: Vec<EnclosureCtx<'a>>,
-}
-
-#[derive(Serialize)]
-struct EnclosureCtx<'a> {
-    url: &'a str,
-    mime_type: Option<&'a str>,
-    is_audio: bool,
-    is_video: bool,
-}
-
-#[derive(Serialize, Debug, PartialEq)]
-struct PagerCtx {
-    current: usize,
-    total: usize,
-    first: Option<String>,
-    prev: Option<String>,
-    next: Option<String>,
-    last: Option<String>,
-    items: Vec<PagerItem>,
-}
-
-#[derive(Serialize, Debug, PartialEq)]
-struct PagerItem {
-    /// `None` marks a gap ("…").
-    number: Option<usize>,
-    url: Option<String>,
-    current: bool,
-}
-
-fn planet_context<'a>(theme: &'a Theme, input: &'a SiteInput) -> PlanetCtx<'a> {
-    PlanetCtx {
-        title: &input.planet.title,
-        description: input.planet.description.as_ref().map(SafeHtml::as_str),
-        base_url: &input.planet.base_url,
-        lang: &input.planet.lang,
-        language_name: &theme.translation.name,
-        generated_iso: input.now.to_rfc3339(),
-        generated: theme.translation.date(input.now),
-        entry_count: input.entries.len(),
+fn listing_title(t: &i18n::Translation, input: &SiteInput, list: &Listing) -> String {
+    match &list.kind {
+        Kind::Timeline => input.planet.title.clone(),
+        Kind::Month { year, month } => t.month(*year, *month),
+        Kind::Feed { index } => input
+            .feeds
+            .get(*index)
+            .map_or_else(String::new, |f| f.name.clone()),
+        Kind::Tag { name, .. } => t.text("tag_title").replace("{tag}", name),
+        Kind::Language { code } => t
+            .text("language_title")
+            .replace("{language}", &t.language_name(code)),
     }
 }
 
-fn feeds_context<'a>(theme: &Theme, input: &'a SiteInput) -> Vec<FeedCtx<'a>> {
-    input
-        .feeds
-        .iter()
-        .map(|f| {
-            let mine = input.entries.iter().filter(|e| e.feed_id == f.id);
-            let latest = mine.clone().map(|e| e.display_date()).max();
-            FeedCtx {
-                id: f.id.as_str(),
-                name: &f.name,
-                url: &f.url,
-                site_url: f.site_url.as_deref(),
-                status: f.status,
-                latest_post: latest.map(|d| theme.translation.date(d)),
-                latest_post_iso: latest.map(|d| d.to_rfc3339()),
-                entry_count: mine.count(),
-            }
-        })
-        .collect()
-}
-
-fn days_context<'a>(
+fn render_listing(
     theme: &Theme,
-    input: &'a SiteInput,
-    entries: &'a [StoredEntry],
-) -> Vec<DayCtx<'a>> {
-    let mut days: Vec<DayCtx> = Vec::new();
-    for e in entries {
-        let date = e.display_date();
-        let day_iso = date.format("%Y-%m-%d").to_string();
-        let feed = input.feeds.iter().find(|f| f.id == e.feed_id);
-        let ctx = EntryCtx {
-            id: &e.id,
-            title: &e.title,
-            link: e.link.as_deref(),
-            feed_id: e.feed_id.as_str(),
-            feed_name: feed.map_or("", |f| f.name.as_str()),
-            feed_site: feed.and_then(|f| f.site_url.as_deref()),
-            author: e.author.as_deref(),
-            date_iso: date.to_rfc3339(),
-            date: theme.translation.date(date),
-            body: e.body.as_str(),
-            categories: &e.categories,
-            enclosures: e
-                .enclosures
-                .iter()
-                .map(|enc| {
-                    let mime = enc.mime_type.as_deref().unwrap_or("");
-                    EnclosureCtx {
-                        url: &enc.url,
-                        mime_type: enc.mime_type.as_deref(),
-                        is_audio: mime.starts_with("audio/"),
-                        is_video: mime.starts_with("video/"),
-                    }
-                })
-                .collect(),
-        };
-        match days.last_mut() {
-            Some(day) if day.date_iso == day_iso => day.entries.push(ctx),
-            _ => days.push(DayCtx {
-                heading: theme.translation.date(date),
-                date_iso: day_iso,
-                entries: vec![ctx],
-            }),
-        }
+    input: &SiteInput,
+    listings: &Listings,
+    shared: &Shared,
+    list: &Listing,
+    site: &mut Site,
+) -> Result<(), RenderError> {
+    let t = &*theme.translation;
+    let mut pages = paginate(list.entries.len(), input.per_page);
+    if let (true, Some(max)) = (list.capped, input.max_pages) {
+        pages.truncate(max.max(1));
     }
-    days
+    let total = pages.len();
+    let (template, section) = match list.kind {
+        Kind::Timeline => ("index.html", "home"),
+        Kind::Month { .. } => ("list.html", "archive"),
+        Kind::Tag { .. } => ("list.html", "tags"),
+        Kind::Feed { .. } | Kind::Language { .. } => ("list.html", ""),
+    };
+    let listing_ctx = ListingCtx {
+        kind: list.kind.name(),
+        title: listing_title(t, input, list),
+        atom: match list.kind {
+            Kind::Month { .. } => None,
+            _ => Some(format!("{}atom.xml", list.dir)),
+        },
+        entry_count: list.entries.len(),
+        feed: match list.kind {
+            Kind::Feed { index } => shared.feeds.get(index).cloned(),
+            _ => None,
+        },
+        year: match list.kind {
+            Kind::Month { year, .. } => Some(year),
+            _ => None,
+        },
+        month: match list.kind {
+            Kind::Month { month, .. } => Some(month),
+            _ => None,
+        },
+        tag: match &list.kind {
+            Kind::Tag { name, .. } => Some(name),
+            _ => None,
+        },
+        language: match &list.kind {
+            Kind::Language { code } => Some(code),
+            _ => None,
+        },
+    };
+    for page in &pages {
+        let path = page_path(&list.dir, page.number);
+        let mut ctx = base(shared, &path, section);
+        if list.kind == Kind::Timeline {
+            ctx.insert("sidebar_full", &true);
+        }
+        ctx.insert("listing", &listing_ctx);
+        ctx.insert(
+            "page",
+            &PageCtx {
+                number: page.number,
+                total,
+            },
+        );
+        let slice: &[usize] = list.entries.get(page.range.clone()).unwrap_or(&[]);
+        ctx.insert("days", &context::days(t, input, listings, slice));
+        ctx.insert("pager", &context::pager(page.number, total, &list.dir));
+        render(theme, template, &path, &ctx, site)?;
+    }
+    Ok(())
 }
 
-/// First, previous, a window of numbers around the current page with gaps,
-/// next, last. Links are `None` where they would point at the current page.
-fn pager_context(current: usize, total: usize, root: &str) -> PagerCtx {
-    const WINDOW: usize = 2;
-    let link = |n: usize| Some(page_url(root, n));
-    let mut items = Vec::new();
-    let mut last_shown = 0;
-    for n in 1..=total {
-        let near = n.abs_diff(current) <= WINDOW;
-        if n == 1 || n == total || near {
-            if last_shown + 1 < n {
-                items.push(PagerItem {
-                    number: None,
-                    url: None,
-                    current: false,
-                });
-            }
-            items.push(PagerItem {
-                number: Some(n),
-                url: if n == current { None } else { link(n) },
-                current: n == current,
-            });
-            last_shown = n;
-        }
-    }
-    PagerCtx {
-        current,
-        total,
-        first: (current > 1).then(|| page_url(root, 1)),
-        prev: (current > 1).then(|| page_url(root, current - 1)),
-        next: (current < total).then(|| page_url(root, current + 1)),
-        last: (current < total).then(|| page_url(root, total)),
-        items,
-    }
+/// Up to this many subscriptions, every page's sidebar lists them all;
+/// beyond it only the timeline pages do (measured: with 150 feeds the list
+/// is ~55 KB, more than the entries of a page, on each of thousands of pages).
+const FULL_SIDEBAR_FEEDS: usize = 25;
+
+/// The variables every page has.
+fn base(shared: &Shared, path: &str, section: &str) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert("sidebar_full", &(shared.feeds.len() <= FULL_SIDEBAR_FEEDS));
+    ctx.insert("planet", &shared.planet);
+    ctx.insert("feeds", &shared.feeds);
+    ctx.insert("nav", &shared.nav);
+    ctx.insert("languages", &shared.languages);
+    ctx.insert("root", &root_for(path));
+    ctx.insert("section", section);
+    ctx
+}
+
+fn render(
+    theme: &Theme,
+    template: &str,
+    path: &str,
+    ctx: &Context,
+    site: &mut Site,
+) -> Result<(), RenderError> {
+    let html = theme
+        .tera
+        .render(template, ctx)
+        .map_err(|e| RenderError::Template {
+            page: path.to_string(),
+            message: e.to_string(),
+        })?;
+    site.add(path, html.into_bytes());
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+    use std::collections::BTreeMap;
 
-    #[test]
-    fn pager_has_first_prev_window_gaps_next_last() {
-        let p = pager_context(5, 9, "../../");
-        assert_eq!(p.first.as_deref(), Some("../../"));
-        assert_eq!(p.prev.as_deref(), Some("../../page/4/"));
-        assert_eq!(p.next.as_deref(), Some("../../page/6/"));
-        assert_eq!(p.last.as_deref(), Some("../../page/9/"));
-        let shown: Vec<String> = p
-            .items
-            .iter()
-            .map(|i| match (i.number, i.current) {
-                (None, _) => "…".to_string(),
-                (Some(n), true) => format!("[{n}]"),
-                (Some(n), false) => n.to_string(),
-            })
-            .collect();
-        assert_eq!(shown, ["1", "…", "3", "4", "[5]", "6", "7", "…", "9"]);
-        let first = pager_context(1, 3, "./");
-        assert_eq!((first.first, first.prev), (None, None));
-        assert_eq!(first.next.as_deref(), Some("./page/2/"));
-        assert_eq!(first.items.len(), 3);
+    fn feed(url: &str, name: &str) -> FeedInfo {
+        FeedInfo {
+            id: FeedId::from_source(url),
+            name: name.into(),
+            url: url.into(),
+            site_url: Some("https://site.example/".into()),
+            status: "ok",
+            language: None,
+            avatar: None,
+            moved_to: None,
+        }
+    }
+
+    fn entry(feed: &FeedInfo, id: &str, day: u32, title: &str) -> StoredEntry {
+        let date = Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap();
+        StoredEntry {
+            feed_id: feed.id.clone(),
+            id: id.into(),
+            title: title.into(),
+            link: Some(format!("https://site.example/{id}")),
+            author: None,
+            published: Some(date),
+            updated: None,
+            body: crate::sanitize::clean("<p>Hello <b>there</b><script>x()</script></p>", None),
+            categories: vec!["Rust".into()],
+            enclosures: vec![],
+            first_seen: date,
+            sort_date: date,
+            also_in: vec![],
+        }
+    }
+
+    fn site(feeds: &[FeedInfo], entries: &[StoredEntry], lang: &str) -> Site {
+        let theme = Theme::load(None, lang, &BTreeMap::new()).expect("theme");
+        let planet = PlanetInfo {
+            title: "P <&>".into(),
+            description: None,
+            base_url: "https://p.example/".into(),
+            lang: lang.into(),
+            feed_entries: 10,
+        };
+        let health = Health {
+            generated: "2025-01-31T00:00:00Z".into(),
+            feeds: vec![],
+        };
+        let input = SiteInput {
+            planet: &planet,
+            feeds,
+            entries,
+            per_page: 2,
+            max_pages: Some(2),
+            extra_pages: &[],
+            health: &health,
+            now: Utc.with_ymd_and_hms(2025, 1, 31, 0, 0, 0).unwrap(),
+        };
+        render_site(&theme, &input).expect("renders")
+    }
+
+    fn text(site: &Site, path: &str) -> String {
+        String::from_utf8(site.get(path).unwrap_or_else(|| panic!("{path}")).to_vec())
+            .expect("utf-8")
     }
 
     #[test]
-    fn page_paths() {
-        assert_eq!(page_path(1), "index.html");
-        assert_eq!(page_path(3), "page/3/index.html");
+    fn plain_text_is_escaped_and_only_sanitized_bodies_are_markup() {
+        let a = feed("https://a.example/feed", "<script>alert(1)</script>");
+        let entries = [entry(&a, "1", 5, "Fish & <chips>")];
+        let site = site(&[a], &entries, "en");
+        let index = text(&site, "index.html");
+        assert!(index.contains("Fish &amp; &lt;chips&gt;"), "{index}");
+        assert!(
+            index.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{index}"
+        );
+        assert!(!index.contains("<script>"), "{index}");
+        assert!(index.contains("<p>Hello <b>there</b></p>"), "{index}");
+        assert!(index.contains("<title>P &lt;&amp;&gt;</title>"), "{index}");
+    }
+
+    #[test]
+    fn avatar_and_moved_to_render_when_the_data_has_them() {
+        let mut a = feed("https://a.example/feed", "Alpha");
+        a.avatar = Some("https://a.example/me.png".into());
+        a.moved_to = Some("https://new.example/feed".into());
+        let b = feed("https://b.example/feed", "Beta");
+        let entries = [entry(&a, "1", 5, "One"), entry(&b, "2", 4, "Two")];
+        let site = site(&[a.clone(), b], &entries, "en");
+        let index = text(&site, "index.html");
+        assert_eq!(
+            index
+                .matches("<img class=\"avatar\" src=\"https://a.example/me.png\"")
+                .count(),
+            2,
+            "sidebar and entry: {index}"
+        );
+        let health = text(&site, "health/index.html");
+        assert!(
+            health.contains("Moved to <a href=\"https://new.example/feed\">"),
+            "{health}"
+        );
+        let feed_page = text(&site, &format!("feeds/{}/index.html", a.id));
+        assert!(
+            feed_page.contains("width=\"32\" height=\"32\""),
+            "{feed_page}"
+        );
+        // The sidebar marks the feed whose page this is, and only that one.
+        assert_eq!(feed_page.matches("aria-current=\"page\">").count(), 1);
+        assert!(
+            feed_page.contains("aria-current=\"page\">Alpha</a>"),
+            "{feed_page}"
+        );
+    }
+
+    #[test]
+    fn max_pages_caps_lists_but_not_month_archives() {
+        let a = feed("https://a.example/feed", "Alpha");
+        let entries: Vec<StoredEntry> = (1..=9)
+            .rev()
+            .map(|d| entry(&a, &d.to_string(), d, &format!("Post {d}")))
+            .collect();
+        let site = site(std::slice::from_ref(&a), &entries, "ru");
+        assert!(site.get("page/2/index.html").is_some());
+        assert!(site.get("page/3/index.html").is_none());
+        assert!(
+            site.get(&format!("feeds/{}/page/3/index.html", a.id))
+                .is_none()
+        );
+        assert!(site.get("tags/rust/page/3/index.html").is_none());
+        assert!(site.get("archive/2025/01/page/5/index.html").is_some());
+        let month = text(&site, "archive/2025/01/page/5/index.html");
+        assert!(
+            month.contains("<h1>январь 2025 <small>Страница 5</small></h1>"),
+            "{month}"
+        );
+        assert!(month.contains("1 января 2025</time></h2>"), "{month}");
+        assert!(
+            month.contains("<link rel=\"prev\" href=\"../../../../../archive/2025/01/page/4/\">"),
+            "{month}"
+        );
+        let archive = text(&site, "archive/index.html");
+        assert!(archive.contains("9 записей"), "{archive}");
+    }
+
+    #[test]
+    fn past_25_feeds_only_the_timeline_lists_every_subscription() {
+        let feeds: Vec<FeedInfo> = (0..26)
+            .map(|i| feed(&format!("https://f{i}.example/feed"), &format!("F{i}")))
+            .collect();
+        let entries = [entry(&feeds[0], "1", 5, "One")];
+        let big = site(&feeds, &entries, "en");
+        assert!(text(&big, "index.html").contains("<ul class=\"subscriptions\">"));
+        let archive = text(&big, "archive/index.html");
+        assert!(
+            !archive.contains("<ul class=\"subscriptions\">"),
+            "{archive}"
+        );
+        assert!(archive.contains("<a href=\"../#subscriptions-heading\">the full list</a>"));
+        let small = site(&feeds[..25], &entries, "en");
+        assert!(text(&small, "archive/index.html").contains("<ul class=\"subscriptions\">"));
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use tera::{Kwargs, State, Tera, TeraResult};
 
 use super::i18n::Translation;
+use crate::config::StringOverride;
 
 /// The default theme's files, embedded at compile time.
 pub const DEFAULT_THEME: &[(&str, &str)] = &[
@@ -24,12 +25,40 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/index.html"),
     ),
     (
+        "templates/list.html",
+        include_str!("../../themes/default/templates/list.html"),
+    ),
+    (
+        "templates/archive.html",
+        include_str!("../../themes/default/templates/archive.html"),
+    ),
+    (
+        "templates/tags.html",
+        include_str!("../../themes/default/templates/tags.html"),
+    ),
+    (
+        "templates/health.html",
+        include_str!("../../themes/default/templates/health.html"),
+    ),
+    (
+        "templates/page.html",
+        include_str!("../../themes/default/templates/page.html"),
+    ),
+    (
+        "templates/days.html",
+        include_str!("../../themes/default/templates/days.html"),
+    ),
+    (
         "templates/entry.html",
         include_str!("../../themes/default/templates/entry.html"),
     ),
     (
         "templates/pager.html",
         include_str!("../../themes/default/templates/pager.html"),
+    ),
+    (
+        "templates/sidebar.html",
+        include_str!("../../themes/default/templates/sidebar.html"),
     ),
     (
         "static/style.css",
@@ -42,6 +71,22 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     (
         "i18n/ru.yaml",
         include_str!("../../themes/default/i18n/ru.yaml"),
+    ),
+    (
+        "i18n/uk.yaml",
+        include_str!("../../themes/default/i18n/uk.yaml"),
+    ),
+    (
+        "i18n/de.yaml",
+        include_str!("../../themes/default/i18n/de.yaml"),
+    ),
+    (
+        "i18n/fr.yaml",
+        include_str!("../../themes/default/i18n/fr.yaml"),
+    ),
+    (
+        "i18n/es.yaml",
+        include_str!("../../themes/default/i18n/es.yaml"),
     ),
 ];
 
@@ -61,6 +106,8 @@ pub enum ThemeError {
     NoTranslation { lang: String, available: String },
     #[error("theme translation {file} {message}")]
     Translation { file: String, message: String },
+    #[error("planet.yaml {0}")]
+    Strings(String),
 }
 
 /// A compiled theme, ready to render pages in one language.
@@ -72,10 +119,19 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Loads the default theme, overlaid with `theme_dir` when given, for `lang`.
-    pub fn load(theme_dir: Option<&Path>, lang: &str) -> Result<Theme, ThemeError> {
+    /// Loads the default theme, overlaid with `theme_dir` when given, for
+    /// `lang`, with the planet's `strings:` overrides applied.
+    pub fn load(
+        theme_dir: Option<&Path>,
+        lang: &str,
+        overrides: &BTreeMap<String, StringOverride>,
+    ) -> Result<Theme, ThemeError> {
         let files = collect_files(theme_dir)?;
-        let translation = Arc::new(translation_for(&files, lang)?);
+        let mut translation = translation_for(&files, lang)?;
+        translation
+            .apply(overrides)
+            .map_err(|e| ThemeError::Strings(e.to_string()))?;
+        let translation = Arc::new(translation);
 
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
@@ -85,11 +141,24 @@ impl Theme {
             "tr",
             move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
                 let key: String = kwargs.must_get("key")?;
-                Ok(match kwargs.get::<i64>("n")? {
+                let mut text = match kwargs.get::<i64>("n")? {
                     Some(n) if t.plurals.contains_key(&key) => t.plural(&code, &key, n),
                     Some(n) => t.text(&key).replace("{n}", &n.to_string()),
                     None => t.text(&key),
-                })
+                };
+                // Any other keyword fills its `{name}` placeholder.
+                for (name, value) in kwargs.iter() {
+                    let Some(name) = name.as_str() else { continue };
+                    if name == "key" || name == "n" {
+                        continue;
+                    }
+                    let value = match value.as_str() {
+                        Some(s) => s.to_string(),
+                        None => value.to_string(),
+                    };
+                    text = text.replace(&format!("{{{name}}}"), &value);
+                }
+                Ok(text)
             },
         );
         let templates: Vec<(String, String)> = files
@@ -218,24 +287,59 @@ mod tests {
 
     #[test]
     fn default_theme_loads_in_every_shipped_language() {
-        for lang in ["en", "ru", "ru-RU"] {
-            let theme = Theme::load(None, lang).unwrap_or_else(|e| panic!("{lang}: {e}"));
+        for lang in ["en", "ru", "ru-RU", "uk", "de", "fr", "es", "de-AT"] {
+            let theme =
+                Theme::load(None, lang, &BTreeMap::new()).unwrap_or_else(|e| panic!("{lang}: {e}"));
             assert!(theme.statics.contains_key("static/style.css"));
         }
     }
 
     #[test]
     fn unknown_language_and_broken_override_fail_fast() {
-        let err = Theme::load(None, "xx").err().expect("no xx table");
-        assert!(err.to_string().contains("available: en, ru"), "{err}");
+        let err = Theme::load(None, "xx", &BTreeMap::new())
+            .err()
+            .expect("no xx table");
+        assert!(
+            err.to_string()
+                .contains("available: de, en, es, fr, ru, uk"),
+            "{err}"
+        );
 
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
         std::fs::write(dir.path().join("templates/index.html"), "{% if %}").expect("write");
-        let err = Theme::load(Some(dir.path()), "en")
+        let err = Theme::load(Some(dir.path()), "en", &BTreeMap::new())
             .err()
             .expect("bad template");
         assert!(err.to_string().contains("index.html"), "{err}");
+    }
+
+    #[test]
+    fn tr_fills_plurals_numbers_and_named_placeholders() {
+        let theme = Theme::load(None, "ru", &BTreeMap::new()).expect("loads");
+        let out = theme
+            .tera
+            .render_str(
+                r#"{{ tr(key="entries", n=22) }}|{{ tr(key="page_n", n=3) }}|{{ tr(key="tag_title", tag="<b>") }}|{{ tr(key="no_such_key") }}"#,
+                &tera::Context::new(),
+                true,
+            )
+            .expect("renders");
+        assert_eq!(out, "22 записи|Страница 3|Метка: &lt;b&gt;|no_such_key");
+    }
+
+    #[test]
+    fn strings_override_is_applied_or_rejected_at_load() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("next".to_string(), StringOverride::Text("дальше →".into()));
+        let theme = Theme::load(None, "ru", &overrides).expect("loads");
+        assert_eq!(theme.translation.text("next"), "дальше →");
+        overrides.insert("nxet".to_string(), StringOverride::Text("x".into()));
+        let err = Theme::load(None, "ru", &overrides).err().expect("typo");
+        assert!(
+            err.to_string().contains("planet.yaml strings.nxet"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -244,7 +348,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("static")).expect("mkdir");
         std::fs::write(dir.path().join("static/style.css"), "body{}").expect("write");
         std::fs::write(dir.path().join("static/extra.css"), "p{}").expect("write");
-        let theme = Theme::load(Some(dir.path()), "en").expect("loads");
+        let theme = Theme::load(Some(dir.path()), "en", &BTreeMap::new()).expect("loads");
         assert_eq!(theme.statics["static/style.css"], b"body{}");
         assert!(theme.statics.contains_key("static/extra.css"));
         assert!(theme.tera.contains_template("base.html"));

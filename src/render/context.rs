@@ -1,0 +1,548 @@
+//! The plain, serializable values templates receive. Every struct here is
+//! documented for theme authors in `themes/default/README.md`; keep the two
+//! in step. Dates are localized here (genitive months in dates, standalone in
+//! month headings) and URLs are relative to the site root, so templates only
+//! prefix `{{ root }}` and never compute anything.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::i18n::Translation;
+use super::listing::{self, Listings};
+use super::{FeedInfo, SiteInput};
+use crate::entry::StoredEntry;
+use crate::report::FeedHealth;
+use crate::sanitize::SafeHtml;
+
+/// `root` for a file at `path`: `./` at the top, `../` per folder below it.
+pub fn root_for(path: &str) -> String {
+    let depth = path.matches('/').count();
+    if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+/// The file of page `number` of a listing in folder `dir`.
+pub fn page_path(dir: &str, number: usize) -> String {
+    if number <= 1 {
+        format!("{dir}index.html")
+    } else {
+        format!("{dir}page/{number}/index.html")
+    }
+}
+
+/// The link (relative to the site root) to page `number` of folder `dir`.
+pub fn page_link(dir: &str, number: usize) -> String {
+    if number <= 1 {
+        dir.to_string()
+    } else {
+        format!("{dir}page/{number}/")
+    }
+}
+
+#[derive(Serialize)]
+pub struct PlanetCtx<'a> {
+    pub title: &'a str,
+    /// Sanitized HTML (print with `safe`).
+    pub description: Option<&'a str>,
+    pub base_url: &'a str,
+    pub lang: &'a str,
+    /// The UI language's own name ("Русский").
+    pub language_name: &'a str,
+    pub generated_iso: String,
+    pub generated: String,
+    pub entry_count: usize,
+}
+
+/// One item of the site navigation.
+#[derive(Serialize)]
+pub struct NavCtx {
+    /// Compared with the page's `section` to mark the current item.
+    pub id: String,
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct FeedCtx<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub url: &'a str,
+    /// True when `url` is a web address (not a local file).
+    pub url_is_web: bool,
+    pub site_url: Option<&'a str>,
+    /// The feed's own pages and Atom feed, relative to the root.
+    pub page: String,
+    pub atom: String,
+    pub avatar: Option<&'a str>,
+    pub status: &'a str,
+    pub status_label: String,
+    pub language: Option<&'a str>,
+    pub latest_post: Option<String>,
+    pub latest_post_iso: Option<String>,
+    pub entry_count: usize,
+}
+
+#[derive(Serialize)]
+pub struct LanguageCtx {
+    pub code: String,
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct TagCtx {
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct MonthCtx {
+    pub heading: String,
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct YearCtx {
+    pub year: i32,
+    pub months: Vec<MonthCtx>,
+}
+
+/// Everything that is the same on every page.
+pub struct Shared<'a> {
+    pub planet: PlanetCtx<'a>,
+    pub feeds: Vec<FeedCtx<'a>>,
+    pub nav: Vec<NavCtx>,
+    pub languages: Vec<LanguageCtx>,
+}
+
+#[derive(Serialize)]
+pub struct DayCtx<'a> {
+    pub heading: String,
+    pub date_iso: String,
+    pub entries: Vec<EntryCtx<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct EntryCtx<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub link: Option<&'a str>,
+    pub feed_id: &'a str,
+    pub feed_name: &'a str,
+    pub feed_site: Option<&'a str>,
+    pub feed_page: String,
+    pub feed_avatar: Option<&'a str>,
+    /// The feed's language when it differs from the planet's (for `lang=`).
+    pub lang: Option<String>,
+    pub author: Option<&'a str>,
+    pub date_iso: String,
+    pub date: String,
+    /// Sanitized HTML (print with `safe`); empty for title-only entries.
+    pub body: &'a str,
+    pub categories: &'a [String],
+    pub tags: Vec<TagCtx>,
+    pub enclosures: Vec<EnclosureCtx<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct EnclosureCtx<'a> {
+    pub url: &'a str,
+    pub file_name: &'a str,
+    pub mime_type: Option<&'a str>,
+    pub is_audio: bool,
+    pub is_video: bool,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+pub struct PagerCtx {
+    pub current: usize,
+    pub total: usize,
+    pub first: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub last: Option<String>,
+    pub items: Vec<PagerItem>,
+}
+
+#[derive(Serialize, Debug, PartialEq)]
+pub struct PagerItem {
+    /// `None` marks a gap ("…").
+    pub number: Option<usize>,
+    pub url: Option<String>,
+    pub current: bool,
+}
+
+#[derive(Serialize)]
+pub struct HealthRowCtx<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    pub url_is_web: bool,
+    pub site_url: Option<&'a str>,
+    pub page: String,
+    pub status: &'a str,
+    pub status_label: String,
+    pub http_status: Option<u16>,
+    pub error: Option<&'a str>,
+    pub moved_to: Option<&'a str>,
+    pub last_success: Option<String>,
+    pub last_success_iso: Option<String>,
+    pub last_post: Option<String>,
+    pub last_post_iso: Option<String>,
+    pub entries: usize,
+}
+
+/// "5 января 2025, 14:03 UTC".
+pub fn date_time(t: &Translation, d: DateTime<Utc>) -> String {
+    format!("{}, {} UTC", t.date(d), d.format("%H:%M"))
+}
+
+pub fn planet<'a>(t: &'a Translation, input: &'a SiteInput) -> PlanetCtx<'a> {
+    PlanetCtx {
+        title: &input.planet.title,
+        description: input.planet.description.as_ref().map(SafeHtml::as_str),
+        base_url: &input.planet.base_url,
+        lang: &input.planet.lang,
+        language_name: &t.name,
+        generated_iso: input.now.to_rfc3339(),
+        generated: t.date(input.now),
+        entry_count: input.entries.len(),
+    }
+}
+
+fn is_web(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+pub fn feeds<'a>(t: &Translation, input: &'a SiteInput, listings: &Listings) -> Vec<FeedCtx<'a>> {
+    input
+        .feeds
+        .iter()
+        .zip(&listings.per_feed)
+        .map(|(f, mine)| {
+            // The timeline is newest first: a feed's first entry is its latest.
+            let latest = mine.first().map(|&i| input.entries[i].display_date());
+            let dir = listing::feed_dir(&f.id);
+            FeedCtx {
+                id: f.id.as_str(),
+                name: &f.name,
+                url: &f.url,
+                url_is_web: is_web(&f.url),
+                site_url: f.site_url.as_deref(),
+                atom: format!("{dir}atom.xml"),
+                page: dir,
+                avatar: f.avatar.as_deref(),
+                status: f.status,
+                status_label: t.text(&format!("status_{}", f.status)),
+                language: f.language.as_deref(),
+                latest_post: latest.map(|d| t.date(d)),
+                latest_post_iso: latest.map(|d| d.to_rfc3339()),
+                entry_count: mine.len(),
+            }
+        })
+        .collect()
+}
+
+pub fn nav(t: &Translation, input: &SiteInput, listings: &Listings) -> Vec<NavCtx> {
+    let item = |id: &str, key: &str, url: &str| NavCtx {
+        id: id.to_string(),
+        label: t.text(key),
+        url: url.to_string(),
+    };
+    let mut out = vec![
+        item("home", "nav_home", ""),
+        item("archive", "nav_archive", "archive/"),
+    ];
+    if !listings.tags.is_empty() {
+        out.push(item("tags", "nav_tags", "tags/"));
+    }
+    out.push(item("health", "nav_health", "health/"));
+    for page in input.extra_pages {
+        out.push(NavCtx {
+            id: format!("page-{}", page.slug),
+            label: page.title.clone(),
+            url: format!("pages/{}/", page.slug),
+        });
+    }
+    out
+}
+
+pub fn languages(t: &Translation, listings: &Listings) -> Vec<LanguageCtx> {
+    listings
+        .languages
+        .iter()
+        .map(|(code, count)| LanguageCtx {
+            code: code.clone(),
+            name: t.language_name(code),
+            url: listing::language_dir(code),
+            count: *count,
+        })
+        .collect()
+}
+
+pub fn archive(t: &Translation, listings: &Listings) -> Vec<YearCtx> {
+    let mut years: Vec<YearCtx> = Vec::new();
+    for &(year, month, count) in &listings.months {
+        let ctx = MonthCtx {
+            heading: t.month(year, month),
+            name: t.month_name(month),
+            url: listing::month_dir(year, month),
+            count,
+        };
+        match years.last_mut() {
+            Some(y) if y.year == year => y.months.push(ctx),
+            _ => years.push(YearCtx {
+                year,
+                months: vec![ctx],
+            }),
+        }
+    }
+    years
+}
+
+pub fn tags(listings: &Listings) -> Vec<TagCtx> {
+    let mut tags: Vec<TagCtx> = listings
+        .tags
+        .iter()
+        .map(|tag| TagCtx {
+            name: tag.name.clone(),
+            url: listing::tag_dir(&tag.slug),
+            count: tag.count,
+        })
+        .collect();
+    tags.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    tags
+}
+
+/// The entries of one page grouped under day headings.
+pub fn days<'a>(
+    t: &Translation,
+    input: &'a SiteInput,
+    listings: &Listings,
+    indexes: &[usize],
+) -> Vec<DayCtx<'a>> {
+    let mut days: Vec<DayCtx> = Vec::new();
+    for &i in indexes {
+        let e = &input.entries[i];
+        let date = e.display_date();
+        let day_iso = date.format("%Y-%m-%d").to_string();
+        let ctx = entry(t, input, listings, e);
+        match days.last_mut() {
+            Some(day) if day.date_iso == day_iso => day.entries.push(ctx),
+            _ => days.push(DayCtx {
+                heading: t.date(date),
+                date_iso: day_iso,
+                entries: vec![ctx],
+            }),
+        }
+    }
+    days
+}
+
+fn entry<'a>(
+    t: &Translation,
+    input: &'a SiteInput,
+    listings: &Listings,
+    e: &'a StoredEntry,
+) -> EntryCtx<'a> {
+    let feed: Option<&FeedInfo> = input.feeds.iter().find(|f| f.id == e.feed_id);
+    let date = e.display_date();
+    let planet_lang = listing::language_code(Some(&input.planet.lang));
+    let lang = feed
+        .and_then(|f| listing::language_code(f.language.as_deref()))
+        .filter(|code| Some(code) != planet_lang.as_ref());
+    let mut tags: Vec<TagCtx> = Vec::new();
+    for name in &e.categories {
+        if name.trim().is_empty() {
+            continue;
+        }
+        let slug = listing::tag_slug(name);
+        let url = listing::tag_dir(&slug);
+        if tags.iter().any(|t| t.url == url) {
+            continue;
+        }
+        let count = listings
+            .tags
+            .iter()
+            .find(|t| t.slug == slug)
+            .map_or(0, |t| t.count);
+        tags.push(TagCtx {
+            name: name.trim().to_string(),
+            url,
+            count,
+        });
+    }
+    EntryCtx {
+        id: &e.id,
+        title: &e.title,
+        link: e.link.as_deref(),
+        feed_id: e.feed_id.as_str(),
+        feed_name: feed.map_or("", |f| f.name.as_str()),
+        feed_site: feed.and_then(|f| f.site_url.as_deref()),
+        feed_page: listing::feed_dir(&e.feed_id),
+        feed_avatar: feed.and_then(|f| f.avatar.as_deref()),
+        lang,
+        author: e.author.as_deref(),
+        date_iso: date.to_rfc3339(),
+        date: t.date(date),
+        body: e.body.as_str(),
+        categories: &e.categories,
+        tags,
+        enclosures: e
+            .enclosures
+            .iter()
+            .map(|enc| {
+                let mime = enc.mime_type.as_deref().unwrap_or("");
+                let file_name = enc
+                    .url
+                    .split(['?', '#'])
+                    .next()
+                    .and_then(|u| u.trim_end_matches('/').rsplit('/').next())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(&enc.url);
+                EnclosureCtx {
+                    url: &enc.url,
+                    file_name,
+                    mime_type: enc.mime_type.as_deref(),
+                    is_audio: mime.starts_with("audio/"),
+                    is_video: mime.starts_with("video/"),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// First, previous, a window of numbers around the current page with gaps,
+/// next, last. Links are relative to the site root and `None` where they
+/// would point at the current page.
+pub fn pager(current: usize, total: usize, dir: &str) -> PagerCtx {
+    const WINDOW: usize = 2;
+    let link = |n: usize| page_link(dir, n);
+    let mut items = Vec::new();
+    let mut last_shown = 0;
+    for n in 1..=total {
+        let near = n.abs_diff(current) <= WINDOW;
+        if n == 1 || n == total || near {
+            if last_shown + 1 < n {
+                // A gap of exactly one page shows that page instead of "…".
+                if last_shown + 2 == n {
+                    items.push(PagerItem {
+                        number: Some(n - 1),
+                        url: Some(link(n - 1)),
+                        current: false,
+                    });
+                } else {
+                    items.push(PagerItem {
+                        number: None,
+                        url: None,
+                        current: false,
+                    });
+                }
+            }
+            items.push(PagerItem {
+                number: Some(n),
+                url: (n != current).then(|| link(n)),
+                current: n == current,
+            });
+            last_shown = n;
+        }
+    }
+    PagerCtx {
+        current,
+        total,
+        first: (current > 1).then(|| link(1)),
+        prev: (current > 1).then(|| link(current - 1)),
+        next: (current < total).then(|| link(current + 1)),
+        last: (current < total).then(|| link(total)),
+        items,
+    }
+}
+
+/// One row of the health page per configured feed, in config order.
+pub fn health<'a>(
+    t: &Translation,
+    input: &'a SiteInput,
+    feeds: &[FeedCtx<'a>],
+) -> Vec<HealthRowCtx<'a>> {
+    input
+        .feeds
+        .iter()
+        .zip(feeds)
+        .map(|(f, ctx)| {
+            let record: Option<&FeedHealth> = input.health.feeds.iter().find(|h| h.url == f.url);
+            let last_success = record
+                .and_then(|h| h.last_success.as_deref())
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.with_timezone(&Utc));
+            HealthRowCtx {
+                name: &f.name,
+                url: &f.url,
+                url_is_web: ctx.url_is_web,
+                site_url: f.site_url.as_deref(),
+                page: ctx.page.clone(),
+                status: f.status,
+                status_label: ctx.status_label.clone(),
+                http_status: record.and_then(|h| h.http_status),
+                error: record.and_then(|h| h.error.as_deref()),
+                moved_to: f.moved_to.as_deref(),
+                last_success: last_success.map(|d| date_time(t, d)),
+                last_success_iso: last_success.map(|d| d.to_rfc3339()),
+                last_post: ctx.latest_post.clone(),
+                last_post_iso: ctx.latest_post_iso.clone(),
+                entries: record.map_or(ctx.entry_count, |h| h.entries),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(p: &PagerCtx) -> Vec<String> {
+        p.items
+            .iter()
+            .map(|i| match (i.number, i.current) {
+                (None, _) => "…".to_string(),
+                (Some(n), true) => format!("[{n}]"),
+                (Some(n), false) => n.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pager_has_first_prev_window_gaps_next_last() {
+        let p = pager(5, 9, "");
+        assert_eq!(p.first.as_deref(), Some(""));
+        assert_eq!(p.prev.as_deref(), Some("page/4/"));
+        assert_eq!(p.next.as_deref(), Some("page/6/"));
+        assert_eq!(p.last.as_deref(), Some("page/9/"));
+        assert_eq!(shown(&p), ["1", "2", "3", "4", "[5]", "6", "7", "8", "9"]);
+        let p = pager(1, 9, "archive/2025/01/");
+        assert_eq!(shown(&p), ["[1]", "2", "3", "…", "9"]);
+        assert_eq!((p.first, p.prev), (None, None));
+        assert_eq!(p.next.as_deref(), Some("archive/2025/01/page/2/"));
+        let p = pager(6, 12, "");
+        assert_eq!(shown(&p), ["1", "…", "4", "5", "[6]", "7", "8", "…", "12"]);
+    }
+
+    #[test]
+    fn paths_and_roots() {
+        assert_eq!(page_path("", 1), "index.html");
+        assert_eq!(page_path("", 3), "page/3/index.html");
+        assert_eq!(page_path("feeds/ab/", 2), "feeds/ab/page/2/index.html");
+        assert_eq!(root_for("index.html"), "./");
+        assert_eq!(root_for("page/3/index.html"), "../../");
+        assert_eq!(
+            root_for("archive/2025/01/page/2/index.html"),
+            "../../../../../"
+        );
+    }
+}
