@@ -149,6 +149,15 @@ pub struct EntryCtx<'a> {
     pub categories: &'a [String],
     pub tags: Vec<TagCtx>,
     pub enclosures: Vec<EnclosureCtx<'a>>,
+    /// Other subscriptions that carried the same post (shown once).
+    pub also_in: Vec<SourceCtx<'a>>,
+}
+
+/// A subscription credited for a post: its name and where to link.
+#[derive(Serialize)]
+pub struct SourceCtx<'a> {
+    pub name: &'a str,
+    pub url: String,
 }
 
 #[derive(Serialize)]
@@ -395,6 +404,18 @@ fn entry<'a>(
         body: e.body.as_str(),
         categories: &e.categories,
         tags,
+        also_in: e
+            .also_in
+            .iter()
+            .filter_map(|id| input.feeds.iter().find(|f| &f.id == id))
+            .map(|f| SourceCtx {
+                name: &f.name,
+                url: f
+                    .site_url
+                    .clone()
+                    .unwrap_or_else(|| listing::feed_dir(&f.id)),
+            })
+            .collect(),
         enclosures: e
             .enclosures
             .iter()
