@@ -138,7 +138,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         })
         .collect();
 
-    let site = render::render_site(
+    let config_dir = config.path.parent().unwrap_or(Path::new("."));
+    let mut site = output::Site::staged(&output_dir, config_dir)?;
+    render::render_site_into(
         &theme,
         &SiteInput {
             planet: &planet_info(&config),
@@ -150,9 +152,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             health: &health,
             now,
         },
+        &mut site,
     )?;
-    let config_dir = config.path.parent().unwrap_or(Path::new("."));
-    output::publish(&site, &output_dir, config_dir)?;
+    site.commit()?;
     let summary = report::summary(
         &health,
         &hidden,

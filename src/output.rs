@@ -14,15 +14,83 @@ use std::path::{Path, PathBuf};
 /// The marker file that says "this directory is a planetoid site".
 pub const MARKER: &str = ".planetoid-site";
 
-/// Every file of the site, by path relative to the output directory.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// Every file of the site, by path relative to the output directory: kept in
+/// memory, or — for a real build — written straight into the staging
+/// directory as it is rendered ([`Site::staged`]), so a big planet never
+/// holds its whole site in memory.
+#[derive(Debug, Default)]
 pub struct Site {
     files: BTreeMap<String, Vec<u8>>,
+    staging: Option<Staging>,
+}
+
+/// A fresh directory beside the output directory, swapped in by `commit`
+/// and removed if the build stops before that.
+#[derive(Debug)]
+struct Staging {
+    dir: PathBuf,
+    fresh: PathBuf,
+    written: usize,
+    /// The first write that failed; reported at commit.
+    error: Option<OutputError>,
+    committed: bool,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.fresh);
+        }
+    }
 }
 
 impl Site {
+    /// A site whose files go straight to disk, to be swapped into `dir` by
+    /// [`Site::commit`]. Refuses, before anything is rendered, a `dir` that
+    /// planetoid did not create or that holds planet.yaml.
+    pub fn staged(dir: &Path, config_dir: &Path) -> Result<Site, OutputError> {
+        let (dir, fresh) = prepare(dir, config_dir)?;
+        std::fs::create_dir_all(&fresh).map_err(io(&fresh))?;
+        // From here on, dropping `staging` (an error, a failed render)
+        // removes the half-written directory.
+        let staging = Staging {
+            dir,
+            fresh,
+            written: 0,
+            error: None,
+            committed: false,
+        };
+        write_markers(&staging.fresh)?;
+        Ok(Site {
+            files: BTreeMap::new(),
+            staging: Some(staging),
+        })
+    }
+
     pub fn add(&mut self, path: &str, bytes: Vec<u8>) {
-        self.files.insert(path.to_string(), bytes);
+        match &mut self.staging {
+            None => {
+                self.files.insert(path.to_string(), bytes);
+            }
+            Some(st) if st.error.is_none() => match write_file(&st.fresh, path, &bytes) {
+                Ok(()) => st.written += 1,
+                Err(e) => st.error = Some(e),
+            },
+            Some(_) => {}
+        }
+    }
+
+    /// Swaps a staged site into place (see [`Site::staged`]).
+    pub fn commit(mut self) -> Result<usize, OutputError> {
+        let Some(mut st) = self.staging.take() else {
+            return Ok(0);
+        };
+        if let Some(e) = st.error.take() {
+            return Err(e);
+        }
+        swap_in(&st.fresh, &st.dir)?;
+        st.committed = true;
+        Ok(st.written)
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
@@ -59,9 +127,21 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
-/// Writes `site` to a temporary directory and swaps it into `dir`.
-/// `config_dir` is planet.yaml's directory, which must never be replaced.
+/// Writes an in-memory `site` to a temporary directory and swaps it into
+/// `dir`. `config_dir` is planet.yaml's directory, never to be replaced.
 pub fn publish(site: &Site, dir: &Path, config_dir: &Path) -> Result<(), OutputError> {
+    let (dir, fresh) = prepare(dir, config_dir)?;
+    let written = write_tree(site, &fresh);
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&fresh);
+        return Err(e);
+    }
+    swap_in(&fresh, &dir)
+}
+
+/// Checks `dir` may be replaced, repairs leftovers of killed builds, and
+/// names the fresh staging directory beside it (emptied).
+fn prepare(dir: &Path, config_dir: &Path) -> Result<(PathBuf, PathBuf), OutputError> {
     let dir = std::path::absolute(dir).map_err(io(dir))?;
     let config_dir = std::path::absolute(config_dir).unwrap_or_else(|_| config_dir.to_path_buf());
     if config_dir.starts_with(&dir) {
@@ -75,34 +155,35 @@ pub fn publish(site: &Site, dir: &Path, config_dir: &Path) -> Result<(), OutputE
     let name = dir
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let pid = std::process::id();
-    let fresh = parent.join(format!(".{name}.new-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-
     recover(&parent, &name, &dir)?;
-    let written = write_tree(site, &fresh);
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&fresh);
-        return Err(e);
+    let fresh = parent.join(format!(".{name}.new-{}", std::process::id()));
+    Ok((dir, fresh))
+}
+
+/// Puts the complete site at `fresh` in place of `dir`.
+fn swap_in(fresh: &Path, dir: &Path) -> Result<(), OutputError> {
+    if !dir.exists() {
+        return std::fs::rename(fresh, dir).map_err(io(dir));
     }
-    if dir.exists() {
-        if exchange(&fresh, &dir) {
-            // `fresh` now holds the previous site.
-            std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
-            return Ok(());
-        }
-        std::fs::rename(&dir, &old).map_err(io(&dir))?;
-        if let Err(source) = std::fs::rename(&fresh, &dir) {
-            // Put the old site back; the new one is lost, the old stays whole.
-            let _ = std::fs::rename(&old, &dir);
-            let _ = std::fs::remove_dir_all(&fresh);
-            return Err(OutputError::Io { path: dir, source });
-        }
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    } else {
-        std::fs::rename(&fresh, &dir).map_err(io(&dir))?;
+    if exchange(fresh, dir) {
+        // `fresh` now holds the previous site.
+        return std::fs::remove_dir_all(fresh).map_err(io(fresh));
     }
-    Ok(())
+    let name = dir
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let old = dir.with_file_name(format!(".{name}.old-{}", std::process::id()));
+    std::fs::rename(dir, &old).map_err(io(dir))?;
+    if let Err(source) = std::fs::rename(fresh, dir) {
+        // Put the old site back; the new one is lost, the old stays whole.
+        let _ = std::fs::rename(&old, dir);
+        let _ = std::fs::remove_dir_all(fresh);
+        return Err(OutputError::Io {
+            path: dir.to_path_buf(),
+            source,
+        });
+    }
+    std::fs::remove_dir_all(&old).map_err(io(&old))
 }
 
 /// Swaps two directories atomically where the OS can (Linux renameat2).
@@ -171,24 +252,33 @@ fn check_ours(dir: &Path) -> Result<(), OutputError> {
 
 fn write_tree(site: &Site, root: &Path) -> Result<(), OutputError> {
     std::fs::create_dir_all(root).map_err(io(root))?;
-    let marker = format!("planetoid {}\n", env!("CARGO_PKG_VERSION"));
-    std::fs::write(root.join(MARKER), marker).map_err(io(root))?;
-    // GitHub Pages would otherwise run Jekyll over the site.
-    std::fs::write(root.join(".nojekyll"), b"").map_err(io(root))?;
+    write_markers(root)?;
     for (rel, bytes) in &site.files {
-        let path = safe_join(root, rel).ok_or_else(|| OutputError::Io {
-            path: root.join(rel),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "path leaves the output directory",
-            ),
-        })?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::write(&path, bytes).map_err(io(&path))?;
+        write_file(root, rel, bytes)?;
     }
     Ok(())
+}
+
+/// The ownership marker, and `.nojekyll` so GitHub Pages serves the files as
+/// they are instead of running Jekyll over them.
+fn write_markers(root: &Path) -> Result<(), OutputError> {
+    let marker = format!("planetoid {}\n", env!("CARGO_PKG_VERSION"));
+    std::fs::write(root.join(MARKER), marker).map_err(io(root))?;
+    std::fs::write(root.join(".nojekyll"), b"").map_err(io(root))
+}
+
+fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    let path = safe_join(root, rel).ok_or_else(|| OutputError::Io {
+        path: root.join(rel),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "path leaves the output directory",
+        ),
+    })?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    std::fs::write(&path, bytes).map_err(io(&path))
 }
 
 /// `root/rel`, refusing absolute paths and `..` (a theme file name cannot
@@ -267,6 +357,39 @@ mod tests {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["output"], "leftovers cleaned");
+    }
+
+    #[test]
+    fn a_staged_site_is_written_as_rendered_and_swapped_in_or_dropped() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("output");
+        let cfg = tmp.path().join("cfg");
+        publish(&site("old"), &out, &cfg).expect("first");
+        let mut staged = Site::staged(&out, &cfg).expect("staged");
+        staged.add("index.html", b"new".to_vec());
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "old",
+            "not visible before commit"
+        );
+        assert_eq!(staged.commit().expect("commit"), 1);
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "new"
+        );
+        // A build that fails after staging began leaves the old site and no leftovers.
+        let mut abandoned = Site::staged(&out, &cfg).expect("staged");
+        abandoned.add("index.html", b"half".to_vec());
+        drop(abandoned);
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).expect("ls").count(),
+            1,
+            "staging removed"
+        );
     }
 
     #[test]

@@ -94,8 +94,19 @@ pub struct SiteInput<'a> {
 
 /// Renders every file of the site.
 pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError> {
-    let t = &*theme.translation;
     let mut site = Site::default();
+    render_site_into(theme, input, &mut site)?;
+    Ok(site)
+}
+
+/// Renders every file of the site into `site` (in memory, or straight to a
+/// staging directory, see [`Site::staged`]).
+pub fn render_site_into(
+    theme: &Theme,
+    input: &SiteInput,
+    site: &mut Site,
+) -> Result<(), RenderError> {
+    let t = &*theme.translation;
     for (path, bytes) in &theme.statics {
         site.add(path, bytes.clone());
     }
@@ -107,19 +118,19 @@ pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError
         languages: context::languages(t, &listings),
     };
     for list in &listings.all {
-        render_listing(theme, input, &listings, &shared, list, &mut site)?;
+        render_listing(theme, input, &listings, &shared, list, site)?;
     }
 
     let path = "archive/index.html";
     let mut ctx = base(&shared, path, "archive");
     ctx.insert("years", &context::archive(t, &listings));
-    render(theme, "archive.html", path, &ctx, &mut site)?;
+    render(theme, "archive.html", path, &ctx, site)?;
 
     if !listings.tags.is_empty() {
         let path = "tags/index.html";
         let mut ctx = base(&shared, path, "tags");
         ctx.insert("tags", &context::tags(&listings));
-        render(theme, "tags.html", path, &ctx, &mut site)?;
+        render(theme, "tags.html", path, &ctx, site)?;
     }
 
     let path = "health/index.html";
@@ -127,7 +138,7 @@ pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError
     ctx.insert("health", &context::health(t, input, &shared.feeds));
     ctx.insert("health_generated", &context::date_time(t, input.now));
     ctx.insert("health_generated_iso", &input.now.to_rfc3339());
-    render(theme, "health.html", path, &ctx, &mut site)?;
+    render(theme, "health.html", path, &ctx, site)?;
 
     for page in input.extra_pages {
         let path = format!("pages/{}/index.html", page.slug);
@@ -139,11 +150,11 @@ pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError
                 body: page.body.as_str(),
             },
         );
-        render(theme, "page.html", &path, &ctx, &mut site)?;
+        render(theme, "page.html", &path, &ctx, site)?;
     }
 
     let newest = &input.entries[..input.entries.len().min(input.planet.feed_entries)];
-    feeds::write_all(&mut site, input, newest)?;
+    feeds::write_all(site, input, newest)?;
     for list in &listings.all {
         let title = match &list.kind {
             Kind::Timeline | Kind::Month { .. } => continue,
@@ -158,7 +169,7 @@ pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError
         let xml = feeds::atom(input, &entries, &title, &list.dir)?;
         site.add(&format!("{}atom.xml", list.dir), xml.into_bytes());
     }
-    Ok(site)
+    Ok(())
 }
 
 /// How many pages the timeline gets (what the build summary reports).
