@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use config::{Config, FeedConfig, FeedSource};
+use config::{Config, ContentMode, FeedConfig, FeedSource};
 use entry::CleanEntry;
 use fetch::{FetchError, Fetched};
 use render::{FeedInfo, PlanetInfo, SiteInput, Theme};
@@ -93,11 +93,23 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .clone()
         .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
     let fetched = fetch::fetch_all(&config.feeds, &config.fetch, &user_agent, opts.offline);
+    let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
+    let shown = |feed: &FeedConfig| Shown {
+        mode: feed.content,
+        excerpt_words: config.excerpt_words,
+        sanitizer: &sanitizer,
+    };
     let updates: Vec<_> = config
         .feeds
         .par_iter()
         .zip(fetched)
-        .map(|(feed, result)| (feed.id.clone(), feed.url.clone(), ingest(result)))
+        .map(|(feed, result)| {
+            (
+                feed.id.clone(),
+                feed.url.clone(),
+                ingest(result, &shown(feed)),
+            )
+        })
         .collect();
     store.record(now, &updates)?;
 
@@ -153,9 +165,17 @@ pub fn check(config_path: &Path) -> Result<String, BuildError> {
     ))
 }
 
+/// How a feed's entries are shown: its `content:` mode, the planet's excerpt
+/// length, and the planet's sanitizer.
+struct Shown<'a> {
+    mode: ContentMode,
+    excerpt_words: usize,
+    sanitizer: &'a sanitize::Sanitizer,
+}
+
 /// One feed's fetch result → what the store should learn: decode, parse and
 /// sanitize, or the reason it failed. Never panics, never aborts the build.
-fn ingest(fetched: Result<Fetched, FetchError>) -> FeedUpdate {
+fn ingest(fetched: Result<Fetched, FetchError>, shown: &Shown) -> FeedUpdate {
     let fetched = match fetched {
         Ok(f) => f,
         Err(FetchError::Offline) => return FeedUpdate::Untouched,
@@ -180,7 +200,11 @@ fn ingest(fetched: Result<Fetched, FetchError>) -> FeedUpdate {
             };
         }
     };
-    let entries = parsed.entries.into_iter().map(clean_entry).collect();
+    let entries = parsed
+        .entries
+        .into_iter()
+        .map(|e| clean_entry(e, shown))
+        .collect();
     FeedUpdate::Fresh {
         meta: parsed.meta,
         entries,
@@ -188,8 +212,22 @@ fn ingest(fetched: Result<Fetched, FetchError>) -> FeedUpdate {
     }
 }
 
-fn clean_entry(e: entry::Entry) -> CleanEntry {
-    let body = sanitize::clean(e.body_html.as_deref().unwrap_or(""), e.base_url.as_deref());
+/// Sanitizes what the feed's `content:` mode shows: the full body, an
+/// excerpt (the summary, else the body, cut to `excerpt_words` words on the
+/// DOM), or nothing.
+fn clean_entry(e: entry::Entry, shown: &Shown) -> CleanEntry {
+    let base = e.base_url.as_deref();
+    let body = match shown.mode {
+        ContentMode::Full => shown
+            .sanitizer
+            .clean(e.body_html.as_deref().unwrap_or(""), base),
+        ContentMode::Summary => {
+            let source = e.summary_html.as_deref().or(e.body_html.as_deref());
+            let full = shown.sanitizer.clean(source.unwrap_or(""), base);
+            shown.sanitizer.excerpt(&full, shown.excerpt_words)
+        }
+        ContentMode::Title => sanitize::SafeHtml::default(),
+    };
     let mut hash = blake3::Hasher::new();
     for part in [
         e.title.as_str(),
@@ -225,6 +263,7 @@ fn planet_info(config: &Config) -> PlanetInfo {
     PlanetInfo {
         title: config.title.clone(),
         description: config.description.as_deref().map(sanitize::markdown),
+        csp_frame_src: sanitize::csp_frame_src(&config.sanitize.iframe_hosts),
         base_url: config.base_url.to_string(),
         lang: config.lang.clone(),
         feed_entries: config.feed_entries,

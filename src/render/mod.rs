@@ -53,6 +53,8 @@ pub struct PlanetInfo {
     pub base_url: String,
     pub lang: String,
     pub feed_entries: usize,
+    /// CSP `frame-src` sources: the sanitizer's iframe allow-list.
+    pub csp_frame_src: String,
 }
 
 /// Everything one build renders.
@@ -139,6 +141,7 @@ struct PlanetCtx<'a> {
     description: Option<&'a str>,
     base_url: &'a str,
     lang: &'a str,
+    csp_frame_src: &'a str,
     /// The UI language's own name ("Русский").
     language_name: &'a str,
     generated_iso: String,
@@ -221,6 +224,7 @@ fn planet_context<'a>(theme: &'a Theme, input: &'a SiteInput) -> PlanetCtx<'a> {
         description: input.planet.description.as_ref().map(SafeHtml::as_str),
         base_url: &input.planet.base_url,
         lang: &input.planet.lang,
+        csp_frame_src: &input.planet.csp_frame_src,
         language_name: &theme.translation.name,
         generated_iso: input.now.to_rfc3339(),
         generated: theme.translation.date(input.now),
