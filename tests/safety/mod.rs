@@ -81,7 +81,11 @@ pub fn inner_html(node: &Handle) -> String {
     let mut out = Vec::new();
     for child in node.children.borrow().iter() {
         let handle: SerializableHandle = child.clone().into();
-        html5ever::serialize(&mut out, &handle, Default::default()).expect("serialize");
+        let opts = html5ever::serialize::SerializeOpts {
+            traversal_scope: html5ever::serialize::TraversalScope::IncludeNode,
+            ..Default::default()
+        };
+        html5ever::serialize(&mut out, &handle, opts).expect("serialize");
     }
     String::from_utf8(out).expect("utf-8")
 }
