@@ -53,6 +53,11 @@ fn sanitizer_throughput() {
         sanitizer.clean(body, base.as_deref());
     }
 
+    // Reference: ammonia's default policy alone (what the bench floor runs).
+    let start = Instant::now();
+    let floor_out: usize = bodies.iter().map(|(b, _)| ammonia::clean(b).len()).sum();
+    let floor = start.elapsed().as_secs_f64();
+
     let start = Instant::now();
     let mut out_bytes = 0;
     for (body, base) in &bodies {
@@ -68,6 +73,11 @@ fn sanitizer_throughput() {
     let all = start.elapsed().as_secs_f64();
     assert_eq!(out_bytes, par_out, "parallel output differs");
 
+    eprintln!(
+        "ammonia defaults alone, 1 thread: {floor:.2} s = {:.1} MB/s ({:.1} MB out)",
+        mb / floor,
+        floor_out as f64 / 1_000_000.0
+    );
     eprintln!(
         "{} feeds, {} bodies, {mb:.1} MB in, {:.1} MB out\n1 thread: {one:.2} s = {:.1} MB/s\n{} threads: {all:.2} s = {:.1} MB/s",
         paths.len(),

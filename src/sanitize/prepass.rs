@@ -12,8 +12,11 @@
 //! allow-list (sandboxed); any other iframe becomes a plain link. Safety does
 //! not depend on this pass: ammonia alone is safe, this pass is fidelity.
 
-use lol_html::html_content::{ContentType, Element};
-use lol_html::{RewriteStrSettings, element, rewrite_str, text};
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use lol_html::html_content::{ContentType, Element, TextChunk};
+use lol_html::{ElementContentHandlers, HandlerResult, RewriteStrSettings, Selector, rewrite_str};
 use url::Url;
 
 use super::escape;
@@ -37,17 +40,63 @@ const TRACKER_HOSTS: &[&str] = &[
     "pixel.quantserve.com",
 ];
 
-/// Runs the pass. On a rewriter error (pathological input) the original goes
-/// on to ammonia, which is safe alone; only the fidelity fixes are lost.
-pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
-    let drop_selector = DROP_WITH_CONTENT
+/// Selectors are parsed once per process; every one of them but the MathJax
+/// list matches on tag names alone, so lol_html never has to look at the
+/// attributes of elements no handler cares about.
+struct Selectors {
+    script: Selector,
+    drop: Selector,
+    math: Selector,
+    iframe: Selector,
+    img: Selector,
+    source: Selector,
+    media: Selector,
+    /// Elements whose `href`/`src`/`poster`/`cite`/`srcset` the policy keeps.
+    urls: Selector,
+}
+
+static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
+    let parse = |s: &str| match s.parse::<Selector>() {
+        Ok(sel) => sel,
+        // The selectors are constants: a typo is caught by every test.
+        Err(e) => panic!("bad selector {s:?}: {e}"),
+    };
+    let drop = DROP_WITH_CONTENT
         .iter()
         .filter(|t| **t != "script")
         .copied()
         .collect::<Vec<_>>()
         .join(", ");
-    let settings = RewriteStrSettings::new()
-        .append_element_content_handler(element!("script", |el| {
+    Selectors {
+        script: parse("script"),
+        drop: parse(&drop),
+        math: parse(MATH_RENDERINGS),
+        iframe: parse("iframe"),
+        img: parse("img, image"),
+        source: parse("source"),
+        media: parse("video, audio"),
+        urls: parse("a, area, img, image, video, audio, source, track, blockquote, q, del, ins"),
+    }
+});
+
+type Handler<'h> = (Cow<'static, Selector>, ElementContentHandlers<'h>);
+
+fn on<'h>(
+    selector: &'static Selector,
+    handler: impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h,
+) -> Handler<'h> {
+    (
+        Cow::Borrowed(selector),
+        ElementContentHandlers::default().element(handler),
+    )
+}
+
+/// Runs the pass. On a rewriter error (pathological input) the original goes
+/// on to ammonia, which is safe alone; only the fidelity fixes are lost.
+pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
+    let sel = &*SELECTORS;
+    let mut handlers: Vec<Handler> = vec![
+        on(&sel.script, |el| {
             let kind = el.get_attribute("type").unwrap_or_default();
             let kind = kind.trim().to_ascii_lowercase();
             if kind.starts_with("math/tex") {
@@ -59,31 +108,43 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
                 el.remove();
             }
             Ok(())
-        }))
-        .append_element_content_handler(text!("script", |t| {
-            // Script text is raw: re-emit it escaped so it stays text.
-            let raw = t.as_str().to_owned();
-            t.replace(&raw, ContentType::Text);
-            Ok(())
-        }))
-        .append_element_content_handler(element!(drop_selector, |el| {
+        }),
+        (
+            Cow::Borrowed(&sel.script),
+            ElementContentHandlers::default().text(|t: &mut TextChunk| {
+                // Script text is raw: re-emit it escaped so it stays text.
+                let raw = t.as_str().to_owned();
+                t.replace(&raw, ContentType::Text);
+                Ok(())
+            }),
+        ),
+        on(&sel.drop, |el| {
             el.remove();
             Ok(())
-        }))
-        .append_element_content_handler(element!(MATH_RENDERINGS, |el| {
+        }),
+    ];
+    // Class selectors make lol_html read every element's attributes: only
+    // pay for them when a math renderer left its marks.
+    if ["MathJax", "mjx", "MJX", "katex"]
+        .iter()
+        .any(|mark| html.contains(mark))
+    {
+        handlers.push(on(&sel.math, |el| {
             el.remove();
             Ok(())
-        }))
-        .append_element_content_handler(element!("iframe", |el| {
+        }));
+    }
+    handlers.extend([
+        on(&sel.iframe, |el| {
             iframe(el, base, hosts);
             Ok(())
-        }))
-        .append_element_content_handler(element!("img, image", |el| {
+        }),
+        on(&sel.img, |el| {
             // The HTML parser reads `<image>` as `<img>`; so must we.
             if el.tag_name() == "image" {
                 el.set_tag_name("img")?;
             }
-            restore_lazy(el, base);
+            restore_lazy(el);
             if is_tracking_pixel(el, base) {
                 el.remove();
                 return Ok(());
@@ -91,18 +152,18 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
             el.set_attribute("loading", "lazy")?;
             el.set_attribute("referrerpolicy", "no-referrer")?;
             Ok(())
-        }))
-        .append_element_content_handler(element!("source", |el| {
-            restore_lazy(el, base);
+        }),
+        on(&sel.source, |el| {
+            restore_lazy(el);
             Ok(())
-        }))
-        .append_element_content_handler(element!("video, audio", |el| {
+        }),
+        on(&sel.media, |el| {
             el.set_attribute("controls", "")?;
             el.set_attribute("preload", "none")?;
             el.remove_attribute("autoplay");
             Ok(())
-        }))
-        .append_element_content_handler(element!("[href], [src], [poster], [cite]", |el| {
+        }),
+        on(&sel.urls, |el| {
             for name in ["href", "src", "poster", "cite"] {
                 if let Some(value) = el.get_attribute(name) {
                     match resolve(&value, base) {
@@ -111,9 +172,6 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
                     }
                 }
             }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("[srcset]", |el| {
             if let Some(value) = el.get_attribute("srcset") {
                 match resolve_srcset(&value, base) {
                     Some(set) => el.set_attribute("srcset", &escape(&set))?,
@@ -121,7 +179,13 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
                 }
             }
             Ok(())
-        }));
+        }),
+    ]);
+    let settings = handlers
+        .into_iter()
+        .fold(RewriteStrSettings::new(), |s, h| {
+            s.append_element_content_handler(h)
+        });
     rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
 }
 
@@ -160,20 +224,19 @@ fn iframe(el: &mut Element, base: Option<&Url>, hosts: &[String]) {
 
 /// Lazy-loading scripts keep the real image in `data-*` attributes and a
 /// placeholder (or nothing) in `src`/`srcset`: the `data-*` value wins.
-/// The restored values are resolved here: the generic URL handler only sees
-/// attributes the element had when its start tag was matched.
-fn restore_lazy(el: &mut Element, base: Option<&Url>) {
+/// The restored values are resolved by the URL handler, which runs next.
+fn restore_lazy(el: &mut Element) {
     let lazy_src = ["data-src", "data-lazy-src", "data-original"]
         .iter()
         .find_map(|name| el.get_attribute(name).filter(|v| !v.trim().is_empty()));
-    if let Some(src) = lazy_src.and_then(|s| resolve(&s, base)) {
-        let _ = el.set_attribute("src", &escape(src.as_str()));
+    if let Some(src) = lazy_src {
+        let _ = el.set_attribute("src", &src);
     }
     let lazy_srcset = ["data-srcset", "data-lazy-srcset"]
         .iter()
         .find_map(|name| el.get_attribute(name).filter(|v| !v.trim().is_empty()));
-    if let Some(srcset) = lazy_srcset.and_then(|s| resolve_srcset(&s, base)) {
-        let _ = el.set_attribute("srcset", &escape(&srcset));
+    if let Some(srcset) = lazy_srcset {
+        let _ = el.set_attribute("srcset", &srcset);
     }
 }
 
