@@ -6,8 +6,11 @@
 //! headings: the page uses `h1` (site), `h2` (day) and `h3` (entry title), so
 //! a post's highest heading becomes `h4` and the others keep their distance
 //! below it (capped at `h6`). A post whose headings already start at `h4` or
-//! lower is left alone, which makes the pass idempotent. Both steps are
-//! skipped, at no cost, when the HTML has no iframe or no high heading.
+//! lower is left alone, which makes the pass idempotent. Iframes go through
+//! lol_html; heading tags are renamed by a token-level rewrite, exact on this
+//! serializer's output. Both steps are skipped when there is nothing to do.
+//! It also tells when ammonia's output has a nesting a browser would re-parse
+//! differently ([`may_not_round_trip`]), so the caller can settle it.
 
 use lol_html::html_content::ContentType;
 use lol_html::{RewriteStrSettings, element, rewrite_str};
@@ -72,21 +75,34 @@ fn highest_heading(html: &str) -> Option<u8> {
     best
 }
 
+/// Renames every heading tag, start and end, by `shift` levels (at most
+/// `h6`). A token-level rewrite of the serializer's output, exact for the
+/// reason [`highest_heading`] is: `<hN` and `</hN>` occur in it only as tags.
 fn relevel(html: String, shift: u8) -> String {
-    let settings = RewriteStrSettings::new().append_element_content_handler(element!(
-        "h1, h2, h3, h4, h5, h6",
-        |el| {
-            let level = el
-                .tag_name()
-                .strip_prefix('h')
-                .and_then(|d| d.parse::<u8>().ok())
-                .unwrap_or(FIRST_POST_LEVEL);
-            let new = (level + shift).min(6);
-            el.set_tag_name(&format!("h{new}"))?;
-            Ok(())
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(pos) = html[from..].find('<') {
+        let at = from + pos;
+        from = at + 1;
+        let name = if bytes.get(at + 1) == Some(&b'/') {
+            at + 2
+        } else {
+            at + 1
+        };
+        if let (Some(b'h'), Some(d), Some(next)) =
+            (bytes.get(name), bytes.get(name + 1), bytes.get(name + 2))
+        {
+            if (b'1'..=b'6').contains(d) && matches!(next, b'>' | b' ') {
+                out.push_str(&html[copied..name + 1]);
+                out.push(char::from(b'0' + ((d - b'0') + shift).min(6)));
+                copied = name + 2;
+            }
         }
-    ));
-    rewrite_str(&html, settings).unwrap_or(html)
+    }
+    out.push_str(&html[copied..]);
+    out
 }
 
 /// Elements without an end tag.
