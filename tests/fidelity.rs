@@ -205,3 +205,10 @@ fn content_modes_show_full_posts_excerpts_or_titles() {
         assert!(!t.contains("entry-body"), "{t}");
     }
 }
+
+/// Sanitizer output is the same in every process (no HashMap order leaks
+/// into attribute order), so two builds give byte-identical pages.
+#[test]
+fn rich_posts_render_byte_identically_across_processes() {
+    assert_eq!(build(), build());
+}
