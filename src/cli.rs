@@ -1,15 +1,24 @@
-//! The command line (clap derive): `build`, `check`, `init`. Only parsing
-//! lives here; the commands themselves are in `lib.rs`.
+//! The command line (clap derive): `build`, `check`, `init`, `fix-moved`,
+//! `opml import|export`, `serve`, `completions`. Only parsing lives here; the
+//! commands themselves are in the library and `main.rs` wires them up.
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::FailOn;
+
 /// planetoid: many feeds in, one safe static site out.
 #[derive(Debug, Parser)]
 #[command(name = "planetoid", version, about, long_about = None)]
 pub struct Cli {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print a line per feed as it is fetched.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -18,17 +27,35 @@ pub struct Cli {
 pub enum Command {
     /// Fetch every feed, update the store and write the site.
     Build(BuildArgs),
-    /// Validate planet.yaml and the theme without touching the network.
+    /// Validate planet.yaml and the theme; with --probe, also fetch each feed once.
     Check(CheckArgs),
-    /// Write a starter planet.yaml and a copy of the default theme.
+    /// Scaffold a planet repository: planet.yaml, a demo feed, the default
+    /// theme, a GitHub Pages workflow and a README for its maintainers.
     Init(InitArgs),
+    /// Rewrite the URLs of permanently moved feeds (301/308) in planet.yaml,
+    /// in place, keeping comments and formatting.
+    FixMoved(ConfigArg),
+    /// Import or export the subscription list as OPML.
+    #[command(subcommand)]
+    Opml(OpmlCommand),
+    /// Build, serve the site on localhost for preview, and rebuild when
+    /// planet.yaml or the theme changes.
+    Serve(ServeArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// The planet's configuration file.
+    #[arg(short, long, default_value = "planet.yaml")]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The planet's configuration file.
-    #[arg(short, long, default_value = "planet.yaml")]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Write the site here instead of planet.yaml's `output_dir`.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -39,13 +66,22 @@ pub struct BuildArgs {
     /// (local feed files are still read).
     #[arg(long)]
     pub offline: bool,
+    /// Ask feeds that answered 410 Gone again.
+    #[arg(long)]
+    pub retry_gone: bool,
+    /// Exit with status 1 when at least N feeds (`failed=N`) or P percent of
+    /// them (`failed=P%`) are failing. By default feeds never fail a build.
+    #[arg(long, value_name = "failed=N|failed=P%", value_parser = FailOn::parse)]
+    pub fail_on: Option<FailOn>,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The planet's configuration file.
-    #[arg(short, long, default_value = "planet.yaml")]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Fetch each feed once and print a status table (nothing is written).
+    #[arg(long)]
+    pub probe: bool,
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +89,41 @@ pub struct InitArgs {
     /// Directory to create the planet in.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpmlCommand {
+    /// Add the feeds of an OPML file to planet.yaml (comments and formatting
+    /// kept, feeds already listed skipped).
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Print the subscription list as OPML.
+    Export {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Build from the store and local files only.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
 }
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
@@ -79,18 +150,24 @@ mod tests {
             "--now",
             "2025-01-02T03:04:05+03:00",
             "--offline",
+            "--fail-on",
+            "failed=10%",
+            "-q",
         ])
         .expect("parses");
+        assert!(cli.quiet);
         let Command::Build(args) = cli.command else {
             panic!("build")
         };
-        assert_eq!(args.config, PathBuf::from("p.yaml"));
+        assert_eq!(args.config.config, PathBuf::from("p.yaml"));
         assert_eq!(args.output, Some(PathBuf::from("out")));
         assert_eq!(
             args.now.map(|d| d.to_rfc3339()).as_deref(),
             Some("2025-01-02T00:04:05+00:00")
         );
         assert!(args.offline);
+        assert_eq!(args.fail_on, Some(FailOn::Percent(10.0)));
         assert!(Cli::try_parse_from(["planetoid", "build", "--now", "yesterday"]).is_err());
+        assert!(Cli::try_parse_from(["planetoid", "build", "--fail-on", "3"]).is_err());
     }
 }

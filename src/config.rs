@@ -7,6 +7,7 @@
 //! `planet.yaml:LINE:COL` with the offending line quoted. Nothing downstream sees
 //! YAML: the rest of planetoid only knows the plain structs defined here.
 
+mod timeline;
 mod yaml;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::entry::FeedId;
+pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
 use yaml::{Node, Value};
 
 /// The whole planet, validated; paths are absolute (resolved against the
@@ -38,6 +40,13 @@ pub struct Config {
     /// How many entries the combined Atom/RSS/JSON feeds carry.
     pub feed_entries: usize,
     pub fetch: FetchConfig,
+    /// Planet-wide default for feeds that do not set their own.
+    pub future_dates: FutureDates,
+    /// Planet-wide filters; every entry must pass these and its feed's.
+    pub filters: Filters,
+    pub retention: Retention,
+    /// Taken-down posts, by link or id.
+    pub blocklist: Vec<Block>,
     /// What the sanitizer lets through beyond its fixed allow-list.
     pub sanitize: SanitizeConfig,
     /// Length of excerpts (feeds with `content: summary`), in words.
@@ -82,8 +91,10 @@ pub struct FetchConfig {
     pub concurrency: usize,
     /// Requests in flight to one host at a time.
     pub per_host: usize,
-    /// Budget for one whole request (connect, headers, body).
+    /// Budget for one whole request (connect, headers, body, retries).
     pub timeout_secs: u64,
+    /// Extra tries after a transient failure (timeout, reset, 5xx, 408, 429).
+    pub retries: u32,
     /// Bodies larger than this (after decompression) are refused.
     pub max_body_mb: u64,
     /// `None` means `planetoid/<version> (+<base_url>)`.
@@ -96,6 +107,7 @@ impl Default for FetchConfig {
             concurrency: 32,
             per_host: 2,
             timeout_secs: 30,
+            retries: 2,
             max_body_mb: 10,
             user_agent: None,
         }
@@ -115,6 +127,25 @@ pub struct FeedConfig {
     pub content: ContentMode,
     /// Line in planet.yaml where this feed's entry starts (for messages).
     pub line: u64,
+    /// Where the `url:` value starts in planet.yaml (1-based line, column),
+    /// so `fix-moved` can rewrite it in place.
+    pub url_at: (u64, u64),
+    /// `enabled: false` keeps the feed's history but neither fetches nor shows it.
+    pub enabled: bool,
+    /// Picture shown beside the feed's name.
+    pub avatar: Option<String>,
+    /// The member's site, when the feed's own link is wrong or missing.
+    pub homepage: Option<String>,
+    /// The feed's language, when the feed does not say or says wrong.
+    pub lang: Option<String>,
+    /// Tags of the feed itself (e.g. `team`, `ru`).
+    pub tags: Vec<String>,
+    /// Show at most this many of the feed's newest entries.
+    pub max_entries: Option<usize>,
+    pub date_policy: DatePolicy,
+    /// `None`: the planet-wide setting.
+    pub future_dates: Option<FutureDates>,
+    pub filters: Filters,
 }
 
 /// Where a feed's bytes come from.
@@ -171,6 +202,13 @@ const TOP_KEYS: &[&str] = &[
     "feed_entries",
     "theme_dir",
     "fetch",
+    "future_dates",
+    "include",
+    "exclude",
+    "tags_include",
+    "tags_exclude",
+    "retention",
+    "blocklist",
     "sanitize",
     "excerpt_words",
     "feeds",
@@ -179,10 +217,27 @@ const FETCH_KEYS: &[&str] = &[
     "concurrency",
     "per_host",
     "timeout_secs",
+    "retries",
     "max_body_mb",
     "user_agent",
 ];
-const FEED_KEYS: &[&str] = &["url", "name", "content"];
+const FEED_KEYS: &[&str] = &[
+    "url",
+    "name",
+    "enabled",
+    "avatar",
+    "homepage",
+    "lang",
+    "tags",
+    "max_entries",
+    "date_policy",
+    "future_dates",
+    "include",
+    "exclude",
+    "tags_include",
+    "tags_exclude",
+    "content",
+];
 const SANITIZE_KEYS: &[&str] = &["iframe_hosts"];
 
 /// Reads and validates a planet.yaml file.
@@ -276,6 +331,19 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("fetch")
         .map(|n| fetch_config(n, problems))
         .unwrap_or_default();
+    let future_dates = top
+        .optional("future_dates")
+        .and_then(|n| timeline::future_dates(n, problems))
+        .unwrap_or_default();
+    let filters = timeline::filters(&mut top, problems);
+    let retention = top
+        .optional("retention")
+        .map(|n| timeline::retention(n, problems))
+        .unwrap_or_default();
+    let blocklist = top
+        .optional("blocklist")
+        .map(|n| timeline::blocklist(n, problems))
+        .unwrap_or_default();
     let sanitize = top
         .optional("sanitize")
         .map(|n| sanitize_config(n, problems))
@@ -302,6 +370,10 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         theme_dir,
         feed_entries,
         fetch,
+        future_dates,
+        filters,
+        retention,
+        blocklist,
         sanitize,
         excerpt_words,
         feeds,
@@ -335,6 +407,12 @@ fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
         .and_then(|n| count(n, 1, 3600, problems))
     {
         defaults.timeout_secs = n;
+    }
+    if let Some(n) = fields
+        .optional("retries")
+        .and_then(|n| count(n, 0, 10, problems))
+    {
+        defaults.retries = n as u32;
     }
     if let Some(n) = fields
         .optional("max_body_mb")
@@ -442,6 +520,31 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
         let mut fields = Fields::new(item, "feed", FEED_KEYS);
         let url_node = fields.required("url", problems);
         let name = fields.optional("name").and_then(|n| text(n, problems));
+        let enabled = fields
+            .optional("enabled")
+            .and_then(|n| boolean(n, problems))
+            .unwrap_or(true);
+        let avatar = fields.optional("avatar").and_then(|n| web_url(n, problems));
+        let homepage = fields
+            .optional("homepage")
+            .and_then(|n| web_url(n, problems));
+        let lang = fields.optional("lang").and_then(|n| language(n, problems));
+        let tags = fields
+            .optional("tags")
+            .map(|n| timeline::strings(n, problems))
+            .unwrap_or_default();
+        let max_entries = fields
+            .optional("max_entries")
+            .and_then(|n| count(n, 1, 100_000, problems))
+            .map(|n| n as usize);
+        let date_policy = fields
+            .optional("date_policy")
+            .and_then(|n| timeline::date_policy(n, problems))
+            .unwrap_or_default();
+        let future_dates = fields
+            .optional("future_dates")
+            .and_then(|n| timeline::future_dates(n, problems));
+        let filters = timeline::filters(&mut fields, problems);
         let content = fields
             .optional("content")
             .and_then(|n| content_mode(n, problems))
@@ -471,6 +574,16 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             name,
             content,
             line: item.line,
+            url_at: (url_node.line, url_node.column),
+            enabled,
+            avatar,
+            homepage,
+            lang,
+            tags,
+            max_entries,
+            date_policy,
+            future_dates,
+            filters,
         });
     }
     out
@@ -482,7 +595,17 @@ fn feed_source(raw: &str, dir: &Path, node: &Node, problems: &mut Problems) -> O
         problems.at(node, "feed `url` is empty");
         return None;
     }
-    if !raw.contains("://") {
+    // `scheme:…` is a URL (`mailto:x` is rejected below, not read as a file);
+    // a one-letter "scheme" is a Windows drive (`C:\feeds\a.xml`).
+    let scheme_len = raw
+        .find(':')
+        .filter(|&i| {
+            raw[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        })
+        .unwrap_or(0);
+    if scheme_len <= 1 {
         return Some(FeedSource::File(dir.join(raw)));
     }
     match Url::parse(raw) {
@@ -551,6 +674,34 @@ fn language(node: &Node, problems: &mut Problems) -> Option<String> {
             format!("`lang` must be a language tag such as `en` or `ru`, found `{raw}`"),
         );
         None
+    }
+}
+
+fn boolean(node: &Node, problems: &mut Problems) -> Option<bool> {
+    match &node.value {
+        Value::Bool(b) => Some(*b),
+        other => {
+            problems.at(
+                node,
+                format!("expected true or false, found {}", other.kind()),
+            );
+            None
+        }
+    }
+}
+
+/// An absolute http(s) URL (avatars, homepages).
+fn web_url(node: &Node, problems: &mut Problems) -> Option<String> {
+    let raw = text(node, problems)?;
+    match Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url.to_string()),
+        _ => {
+            problems.at(
+                node,
+                format!("expected an absolute http(s) URL, found `{raw}`"),
+            );
+            None
+        }
     }
 }
 
@@ -721,6 +872,69 @@ mod tests {
             Err(ConfigError::Invalid { problems, .. }) => problems,
             other => panic!("expected Invalid, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn filter_keys_are_accepted_planet_wide_and_per_feed() {
+        for key in timeline::FILTER_KEYS {
+            assert!(TOP_KEYS.contains(&key) && FEED_KEYS.contains(&key), "{key}");
+        }
+    }
+
+    #[test]
+    fn timeline_settings_are_parsed_and_checked() {
+        let yaml = r#"title: P
+base_url: https://p.example/
+future_dates: drop
+exclude: casino
+retention:
+  max_age_days: 30
+blocklist:
+  - url: https://x.example/bad
+    reason: spam
+feeds:
+  - url: a.xml
+    enabled: false
+    date_policy: first_seen
+    future_dates: hide_until_due
+    max_entries: 3
+    tags: [team, ru]
+    avatar: https://a.example/me.png
+    tags_exclude: [Ads]
+"#;
+        let cfg = parse(yaml, Path::new("/p/planet.yaml")).expect("valid");
+        assert_eq!(cfg.future_dates, FutureDates::Drop);
+        assert!(!cfg.filters.allows("Casino night", "", &[]));
+        assert_eq!(
+            cfg.retention,
+            Retention {
+                max_age_days: 30,
+                min_per_feed: 10
+            }
+        );
+        assert_eq!(cfg.blocklist[0].reason, "spam");
+        let f = &cfg.feeds[0];
+        assert!(!f.enabled);
+        assert_eq!(
+            (f.date_policy, f.future_dates, f.max_entries),
+            (
+                DatePolicy::FirstSeen,
+                Some(FutureDates::HideUntilDue),
+                Some(3)
+            )
+        );
+        assert_eq!(f.tags, ["team", "ru"]);
+        assert_eq!(f.filters.tags_exclude, ["ads"]);
+
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nfuture_dates: later\ninclude: '('\nblocklist:\n  - reason: x\nfeeds:\n  - url: a.xml\n    enabled: nope\n    avatar: me.png\n",
+        );
+        let lines: Vec<u64> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4, 6, 9, 10], "{found:?}");
+        assert!(
+            found[1].message.contains("invalid regular expression"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::{DatePolicy, FutureDates};
 use crate::sanitize::SafeHtml;
 
 /// A stable, filesystem-safe identifier for a configured feed.
@@ -96,6 +97,9 @@ pub struct CleanEntry {
     pub enclosures: Vec<Enclosure>,
     /// blake3 of the visible parts, to tell a real edit from an `updated` bump.
     pub content_hash: String,
+    /// blake3 of the raw parsed entry (and sanitizing policy): when a later
+    /// fetch brings the same raw entry, it is not sanitized again.
+    pub raw_hash: String,
 }
 
 /// An entry as the store remembers it, with its place in time decided once.
@@ -113,9 +117,11 @@ pub struct StoredEntry {
     pub enclosures: Vec<Enclosure>,
     /// When planetoid first saw this entry.
     pub first_seen: DateTime<Utc>,
-    /// The date the timeline sorts by: published (else updated), never later
-    /// than `first_seen`; fixed when the entry is first stored.
+    /// The date the timeline sorts by: decided once, when the entry is
+    /// first stored ([`place_in_time`]).
     pub sort_date: DateTime<Utc>,
+    /// Other feeds that carried the same post (deduplicated by the timeline).
+    pub also_in: Vec<FeedId>,
 }
 
 impl StoredEntry {
@@ -126,16 +132,31 @@ impl StoredEntry {
     }
 }
 
-/// Decides an entry's place in time when it is first seen: its published
-/// (else updated) date, clamped so it is never later than `first_seen`.
+/// Decides an entry's place in time when it is first seen; `None` means
+/// "do not store it yet" (a future date under `future_dates: drop`).
+///
+/// - `date_policy: first_seen`: the moment it was first seen.
+/// - otherwise its published (else updated) date; missing → first seen;
+///   in the future → first seen (`clamp`), kept (`hide_until_due`: the
+///   timeline shows it once due), or not stored (`drop`).
 pub fn place_in_time(
     published: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
     first_seen: DateTime<Utc>,
-) -> DateTime<Utc> {
+    date_policy: DatePolicy,
+    future: FutureDates,
+) -> Option<DateTime<Utc>> {
+    if date_policy == DatePolicy::FirstSeen {
+        return Some(first_seen);
+    }
     match published.or(updated) {
-        Some(date) if date <= first_seen => date,
-        _ => first_seen,
+        Some(date) if date <= first_seen => Some(date),
+        Some(date) => match future {
+            FutureDates::Clamp => Some(first_seen),
+            FutureDates::HideUntilDue => Some(date),
+            FutureDates::Drop => None,
+        },
+        None => Some(first_seen),
     }
 }
 
@@ -163,9 +184,19 @@ mod tests {
         let seen = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
         let past = Utc.with_ymd_and_hms(2025, 1, 5, 0, 0, 0).unwrap();
         let future = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
-        assert_eq!(place_in_time(Some(past), None, seen), past);
-        assert_eq!(place_in_time(None, Some(past), seen), past);
-        assert_eq!(place_in_time(Some(future), Some(past), seen), seen);
-        assert_eq!(place_in_time(None, None, seen), seen);
+        let place = |p, u, policy, future| place_in_time(p, u, seen, policy, future);
+        use DatePolicy::{Feed, FirstSeen};
+        use FutureDates::{Clamp, Drop, HideUntilDue};
+        assert_eq!(place(Some(past), None, Feed, Clamp), Some(past));
+        assert_eq!(place(None, Some(past), Feed, Clamp), Some(past));
+        assert_eq!(place(Some(future), Some(past), Feed, Clamp), Some(seen));
+        assert_eq!(
+            place(None, None, Feed, Drop),
+            Some(seen),
+            "missing dates are first-seen"
+        );
+        assert_eq!(place(Some(future), None, Feed, HideUntilDue), Some(future));
+        assert_eq!(place(Some(future), None, Feed, Drop), None);
+        assert_eq!(place(Some(past), None, FirstSeen, Clamp), Some(seen));
     }
 }

@@ -1,55 +1,122 @@
-//! Getting every feed's bytes: HTTP(S) through one reqwest client on a tokio
-//! runtime, local files (paths and `file://` URLs) from disk.
+//! Getting every feed's bytes, politely: HTTP(S) through one reqwest client on
+//! a tokio runtime, local files (paths and `file://` URLs) from disk.
 //!
-//! All feeds are fetched concurrently, bounded twice: `fetch.concurrency`
-//! requests in flight overall and `fetch.per_host` per host, so a planet with
-//! many feeds on one host does not hammer it. Every request has a connect
-//! timeout and a whole-request budget (`timeout_secs`); bodies are streamed
-//! and refused past `max_body_mb` *after* decompression (a gzip bomb stops at
-//! the cap). Bodies stay bytes — decoding is the next stage's job. reqwest and
+//! All requests run concurrently, bounded twice: `fetch.concurrency` in flight
+//! overall and `fetch.per_host` per host. Each feed gets one whole-request
+//! budget (`timeout_secs`) covering retries, redirects and the body; bodies
+//! are streamed and refused past `max_body_mb` *after* decompression (a gzip
+//! bomb stops at the cap). Conditional GET uses the validators the store kept;
+//! a 304 comes back as [`Fetched::not_modified`] with no body. Redirects are
+//! followed by hand (at most 5, loops detected) so a permanent move (301/308)
+//! is seen and reported. Transient failures (timeouts, resets, 5xx, 408, 429)
+//! are retried with jittered backoff, at most `retries` times; a `Retry-After`
+//! on 429/503 is returned to the caller to be remembered instead. reqwest and
 //! tokio types never leave this module.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
-use crate::config::{FeedConfig, FeedSource, FetchConfig};
+use crate::config::{FeedSource, FetchConfig};
 
-/// A feed body as it arrived.
-#[derive(Debug, Clone, PartialEq)]
+/// Redirect hops followed before giving up.
+const MAX_REDIRECTS: usize = 5;
+
+/// Cache validators from an earlier response, sent back as a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// One feed to fetch.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub source: FeedSource,
+    /// Sent as `If-None-Match` / `If-Modified-Since` when present.
+    pub validators: Validators,
+}
+
+/// A feed response as it arrived.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Fetched {
+    /// Empty when `not_modified`.
     pub body: Vec<u8>,
-    /// URL (or file path) the body finally came from, after redirects.
+    /// True for a 304: the stored entries are current.
+    pub not_modified: bool,
+    /// URL (or file URL) the body finally came from, after redirects.
     pub final_url: String,
     /// `None` for local files.
     pub http_status: Option<u16>,
+    /// The media type of the Content-Type (`text/html`, …), lower-cased.
+    pub content_type: Option<String>,
     /// `charset=` of the Content-Type, for the decoder.
     pub charset: Option<String>,
     /// Host the body came from, for the charset detector's TLD hint.
     pub host: Option<String>,
+    /// Validators of this response, for the next build's conditional GET.
+    pub validators: Validators,
+    /// Where a chain of permanent redirects (301/308) from the configured URL
+    /// ends, when it does not end where it started.
+    pub moved_to: Option<String>,
+}
+
+/// When a server asked us to come back later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    Seconds(u64),
+    Date(DateTime<Utc>),
+}
+
+impl RetryAfter {
+    /// The moment before which the feed must not be asked again.
+    pub fn after(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            RetryAfter::Seconds(s) => now + chrono::Duration::seconds(s.min(30 * 24 * 3600) as i64),
+            RetryAfter::Date(d) => d,
+        }
+    }
 }
 
 /// Why one feed could not be fetched. Never fatal to the build.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
     #[error("HTTP {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
-    Status { status: u16, reason: Option<String> },
+    Status {
+        status: u16,
+        reason: Option<String>,
+        retry_after: Option<RetryAfter>,
+    },
+    #[error("HTTP 410 Gone: the feed was removed for good")]
+    Gone,
     #[error("timed out after {0} s")]
     Timeout(u64),
     #[error("could not connect: {0}")]
     Connect(String),
     #[error("body larger than the {0} MB limit (fetch.max_body_mb)")]
     TooLarge(u64),
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+    #[error("redirect loop at {0}")]
+    RedirectLoop(String),
+    #[error("bad redirect: {0}")]
+    BadRedirect(String),
     #[error("request failed: {0}")]
     Request(String),
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },
-    #[error("not fetched: --offline build")]
-    Offline,
 }
 
 impl FetchError {
@@ -57,7 +124,29 @@ impl FetchError {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             FetchError::Status { status, .. } => Some(*status),
+            FetchError::Gone => Some(410),
             _ => None,
+        }
+    }
+
+    /// What the server said about when to come back, if anything.
+    pub fn retry_after(&self) -> Option<RetryAfter> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Worth another try within this build.
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Status {
+                status,
+                retry_after: None,
+                ..
+            } => *status >= 500 || *status == 408 || *status == 429,
+            FetchError::Connect(_) | FetchError::Request(_) => true,
+            _ => false,
         }
     }
 }
@@ -67,14 +156,12 @@ pub fn default_user_agent(base_url: &str) -> String {
     format!("planetoid/{} (+{base_url})", env!("CARGO_PKG_VERSION"))
 }
 
-/// Fetches every feed; results are in the same order as `feeds`. With
-/// `offline`, HTTP feeds are not requested (local files still are read).
-pub fn fetch_all(
-    feeds: &[FeedConfig],
-    config: &FetchConfig,
-    user_agent: &str,
-    offline: bool,
-) -> Vec<Result<Fetched, FetchError>> {
+/// Receives each result as soon as its request completes, with its index
+/// in `requests`, so the caller can process it while others download.
+pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>) + Sync);
+
+/// Fetches every request, handing each result to `sink` as it arrives.
+pub fn fetch_each(requests: &[Request], config: &FetchConfig, user_agent: &str, sink: Sink) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -83,25 +170,53 @@ pub fn fetch_all(
         Ok(rt) => rt,
         Err(e) => {
             let err = FetchError::Request(format!("cannot start the network runtime: {e}"));
-            return feeds.iter().map(|_| Err(err.clone())).collect();
+            for i in 0..requests.len() {
+                sink(i, Err(err.clone()));
+            }
+            return;
         }
     };
-    runtime.block_on(fetch_all_async(feeds, config, user_agent, offline))
+    runtime.block_on(fetch_each_async(requests, config, user_agent, sink));
 }
 
-async fn fetch_all_async(
-    feeds: &[FeedConfig],
+/// Fetches every request; results are in the same order as `requests`.
+pub fn fetch_all(
+    requests: &[Request],
     config: &FetchConfig,
     user_agent: &str,
-    offline: bool,
 ) -> Vec<Result<Fetched, FetchError>> {
+    let slots = std::sync::Mutex::new(vec![None; requests.len()]);
+    fetch_each(requests, config, user_agent, &|i, result| {
+        if let Ok(mut slots) = slots.lock() {
+            slots[i] = Some(result);
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(FetchError::Request("fetch did not complete".into()))))
+        .collect()
+}
+
+async fn fetch_each_async(
+    requests: &[Request],
+    config: &FetchConfig,
+    user_agent: &str,
+    sink: Sink<'_>,
+) {
     let client = match build_client(config, user_agent) {
         Ok(c) => c,
-        Err(e) => return feeds.iter().map(|_| Err(e.clone())).collect(),
+        Err(e) => {
+            for i in 0..requests.len() {
+                sink(i, Err(e.clone()));
+            }
+            return;
+        }
     };
     let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let jobs = feeds.iter().enumerate().map(|(i, feed)| {
-        let limit = match &feed.source {
+    let jobs = requests.iter().enumerate().map(|(i, request)| {
+        let limit = match &request.source {
             FeedSource::Http(url) => Some(
                 per_host
                     .entry(url.host_str().unwrap_or_default().to_ascii_lowercase())
@@ -112,81 +227,199 @@ async fn fetch_all_async(
         };
         let client = client.clone();
         async move {
-            let result = match &feed.source {
+            let result = match &request.source {
                 FeedSource::File(path) => read_file(path, config.max_body_mb).await,
-                FeedSource::Http(_) if offline => Err(FetchError::Offline),
                 FeedSource::Http(url) => {
-                    let _permit = match &limit {
-                        Some(sem) => sem.acquire().await.ok(),
-                        None => None,
-                    };
-                    get(&client, url.as_str(), config).await
+                    let budget = Duration::from_secs(config.timeout_secs);
+                    let deadline = Instant::now() + budget;
+                    match tokio::time::timeout_at(
+                        deadline,
+                        get_with_retries(
+                            &client,
+                            url,
+                            &request.validators,
+                            config,
+                            limit.as_deref(),
+                            deadline,
+                        ),
+                    )
+                    .await
+                    {
+                        Ok(result) => result,
+                        Err(_) => Err(FetchError::Timeout(config.timeout_secs)),
+                    }
                 }
             };
             (i, result)
         }
     });
-    let mut results: Vec<Option<Result<Fetched, FetchError>>> = vec![None; feeds.len()];
     let mut stream = futures::stream::iter(jobs).buffer_unordered(config.concurrency);
     while let Some((i, result)) = stream.next().await {
-        results[i] = Some(result);
+        sink(i, result);
     }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(FetchError::Request("fetch did not complete".into()))))
-        .collect()
 }
 
 fn build_client(config: &FetchConfig, user_agent: &str) -> Result<reqwest::Client, FetchError> {
     reqwest::Client::builder()
         .user_agent(user_agent)
         .connect_timeout(Duration::from_secs(config.timeout_secs.min(10)))
-        .timeout(Duration::from_secs(config.timeout_secs))
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| FetchError::Request(format!("cannot build the HTTP client: {}", chain(&e))))
 }
 
-async fn get(
+async fn get_with_retries(
     client: &reqwest::Client,
-    url: &str,
+    url: &url::Url,
+    validators: &Validators,
+    config: &FetchConfig,
+    limit: Option<&Semaphore>,
+    deadline: Instant,
+) -> Result<Fetched, FetchError> {
+    let mut attempt = 0;
+    loop {
+        let result = {
+            // The configured host's limit; a redirect to another host still
+            // counts against it, so one feed never opens more than that.
+            let _permit = match limit {
+                Some(sem) => sem.acquire().await.ok(),
+                None => None,
+            };
+            get_following_redirects(client, url, validators, config).await
+        };
+        match result {
+            Err(e) if e.is_transient() && attempt < config.retries => {
+                let wait = backoff(attempt, url.as_str());
+                if Instant::now() + wait >= deadline {
+                    return Err(e);
+                }
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// 0.5 s, 1 s, 2 s … each scaled by a jitter in [0.5, 1.5) so that many
+/// planets (or many feeds of one host) do not retry in lock-step.
+fn backoff(attempt: u32, seed: &str) -> Duration {
+    let base = 500u64.saturating_mul(1 << attempt.min(6));
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(seed.as_bytes());
+    hasher.update(&attempt.to_le_bytes());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    hasher.update(&nanos.to_le_bytes());
+    let bytes = hasher.finalize();
+    let jitter = u16::from_le_bytes([bytes.as_bytes()[0], bytes.as_bytes()[1]]) as u64; // 0..65535
+    Duration::from_millis(base / 2 + base * jitter / 65536)
+}
+
+async fn get_following_redirects(
+    client: &reqwest::Client,
+    start: &url::Url,
+    validators: &Validators,
     config: &FetchConfig,
 ) -> Result<Fetched, FetchError> {
-    let map_err = |e: reqwest::Error| {
-        if e.is_timeout() {
-            FetchError::Timeout(config.timeout_secs)
-        } else if e.is_connect() {
-            FetchError::Connect(chain(&e))
-        } else {
-            FetchError::Request(chain(&e))
-        }
-    };
-    let mut response = client
-        .get(url)
-        .header(
+    let mut url = start.clone();
+    let mut seen = HashSet::from([url.to_string()]);
+    // The end of the chain of permanent redirects from the configured URL.
+    let mut permanent: Option<url::Url> = None;
+    let mut still_permanent = true;
+    for _ in 0..=MAX_REDIRECTS {
+        let mut request = client.get(url.clone()).header(
             reqwest::header::ACCEPT,
             "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-        )
-        .send()
-        .await
-        .map_err(map_err)?;
+        );
+        if let Some(etag) = &validators.etag {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = &validators.last_modified {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
+        }
+        let response = request.send().await.map_err(request_error)?;
+        let status = response.status().as_u16();
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| {
+                    FetchError::BadRedirect(format!("HTTP {status} without a Location header"))
+                })?;
+            let next = url
+                .join(location.trim())
+                .map_err(|e| FetchError::BadRedirect(format!("Location `{location}`: {e}")))?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(FetchError::BadRedirect(format!(
+                    "to a non-HTTP URL `{next}`"
+                )));
+            }
+            if !seen.insert(next.to_string()) {
+                return Err(FetchError::RedirectLoop(next.to_string()));
+            }
+            if still_permanent && matches!(status, 301 | 308) {
+                permanent = Some(next.clone());
+            } else {
+                still_permanent = false;
+            }
+            url = next;
+            continue;
+        }
+        let moved_to = permanent.filter(|p| p != start).map(|p| p.to_string());
+        return read_response(response, config, moved_to).await;
+    }
+    Err(FetchError::TooManyRedirects)
+}
+
+async fn read_response(
+    mut response: reqwest::Response,
+    config: &FetchConfig,
+    moved_to: Option<String>,
+) -> Result<Fetched, FetchError> {
     let status = response.status();
+    let header = |name: reqwest::header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let validators = Validators {
+        etag: header(reqwest::header::ETAG),
+        last_modified: header(reqwest::header::LAST_MODIFIED),
+    };
+    let content_type = header(reqwest::header::CONTENT_TYPE);
+    let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+    let final_url = response.url().to_string();
+    let host = response.url().host_str().map(str::to_string);
+    if status.as_u16() == 304 {
+        return Ok(Fetched {
+            not_modified: true,
+            final_url,
+            http_status: Some(304),
+            host,
+            validators,
+            moved_to,
+            ..Fetched::default()
+        });
+    }
+    if status.as_u16() == 410 {
+        return Err(FetchError::Gone);
+    }
     if !status.is_success() {
         return Err(FetchError::Status {
             status: status.as_u16(),
             reason: status.canonical_reason().map(str::to_string),
+            retry_after: retry_after.filter(|_| matches!(status.as_u16(), 429 | 503)),
         });
     }
-    let charset = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(content_type_charset);
-    let final_url = response.url().to_string();
-    let host = response.url().host_str().map(str::to_string);
     let cap = config.max_body_mb * 1024 * 1024;
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(map_err)? {
+    while let Some(chunk) = response.chunk().await.map_err(request_error)? {
         if (body.len() + chunk.len()) as u64 > cap {
             return Err(FetchError::TooLarge(config.max_body_mb));
         }
@@ -194,11 +427,39 @@ async fn get(
     }
     Ok(Fetched {
         body,
+        not_modified: false,
         final_url,
         http_status: Some(status.as_u16()),
-        charset,
+        charset: content_type.as_deref().and_then(content_type_charset),
+        content_type: content_type.as_deref().map(media_type),
         host,
+        validators,
+        moved_to,
     })
+}
+
+fn request_error(e: reqwest::Error) -> FetchError {
+    if e.is_connect() {
+        // The innermost cause says it best: "Connection refused (os error 111)",
+        // "failed to lookup address information: …", "invalid peer certificate: …".
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        FetchError::Connect(cause.to_string())
+    } else {
+        FetchError::Request(chain(&e))
+    }
+}
+
+/// `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`.
+fn parse_retry_after(value: &str) -> Option<RetryAfter> {
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(RetryAfter::Seconds(seconds));
+    }
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|d| RetryAfter::Date(d.with_timezone(&Utc)))
 }
 
 async fn read_file(path: &Path, max_body_mb: u64) -> Result<Fetched, FetchError> {
@@ -221,9 +482,7 @@ async fn read_file(path: &Path, max_body_mb: u64) -> Result<Fetched, FetchError>
     Ok(Fetched {
         body,
         final_url,
-        http_status: None,
-        charset: None,
-        host: None,
+        ..Fetched::default()
     })
 }
 
@@ -236,6 +495,16 @@ fn content_type_charset(value: &str) -> Option<String> {
             .then(|| val.trim().trim_matches(['"', '\'']).to_string())
             .filter(|v| !v.is_empty())
     })
+}
+
+/// `Text/HTML; charset=utf-8` → `text/html`.
+fn media_type(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// An error and its causes on one line ("error sending request: connection refused").
@@ -257,7 +526,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn charset_is_read_from_content_type() {
+    fn charset_and_media_type_are_read_from_content_type() {
         assert_eq!(
             content_type_charset("text/xml; charset=\"windows-1251\"").as_deref(),
             Some("windows-1251")
@@ -267,6 +536,7 @@ mod tests {
             Some("KOI8-R")
         );
         assert_eq!(content_type_charset("application/xml"), None);
+        assert_eq!(media_type("Text/HTML; charset=utf-8"), "text/html");
     }
 
     #[test]
@@ -274,5 +544,58 @@ mod tests {
         let ua = default_user_agent("https://planet.example.org/");
         assert!(ua.starts_with("planetoid/"), "{ua}");
         assert!(ua.ends_with("(+https://planet.example.org/)"), "{ua}");
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_http_dates() {
+        let now = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .expect("date");
+        assert_eq!(
+            parse_retry_after("120")
+                .map(|r| r.after(now).to_rfc3339())
+                .as_deref(),
+            Some("2025-01-01T00:02:00+00:00")
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT")
+                .map(|r| r.after(now).to_rfc3339())
+                .as_deref(),
+            Some("2026-10-21T07:28:00+00:00")
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_jittered_within_bounds() {
+        for attempt in 0..4 {
+            let base = 500u64 << attempt;
+            let d = backoff(attempt, "https://x.example/feed").as_millis() as u64;
+            assert!(
+                (base / 2..base * 3 / 2).contains(&d),
+                "attempt {attempt}: {d} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let status = |s: u16, retry_after| FetchError::Status {
+            status: s,
+            reason: None,
+            retry_after,
+        };
+        assert!(status(500, None).is_transient());
+        assert!(status(503, None).is_transient());
+        assert!(status(408, None).is_transient());
+        assert!(status(429, None).is_transient());
+        assert!(
+            !status(429, Some(RetryAfter::Seconds(60))).is_transient(),
+            "Retry-After is remembered, not retried"
+        );
+        assert!(!status(404, None).is_transient());
+        assert!(!FetchError::Gone.is_transient());
+        assert!(!FetchError::TooLarge(1).is_transient());
+        assert!(FetchError::Connect("reset".into()).is_transient());
     }
 }

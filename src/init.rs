@@ -1,7 +1,9 @@
-//! `planetoid init [DIR]`: a starter planet that builds on the first try,
-//! offline — `planet.yaml` with comments for every key, one local welcome
-//! feed, and a copy of the default theme to edit (files there override the
-//! built-in theme; delete any of them to fall back).
+//! `planetoid init [DIR]`: a complete planet repository that builds on the
+//! first try, offline — `planet.yaml` with comments for every key, one local
+//! welcome feed, a copy of the default theme to edit (files there override
+//! the built-in theme; delete any of them to fall back), a GitHub Actions
+//! workflow that builds hourly and deploys to GitHub Pages, `.gitignore`,
+//! and a README for the planet's maintainers.
 
 use std::path::{Path, PathBuf};
 
@@ -52,6 +54,11 @@ const WELCOME_FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </rss>
 "#;
 
+/// Hourly build + GitHub Pages deploy; least privilege, pinned actions.
+pub const WORKFLOW: &str = include_str!("init/planet-workflow.yml");
+
+const README: &str = include_str!("init/planet-readme.md");
+
 /// Writes the starter into `dir`; refuses to overwrite an existing planet.yaml.
 /// Returns the files written.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
@@ -63,6 +70,8 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
         (config, STARTER_CONFIG),
         (dir.join("feeds/welcome.xml"), WELCOME_FEED),
         (dir.join(".gitignore"), "output/\n.planetoid/\n"),
+        (dir.join(".github/workflows/planet.yml"), WORKFLOW),
+        (dir.join("README.md"), README),
     ];
     for (rel, text) in DEFAULT_THEME {
         files.push((dir.join("theme").join(rel), text));

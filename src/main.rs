@@ -1,42 +1,120 @@
 //! The `planetoid` binary: parse the command line, run the command, turn the
-//! outcome into an exit code (0 built/ok, 2 fatal error with a message).
+//! outcome into an exit code — 0 done, 1 built but `--fail-on` tripped,
+//! 2 fatal error (with a message naming what and where).
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-use planetoid::cli::{Cli, Command};
+use clap::{CommandFactory, Parser};
+use planetoid::cli::{BuildArgs, Cli, Command, OpmlCommand};
+use planetoid::progress::Verbosity;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Build(args) => planetoid::build(&planetoid::BuildOptions {
-            config: args.config,
-            output: args.output,
-            now: args.now,
-            offline: args.offline,
-        })
-        .map(|report| report.summary)
-        .map_err(|e| e.to_string()),
-        Command::Check(args) => planetoid::check(&args.config).map_err(|e| e.to_string()),
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let say = |message: &str| {
+        if verbosity != Verbosity::Quiet {
+            eprintln!("planetoid: {message}");
+        }
+    };
+    let result: Result<u8, String> = match cli.command {
+        Command::Build(args) => build(args, verbosity, &say),
+        Command::Check(args) => planetoid::check::check(&args.config.config, args.probe)
+            .map(|report| {
+                if !report.table.is_empty() {
+                    println!("{}", report.table);
+                }
+                say(&report.verdict);
+                0
+            })
+            .map_err(|e| e.to_string()),
         Command::Init(args) => planetoid::init::init(&args.dir)
             .map(|files| {
                 let mut out = format!("wrote {} files in {}:", files.len(), args.dir.display());
                 for f in files {
                     out.push_str(&format!("\n  {}", f.display()));
                 }
-                out.push_str("\nnext: edit planet.yaml, then run `planetoid build`");
-                out
+                out.push_str("\nnext: edit planet.yaml, then run `planetoid build` (or `planetoid serve` to preview)");
+                say(&out);
+                0
             })
             .map_err(|e| e.to_string()),
+        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config)
+            .map(|moves| {
+                let mut out = format!("{}: {} moved feed URL(s) updated", args.config.display(), moves.len());
+                for m in moves {
+                    out.push_str(&format!("\n  line {}: {} → {}", m.line, m.from, m.to));
+                }
+                say(&out);
+                0
+            })
+            .map_err(|e| e.to_string()),
+        Command::Opml(OpmlCommand::Import { file, config }) => planetoid::opml_io::import(&config.config, &file)
+            .map(|outcome| {
+                say(&outcome.to_string());
+                0
+            })
+            .map_err(|e| e.to_string()),
+        Command::Opml(OpmlCommand::Export { config }) => planetoid::opml_io::export(&config.config)
+            .map(|xml| {
+                print!("{xml}");
+                0
+            })
+            .map_err(|e| e.to_string()),
+        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, verbosity)
+            .map(|()| 0)
+            .map_err(|e| e.to_string()),
+        Command::Completions(args) => {
+            let mut out = std::io::stdout();
+            clap_complete::generate(args.shell, &mut Cli::command(), "planetoid", &mut out);
+            out.flush().map(|()| 0).map_err(|e| e.to_string())
+        }
     };
     match result {
-        Ok(message) => {
-            eprintln!("planetoid: {message}");
-            ExitCode::SUCCESS
-        }
+        Ok(code) => ExitCode::from(code),
         Err(message) => {
             eprintln!("planetoid: error: {message}");
             ExitCode::from(2)
         }
     }
+}
+
+fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8, String> {
+    let report = planetoid::build(&planetoid::BuildOptions {
+        config: args.config.config,
+        output: args.output,
+        now: args.now,
+        offline: args.offline,
+        retry_gone: args.retry_gone,
+        verbosity,
+    })
+    .map_err(|e| e.to_string())?;
+    say(&report.summary);
+    // On GitHub Actions, the health table goes to the job summary page.
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let headline = report.summary.lines().next().unwrap_or("");
+        let table = planetoid::report::step_summary(&report.health, headline);
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(table.as_bytes()));
+        if let Err(e) = written {
+            eprintln!(
+                "planetoid: warning: cannot write GITHUB_STEP_SUMMARY {}: {e}",
+                path.to_string_lossy()
+            );
+        }
+    }
+    if let Some(reason) = args.fail_on.and_then(|f| f.exceeded(&report.health)) {
+        eprintln!("planetoid: failing the build: {reason}");
+        return Ok(1);
+    }
+    Ok(0)
 }

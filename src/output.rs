@@ -1,8 +1,10 @@
 //! Putting the rendered site on disk without ever leaving a half-written one.
 //!
 //! The whole site is rendered in memory ([`Site`]), written to a fresh
-//! temporary directory beside `output_dir`, and only then swapped in with
-//! renames: a crash or a full disk mid-write leaves the previous site whole.
+//! temporary directory beside `output_dir`, and only then swapped in: on
+//! Linux with one atomic `renameat2(RENAME_EXCHANGE)`, elsewhere with two
+//! renames whose interrupted state the next build repairs. A crash, a
+//! `kill -9` or a full disk mid-write leaves the previous site whole.
 //! A directory planetoid did not create (no `.planetoid-site` marker) is
 //! never replaced, so a typo in `output_dir` cannot wipe someone's files.
 
@@ -77,15 +79,18 @@ pub fn publish(site: &Site, dir: &Path, config_dir: &Path) -> Result<(), OutputE
     let fresh = parent.join(format!(".{name}.new-{pid}"));
     let old = parent.join(format!(".{name}.old-{pid}"));
 
-    if fresh.exists() {
-        std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
-    }
+    recover(&parent, &name, &dir)?;
     let written = write_tree(site, &fresh);
     if let Err(e) = written {
         let _ = std::fs::remove_dir_all(&fresh);
         return Err(e);
     }
     if dir.exists() {
+        if exchange(&fresh, &dir) {
+            // `fresh` now holds the previous site.
+            std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
+            return Ok(());
+        }
         std::fs::rename(&dir, &old).map_err(io(&dir))?;
         if let Err(source) = std::fs::rename(&fresh, &dir) {
             // Put the old site back; the new one is lost, the old stays whole.
@@ -96,6 +101,49 @@ pub fn publish(site: &Site, dir: &Path, config_dir: &Path) -> Result<(), OutputE
         std::fs::remove_dir_all(&old).map_err(io(&old))?;
     } else {
         std::fs::rename(&fresh, &dir).map_err(io(&dir))?;
+    }
+    Ok(())
+}
+
+/// Swaps two directories atomically where the OS can (Linux renameat2).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
+}
+
+/// Cleans up after builds that were killed while publishing: a site left
+/// only under `.NAME.old-PID` (killed between the two fallback renames) is
+/// put back, and half-written `.NAME.new-PID` directories are removed.
+fn recover(parent: &Path, name: &str, dir: &Path) -> Result<(), OutputError> {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Ok(());
+    };
+    let mut leftovers: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with(&format!(".{name}.new-")) || n.starts_with(&format!(".{name}.old-"))
+            })
+        })
+        .collect();
+    leftovers.sort();
+    for path in leftovers {
+        let is_old = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(&format!(".{name}.old-")));
+        if is_old && !dir.exists() && path.join(MARKER).is_file() {
+            std::fs::rename(&path, dir).map_err(io(&path))?;
+        } else {
+            std::fs::remove_dir_all(&path).map_err(io(&path))?;
+        }
     }
     Ok(())
 }
@@ -197,6 +245,28 @@ mod tests {
         assert!(foreign.join("precious.txt").exists());
         let err = publish(&site("x"), tmp.path(), tmp.path()).expect_err("config dir");
         assert!(matches!(err, OutputError::ContainsConfig { .. }), "{err}");
+    }
+
+    #[test]
+    fn leftovers_of_killed_builds_are_repaired() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("output");
+        publish(&site("one"), &out, tmp.path().join("cfg").as_path()).expect("first");
+        // Killed between the two fallback renames: only the old copy exists.
+        std::fs::rename(&out, tmp.path().join(".output.old-999")).expect("simulate");
+        // And a half-written new site from another killed build.
+        std::fs::create_dir_all(tmp.path().join(".output.new-998/page")).expect("simulate");
+        publish(&site("two"), &out, tmp.path().join("cfg").as_path()).expect("second");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "two"
+        );
+        let names: Vec<String> = std::fs::read_dir(tmp.path())
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["output"], "leftovers cleaned");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::select::Hidden;
 use crate::store::{FeedState, FeedStatus};
 
 /// The contents of `health.json`.
@@ -20,12 +21,25 @@ pub struct Health {
 pub struct FeedHealth {
     pub url: String,
     pub name: String,
-    /// `ok`, `stale` (failing, older entries kept) or `failed` (nothing ever read).
+    /// `enabled: false` in planet.yaml: kept, but neither fetched nor shown.
+    pub enabled: bool,
+    /// `ok`, `stale` (failing, older entries kept), `failed` (nothing ever
+    /// read) or `gone` (410: entries kept, not asked again).
     pub status: &'static str,
     pub http_status: Option<u16>,
     pub error: Option<String>,
+    /// A feed URL the page advertised, when the URL served an HTML page.
+    pub hint: Option<String>,
     pub entries: usize,
     pub last_success: Option<String>,
+    pub last_attempt: Option<String>,
+    pub consecutive_failures: u32,
+    /// The last attempt was answered 304 Not Modified.
+    pub not_modified: bool,
+    /// The feed is not asked again before this time (the server's Retry-After).
+    pub retry_after: Option<String>,
+    /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
+    pub moved_to: Option<String>,
 }
 
 fn rfc3339(d: DateTime<Utc>) -> String {
@@ -48,6 +62,7 @@ pub fn health(
             Some(s) => FeedHealth {
                 url: feed.url.clone(),
                 name: name.clone(),
+                enabled: feed.enabled,
                 status: s.status.as_str(),
                 http_status: s.http_status,
                 error: s.error.clone().or_else(|| {
@@ -55,17 +70,30 @@ pub fn health(
                         .is_none()
                         .then(|| "not fetched yet: every build so far was --offline".to_string())
                 }),
+                hint: s.hint.clone(),
                 entries: s.entries,
                 last_success: s.last_success.map(rfc3339),
+                last_attempt: s.last_attempt.map(rfc3339),
+                consecutive_failures: s.consecutive_failures,
+                not_modified: s.not_modified,
+                retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
+                moved_to: s.moved_to.clone(),
             },
             None => FeedHealth {
                 url: feed.url.clone(),
                 name: name.clone(),
+                enabled: feed.enabled,
                 status: FeedStatus::Failed.as_str(),
                 http_status: None,
                 error: Some("not fetched yet".to_string()),
+                hint: None,
                 entries: 0,
                 last_success: None,
+                last_attempt: None,
+                consecutive_failures: 0,
+                not_modified: false,
+                retry_after: None,
+                moved_to: None,
             },
         })
         .collect();
@@ -75,24 +103,184 @@ pub fn health(
     }
 }
 
-/// The terminal summary: a headline, then one line per feed that is not ok.
-pub fn summary(health: &Health, entries: usize, pages: usize, output: &str) -> String {
-    let count = |status: &str| health.feeds.iter().filter(|f| f.status == status).count();
+/// The terminal summary: a headline, then one line per feed that needs
+/// attention (failing, stale, gone, waiting for Retry-After, or moved).
+pub fn summary(
+    health: &Health,
+    hidden: &Hidden,
+    entries: usize,
+    pages: usize,
+    output: &str,
+) -> String {
+    let active = || health.feeds.iter().filter(|f| f.enabled);
+    let count = |status: &str| active().filter(|f| f.status == status).count();
+    let optional = |n: usize, what: &str| {
+        if n > 0 {
+            format!(", {n} {what}")
+        } else {
+            String::new()
+        }
+    };
+    let off = health.feeds.len() - active().count();
     let mut out = format!(
-        "built {output}: {} feeds ({} ok, {} stale, {} failed), {entries} entries on {pages} page{}",
-        health.feeds.len(),
+        "built {output}: {} feeds ({} ok, {} stale, {} failed{}){}, {entries} entries on {pages} page{}",
+        active().count(),
         count("ok"),
         count("stale"),
         count("failed"),
+        optional(count("gone"), "gone"),
+        optional(off, "off"),
         if pages == 1 { "" } else { "s" }
     );
-    for f in health.feeds.iter().filter(|f| f.status != "ok") {
+    let reasons: Vec<String> = [
+        (hidden.blocked, "blocklisted"),
+        (hidden.filtered, "filtered out"),
+        (hidden.duplicates, "duplicates of posts in other feeds"),
+        (hidden.over_max, "over a feed's max_entries"),
+        (hidden.not_due, "not due yet"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, why)| format!("{n} {why}"))
+    .collect();
+    if !reasons.is_empty() {
+        out.push_str(&format!("; not shown: {}", reasons.join(", ")));
+    }
+    for f in &health.feeds {
+        if !f.enabled {
+            out.push_str(&format!(
+                "\n  off    {} <{}>: enabled: false",
+                f.name, f.url
+            ));
+            continue;
+        }
+        if f.status != "ok" {
+            out.push_str(&format!(
+                "\n  {:<6} {} <{}>: {}",
+                f.status,
+                f.name,
+                f.url,
+                f.error.as_deref().unwrap_or("unknown error")
+            ));
+            if let Some(hint) = &f.hint {
+                out.push_str(&format!(" (the page advertises a feed at {hint})"));
+            }
+            if let Some(t) = &f.retry_after {
+                out.push_str(&format!(" (asked to wait until {t})"));
+            }
+        }
+        if let Some(to) = &f.moved_to {
+            out.push_str(&format!(
+                "\n  moved  {} <{}> → {to} (run `planetoid fix-moved` to update planet.yaml)",
+                f.name, f.url
+            ));
+        }
+    }
+    out
+}
+
+/// `--fail-on failed=N` / `failed=P%`: when a build with too many broken
+/// feeds should exit non-zero. "Broken" means the last attempt failed
+/// (`failed` or `stale`); `gone` and disabled feeds do not count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FailOn {
+    Count(usize),
+    Percent(f64),
+}
+
+impl FailOn {
+    /// Parses `failed=3` or `failed=10%`.
+    pub fn parse(spec: &str) -> Result<FailOn, String> {
+        let value = spec
+            .strip_prefix("failed=")
+            .ok_or_else(|| format!("expected failed=N or failed=P%, found `{spec}`"))?;
+        if let Some(p) = value.strip_suffix('%') {
+            match p.parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => Ok(FailOn::Percent(p)),
+                _ => Err(format!("`{value}` is not a percentage from 0% to 100%")),
+            }
+        } else {
+            value
+                .parse::<usize>()
+                .map(FailOn::Count)
+                .map_err(|_| format!("`{value}` is not a number of feeds"))
+        }
+    }
+
+    /// `Some(reason)` when the build broke the threshold.
+    pub fn exceeded(&self, health: &Health) -> Option<String> {
+        let active: Vec<&FeedHealth> = health.feeds.iter().filter(|f| f.enabled).collect();
+        let broken = active
+            .iter()
+            .filter(|f| matches!(f.status, "failed" | "stale"))
+            .count();
+        let (hit, limit) = match *self {
+            FailOn::Count(n) => (n > 0 && broken >= n, n.to_string()),
+            FailOn::Percent(p) => {
+                let share = if active.is_empty() {
+                    0.0
+                } else {
+                    broken as f64 * 100.0 / active.len() as f64
+                };
+                (broken > 0 && share >= p, format!("{p}%"))
+            }
+        };
+        hit.then(|| {
+            format!(
+                "{broken} of {} feeds are failing (--fail-on failed={limit})",
+                active.len()
+            )
+        })
+    }
+}
+
+/// A Markdown table of feed health for `$GITHUB_STEP_SUMMARY`: failed,
+/// stale, moved and gone feeds first, then the healthy ones.
+pub fn step_summary(health: &Health, headline: &str) -> String {
+    let rank = |f: &FeedHealth| match (f.enabled, f.status, f.moved_to.is_some()) {
+        (true, "failed", _) => 0,
+        (true, "stale", _) => 1,
+        (true, _, true) => 2,
+        (true, "gone", _) => 3,
+        (true, _, _) => 4,
+        (false, ..) => 5,
+    };
+    let mut feeds: Vec<&FeedHealth> = health.feeds.iter().collect();
+    feeds.sort_by_key(|f| rank(f));
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!(
+        "## Planet build\n\n{}\n\n| Feed | Status | Entries | Last success | Details |\n|---|---|---:|---|---|\n",
+        cell(headline)
+    );
+    for f in feeds {
+        let status = if !f.enabled {
+            "off".to_string()
+        } else if f.moved_to.is_some() && f.status == "ok" {
+            "moved".to_string()
+        } else {
+            f.status.to_string()
+        };
+        let mut details: Vec<String> = Vec::new();
+        if let Some(e) = &f.error {
+            details.push(cell(e));
+        }
+        if let Some(h) = &f.hint {
+            details.push(format!("feed advertised at {}", cell(h)));
+        }
+        if let Some(m) = &f.moved_to {
+            details.push(format!("moved to {} (run `planetoid fix-moved`)", cell(m)));
+        }
+        if let Some(t) = &f.retry_after {
+            details.push(format!("not asked again before {t}"));
+        }
         out.push_str(&format!(
-            "\n  {:<6} {} <{}>: {}",
-            f.status,
-            f.name,
-            f.url,
-            f.error.as_deref().unwrap_or("unknown error")
+            "| [{}]({}) | {} | {} | {} | {} |\n",
+            cell(&f.name),
+            cell(&f.url),
+            status,
+            f.entries,
+            f.last_success.as_deref().unwrap_or("never"),
+            details.join("; ")
         ));
     }
     out
@@ -102,6 +290,73 @@ pub fn summary(health: &Health, entries: usize, pages: usize, output: &str) -> S
 mod tests {
     use super::*;
 
+    fn feed(name: &str, status: &'static str) -> FeedHealth {
+        FeedHealth {
+            url: format!("https://{name}.example/feed"),
+            name: name.into(),
+            enabled: true,
+            status,
+            http_status: None,
+            error: (status != "ok").then(|| "HTTP 500 | boom".to_string()),
+            hint: None,
+            entries: 1,
+            last_success: None,
+            last_attempt: None,
+            consecutive_failures: 0,
+            not_modified: false,
+            retry_after: None,
+            moved_to: None,
+        }
+    }
+
+    #[test]
+    fn fail_on_thresholds_count_broken_feeds() {
+        let health = Health {
+            generated: String::new(),
+            feeds: vec![
+                feed("a", "ok"),
+                feed("b", "failed"),
+                feed("c", "stale"),
+                feed("d", "gone"),
+            ],
+        };
+        assert_eq!(FailOn::parse("failed=2"), Ok(FailOn::Count(2)));
+        assert_eq!(FailOn::parse("failed=50%"), Ok(FailOn::Percent(50.0)));
+        assert!(FailOn::parse("broken=2").is_err() && FailOn::parse("failed=x%").is_err());
+        assert_eq!(
+            FailOn::Count(2).exceeded(&health).as_deref(),
+            Some("2 of 4 feeds are failing (--fail-on failed=2)")
+        );
+        assert_eq!(FailOn::Count(3).exceeded(&health), None);
+        assert!(FailOn::Percent(50.0).exceeded(&health).is_some());
+        assert_eq!(FailOn::Percent(51.0).exceeded(&health), None);
+    }
+
+    #[test]
+    fn step_summary_puts_problems_first_and_escapes_cells() {
+        let mut moved = feed("m", "ok");
+        moved.moved_to = Some("https://m.example/new".into());
+        let health = Health {
+            generated: String::new(),
+            feeds: vec![
+                feed("ok1", "ok"),
+                feed("g", "gone"),
+                moved,
+                feed("s", "stale"),
+                feed("f", "failed"),
+            ],
+        };
+        let md = step_summary(&health, "built output: 5 feeds");
+        let order: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| ["))
+            .map(|l| l.split(['[', ']']).nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(order, ["f", "s", "m", "g", "ok1"]);
+        assert!(md.contains("HTTP 500 \\| boom"), "{md}");
+        assert!(md.contains("| moved |"), "{md}");
+    }
+
     #[test]
     fn summary_lists_only_feeds_needing_attention() {
         let h = Health {
@@ -110,27 +365,43 @@ mod tests {
                 FeedHealth {
                     url: "https://a.example/f".into(),
                     name: "A".into(),
+                    enabled: true,
                     status: "ok",
                     http_status: Some(200),
                     error: None,
+                    hint: None,
                     entries: 3,
                     last_success: None,
+                    last_attempt: None,
+                    consecutive_failures: 0,
+                    not_modified: true,
+                    retry_after: None,
+                    moved_to: Some("https://a.example/new".into()),
                 },
                 FeedHealth {
                     url: "https://b.example/f".into(),
                     name: "B".into(),
+                    enabled: true,
                     status: "failed",
-                    http_status: Some(404),
-                    error: Some("HTTP 404 Not Found".into()),
+                    http_status: Some(200),
+                    error: Some("not a feed (HTML page)".into()),
+                    hint: Some("https://b.example/feed".into()),
                     entries: 0,
                     last_success: None,
+                    last_attempt: None,
+                    consecutive_failures: 3,
+                    not_modified: false,
+                    retry_after: None,
+                    moved_to: None,
                 },
             ],
         };
-        let text = summary(&h, 3, 1, "output");
+        let text = summary(&h, &Hidden::default(), 3, 1, "output");
         assert_eq!(
             text,
-            "built output: 2 feeds (1 ok, 0 stale, 1 failed), 3 entries on 1 page\n  failed B <https://b.example/f>: HTTP 404 Not Found"
+            "built output: 2 feeds (1 ok, 0 stale, 1 failed), 3 entries on 1 page\n  \
+             moved  A <https://a.example/f> → https://a.example/new (run `planetoid fix-moved` to update planet.yaml)\n  \
+             failed B <https://b.example/f>: not a feed (HTML page) (the page advertises a feed at https://b.example/feed)"
         );
     }
 }

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::config::{DatePolicy, FutureDates, Retention};
 use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
+use crate::fetch::Validators;
 use crate::sanitize::SafeHtml;
 
 /// Why the store could not be used. Fatal: without memory the timeline would lie.
@@ -46,6 +48,8 @@ pub enum FeedStatus {
     Stale,
     /// The last fetch failed and nothing was ever read from this feed.
     Failed,
+    /// The server said 410 Gone: entries are kept, the feed is not asked again.
+    Gone,
 }
 
 impl FeedStatus {
@@ -54,6 +58,7 @@ impl FeedStatus {
             FeedStatus::Ok => "ok",
             FeedStatus::Stale => "stale",
             FeedStatus::Failed => "failed",
+            FeedStatus::Gone => "gone",
         }
     }
 
@@ -61,6 +66,7 @@ impl FeedStatus {
         match s {
             "ok" => FeedStatus::Ok,
             "stale" => FeedStatus::Stale,
+            "gone" => FeedStatus::Gone,
             _ => FeedStatus::Failed,
         }
     }
@@ -79,6 +85,18 @@ pub struct FeedState {
     pub last_success: Option<DateTime<Utc>>,
     /// Entries of this feed in the store.
     pub entries: usize,
+    /// Validators of the last good response, for conditional GET.
+    pub validators: Validators,
+    /// The server asked not to be asked again before this time.
+    pub retry_after: Option<DateTime<Utc>>,
+    /// Where permanent redirects (301/308) now lead.
+    pub moved_to: Option<String>,
+    /// A feed URL the failing page advertised (`<link rel="alternate">`).
+    pub hint: Option<String>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    /// The last attempt was answered 304 Not Modified.
+    pub not_modified: bool,
 }
 
 /// What this build learned about one feed, to be written in one transaction.
@@ -89,14 +107,43 @@ pub enum FeedUpdate {
         meta: FeedMeta,
         entries: Vec<CleanEntry>,
         http_status: Option<u16>,
+        validators: Validators,
+        moved_to: Option<String>,
+    },
+    /// 304: the stored entries are current.
+    NotModified {
+        validators: Validators,
+        moved_to: Option<String>,
     },
     /// Could not be fetched or parsed; stored entries are kept.
-    Failed {
-        http_status: Option<u16>,
-        error: String,
-    },
-    /// Not looked at in this build (offline); its state stays as it was.
+    Failed(Failure),
+    /// Not looked at in this build (offline, gone, or asked to wait); its
+    /// state stays as it was.
     Untouched,
+}
+
+/// One configured feed and what this build learned about it.
+#[derive(Debug, Clone)]
+pub struct FeedRecord {
+    pub id: FeedId,
+    pub url: String,
+    pub update: FeedUpdate,
+    /// How entries seen for the first time are placed in time.
+    pub date_policy: DatePolicy,
+    pub future_dates: FutureDates,
+}
+
+/// A failed attempt, as the store records it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Failure {
+    pub http_status: Option<u16>,
+    pub error: String,
+    /// A feed URL the page advertised, when the URL served HTML.
+    pub hint: Option<String>,
+    /// Do not ask again before this time (from `Retry-After`).
+    pub retry_after: Option<DateTime<Utc>>,
+    /// 410 Gone.
+    pub gone: bool,
 }
 
 pub struct Store {
@@ -104,10 +151,11 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE feeds (
         id            TEXT PRIMARY KEY,
         url           TEXT NOT NULL,
@@ -137,7 +185,20 @@ const MIGRATIONS: &[&str] = &[r#"
         PRIMARY KEY (feed_id, entry_id)
     );
     CREATE INDEX entries_by_date ON entries (sort_date DESC, feed_id, entry_id);
-"#];
+"#,
+    r#"
+    ALTER TABLE feeds ADD COLUMN etag TEXT;
+    ALTER TABLE feeds ADD COLUMN last_modified TEXT;
+    ALTER TABLE feeds ADD COLUMN retry_after INTEGER;
+    ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+    ALTER TABLE feeds ADD COLUMN hint TEXT;
+    ALTER TABLE feeds ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feeds ADD COLUMN not_modified INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+    ALTER TABLE entries ADD COLUMN raw_hash TEXT NOT NULL DEFAULT '';
+"#,
+];
 
 impl Store {
     /// Opens (creating if needed) the state file and migrates it forward.
@@ -199,13 +260,15 @@ impl Store {
         tx.commit().map_err(|e| self.sqlite(e))
     }
 
-    /// Writes everything one build learned, in a single transaction. A
-    /// `Fresh` entry already in the store keeps its `first_seen` and
+    /// Writes everything one build learned, then applies the retention
+    /// policy, in a single transaction. `records` lists every configured
+    /// feed. A `Fresh` entry already in the store keeps its `first_seen` and
     /// `sort_date`; its content is replaced only when it really changed.
     pub fn record(
         &mut self,
         now: DateTime<Utc>,
-        updates: &[(FeedId, String, FeedUpdate)],
+        records: &[FeedRecord],
+        retention: &Retention,
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
@@ -223,23 +286,38 @@ impl Store {
             let mut fresh_feed = tx
                 .prepare(
                     "UPDATE feeds SET title = ?2, site_url = ?3, language = ?4, status = 'ok',
-                     http_status = ?5, error = NULL, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                     http_status = ?5, error = NULL, hint = NULL, retry_after = NULL,
+                     consecutive_failures = 0, not_modified = 0, etag = ?7, last_modified = ?8,
+                     moved_to = ?9, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut unchanged_feed = tx
+                .prepare(
+                    "UPDATE feeds SET status = 'ok', http_status = 304, error = NULL, hint = NULL,
+                     retry_after = NULL, consecutive_failures = 0, not_modified = 1,
+                     etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified),
+                     moved_to = ?5, last_attempt = ?2, last_success = ?2 WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut failed_feed = tx
                 .prepare(
-                    "UPDATE feeds SET status = CASE WHEN last_success IS NULL THEN 'failed' ELSE 'stale' END,
-                     http_status = ?2, error = ?3, last_attempt = ?4 WHERE id = ?1",
+                    "UPDATE feeds SET status = CASE WHEN ?6 THEN 'gone'
+                       WHEN last_success IS NULL THEN 'failed' ELSE 'stale' END,
+                     http_status = ?2, error = ?3, hint = ?5, retry_after = ?7, not_modified = 0,
+                     consecutive_failures = consecutive_failures + 1, last_attempt = ?4 WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut existing = tx
                 .prepare("SELECT content_hash FROM entries WHERE feed_id = ?1 AND entry_id = ?2")
                 .map_err(err)?;
+            let mut touch_entry = tx
+                .prepare("UPDATE entries SET raw_hash = ?3 WHERE feed_id = ?1 AND entry_id = ?2")
+                .map_err(err)?;
             let mut insert_entry = tx
                 .prepare(
                     "INSERT INTO entries (feed_id, entry_id, title, link, author, published, updated, body,
-                     categories, enclosures, content_hash, first_seen, sort_date)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     categories, enclosures, content_hash, first_seen, sort_date, raw_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )
                 .map_err(err)?;
             let mut update_entry = tx
@@ -250,21 +328,52 @@ impl Store {
                 )
                 .map_err(err)?;
 
-            for (id, url, update) in updates {
+            for FeedRecord {
+                id,
+                url,
+                update,
+                date_policy,
+                future_dates,
+            } in records
+            {
                 upsert_feed
                     .execute(params![id.as_str(), url])
                     .map_err(err)?;
                 match update {
                     FeedUpdate::Untouched => {}
-                    FeedUpdate::Failed { http_status, error } => {
+                    FeedUpdate::Failed(f) => {
                         failed_feed
-                            .execute(params![id.as_str(), http_status, error, now.timestamp()])
+                            .execute(params![
+                                id.as_str(),
+                                f.http_status,
+                                f.error,
+                                now.timestamp(),
+                                f.hint,
+                                f.gone,
+                                f.retry_after.map(|d| d.timestamp())
+                            ])
+                            .map_err(err)?;
+                    }
+                    FeedUpdate::NotModified {
+                        validators,
+                        moved_to,
+                    } => {
+                        unchanged_feed
+                            .execute(params![
+                                id.as_str(),
+                                now.timestamp(),
+                                validators.etag,
+                                validators.last_modified,
+                                moved_to
+                            ])
                             .map_err(err)?;
                     }
                     FeedUpdate::Fresh {
                         meta,
                         entries,
                         http_status,
+                        validators,
+                        moved_to,
                     } => {
                         fresh_feed
                             .execute(params![
@@ -273,7 +382,10 @@ impl Store {
                                 meta.site_url,
                                 meta.language,
                                 http_status,
-                                now.timestamp()
+                                now.timestamp(),
+                                validators.etag,
+                                validators.last_modified,
+                                moved_to
                             ])
                             .map_err(err)?;
                         for e in entries {
@@ -287,7 +399,15 @@ impl Store {
                             let updated = e.updated.map(|d| d.timestamp());
                             match known {
                                 None => {
-                                    let sort_date = place_in_time(e.published, e.updated, now);
+                                    let Some(sort_date) = place_in_time(
+                                        e.published,
+                                        e.updated,
+                                        now,
+                                        *date_policy,
+                                        *future_dates,
+                                    ) else {
+                                        continue;
+                                    };
                                     insert_entry
                                         .execute(params![
                                             id.as_str(),
@@ -302,7 +422,8 @@ impl Store {
                                             enclosures,
                                             e.content_hash,
                                             now.timestamp(),
-                                            sort_date.timestamp()
+                                            sort_date.timestamp(),
+                                            e.raw_hash
                                         ])
                                         .map_err(err)?;
                                 }
@@ -322,15 +443,81 @@ impl Store {
                                             e.content_hash
                                         ])
                                         .map_err(err)?;
+                                    touch_entry
+                                        .execute(params![id.as_str(), e.id, e.raw_hash])
+                                        .map_err(err)?;
                                 }
-                                Some(_) => {}
+                                // Raw change without a visible one (an
+                                // `updated` bump): remember the new raw form.
+                                Some(_) => {
+                                    touch_entry
+                                        .execute(params![id.as_str(), e.id, e.raw_hash])
+                                        .map_err(err)?;
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        prune(&tx, now, records, retention).map_err(err)?;
         tx.commit().map_err(err)
+    }
+
+    /// Moves feeds' history to new ids (a feed's URL changed in planet.yaml),
+    /// in one transaction: entries keep their first-seen dates and places,
+    /// and the recorded move is cleared. `renames`: (old id, new id, new URL).
+    pub fn rename_feeds(&mut self, renames: &[(FeedId, FeedId, String)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        for (old, new, url) in renames {
+            tx.execute(
+                "INSERT OR IGNORE INTO feeds (id, url, title, site_url, language, status, http_status, error,
+                 last_attempt, last_success, etag, last_modified, retry_after, moved_to, hint,
+                 consecutive_failures, not_modified)
+                 SELECT ?2, ?3, title, site_url, language, status, http_status, error, last_attempt,
+                 last_success, NULL, NULL, NULL, NULL, hint, consecutive_failures, 0
+                 FROM feeds WHERE id = ?1",
+                params![old.as_str(), new.as_str(), url],
+            )
+            .map_err(err)?;
+            tx.execute(
+                "UPDATE OR IGNORE entries SET feed_id = ?2 WHERE feed_id = ?1",
+                params![old.as_str(), new.as_str()],
+            )
+            .map_err(err)?;
+            tx.execute("DELETE FROM feeds WHERE id = ?1", params![old.as_str()])
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The raw hashes of the given feeds' stored entries, so unchanged
+    /// entries need not be sanitized again.
+    pub fn raw_hashes(&self, ids: &[FeedId]) -> Result<crate::ingest::KnownEntries, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT entry_id, raw_hash FROM entries WHERE feed_id = ?1 AND raw_hash != ''")
+            .map_err(|e| self.sqlite(e))?;
+        let mut out = crate::ingest::KnownEntries::new();
+        for id in ids {
+            let rows = stmt
+                .query_map([id.as_str()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(|e| self.sqlite(e))?;
+            let mut map = std::collections::HashMap::new();
+            for row in rows {
+                let (entry, hash) = row.map_err(|e| self.sqlite(e))?;
+                map.insert(entry, hash);
+            }
+            out.insert(id.clone(), map);
+        }
+        Ok(out)
     }
 
     /// The stored state of the given feeds (feeds never seen are absent).
@@ -339,7 +526,9 @@ impl Store {
             .conn
             .prepare(
                 "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
-                 f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id)
+                 f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id),
+                 f.etag, f.last_modified, f.retry_after, f.moved_to, f.hint, f.consecutive_failures,
+                 f.not_modified
                  FROM feeds f WHERE f.id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -361,6 +550,15 @@ impl Store {
                         last_attempt: r.get::<_, Option<i64>>(8)?.and_then(from_ts),
                         last_success: r.get::<_, Option<i64>>(9)?.and_then(from_ts),
                         entries: r.get::<_, i64>(10)? as usize,
+                        validators: Validators {
+                            etag: r.get(11)?,
+                            last_modified: r.get(12)?,
+                        },
+                        retry_after: r.get::<_, Option<i64>>(13)?.and_then(from_ts),
+                        moved_to: r.get(14)?,
+                        hint: r.get(15)?,
+                        consecutive_failures: r.get::<_, i64>(16)?.clamp(0, u32::MAX as i64) as u32,
+                        not_modified: r.get::<_, i64>(17)? != 0,
                     })
                 })
                 .optional()
@@ -399,6 +597,7 @@ impl Store {
                         enclosures: decode_enclosures(&r.get::<_, String>(9)?),
                         first_seen: from_ts(r.get(10)?).unwrap_or_default(),
                         sort_date: from_ts(r.get(11)?).unwrap_or_default(),
+                        also_in: Vec::new(),
                     })
                 })
                 .map_err(|e| self.sqlite(e))?;
@@ -409,6 +608,42 @@ impl Store {
         crate::select::sort_newest_first(&mut out);
         Ok(out)
     }
+}
+
+/// Retention: entries older than `max_age_days` go, except the newest
+/// `min_per_feed` of each configured feed; feeds no longer configured keep
+/// nothing past the age limit, and their rows go once they hold no entries.
+fn prune(
+    tx: &rusqlite::Transaction,
+    now: DateTime<Utc>,
+    records: &[FeedRecord],
+    retention: &Retention,
+) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS configured (id TEXT PRIMARY KEY); DELETE FROM configured;",
+    )?;
+    {
+        let mut add = tx.prepare("INSERT OR IGNORE INTO configured (id) VALUES (?1)")?;
+        for r in records {
+            add.execute([r.id.as_str()])?;
+        }
+    }
+    let cutoff = now.timestamp() - i64::from(retention.max_age_days) * 86_400;
+    tx.execute(
+        "DELETE FROM entries WHERE sort_date < ?1 AND rowid NOT IN (
+           SELECT rowid FROM (
+             SELECT rowid, feed_id,
+                    ROW_NUMBER() OVER (PARTITION BY feed_id ORDER BY sort_date DESC, entry_id) AS rank
+             FROM entries)
+           WHERE rank <= ?2 AND feed_id IN (SELECT id FROM configured))",
+        params![cutoff, retention.min_per_feed as i64],
+    )?;
+    tx.execute(
+        "DELETE FROM feeds WHERE id NOT IN (SELECT id FROM configured)
+         AND NOT EXISTS (SELECT 1 FROM entries WHERE entries.feed_id = feeds.id)",
+        [],
+    )?;
+    tx.execute_batch("DROP TABLE configured;")
 }
 
 fn from_ts(ts: i64) -> Option<DateTime<Utc>> {
@@ -477,6 +712,17 @@ mod tests {
                 length: Some(12),
             }],
             content_hash: hash.into(),
+            raw_hash: format!("raw-{hash}"),
+        }
+    }
+
+    fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
+        FeedRecord {
+            id: id.clone(),
+            url: "x".into(),
+            update,
+            date_policy: DatePolicy::Feed,
+            future_dates: FutureDates::Clamp,
         }
     }
 
@@ -488,6 +734,11 @@ mod tests {
             },
             entries,
             http_status: Some(200),
+            validators: Validators {
+                etag: Some("\"v1\"".into()),
+                last_modified: None,
+            },
+            moved_to: None,
         }
     }
 
@@ -504,14 +755,14 @@ mod tests {
             store
                 .record(
                     t1,
-                    &[(
-                        id.clone(),
-                        "x".into(),
+                    &[rec(
+                        &id,
                         fresh(vec![
                             entry("a", "A", Some(future), "h1"),
                             entry("b", "B", None, "h2"),
                         ]),
                     )],
+                    &Retention::default(),
                 )
                 .expect("record");
         }
@@ -519,11 +770,11 @@ mod tests {
         store
             .record(
                 t2,
-                &[(
-                    id.clone(),
-                    "x".into(),
+                &[rec(
+                    &id,
                     fresh(vec![entry("a", "A edited", Some(t2), "h3")]),
                 )],
+                &Retention::default(),
             )
             .expect("record");
         let entries = store.entries(std::slice::from_ref(&id)).expect("entries");
@@ -541,14 +792,15 @@ mod tests {
         store
             .record(
                 t2,
-                &[(
-                    id.clone(),
-                    "x".into(),
-                    FeedUpdate::Failed {
+                &[rec(
+                    &id,
+                    FeedUpdate::Failed(Failure {
                         http_status: Some(500),
                         error: "HTTP 500".into(),
-                    },
+                        ..Failure::default()
+                    }),
                 )],
+                &Retention::default(),
             )
             .expect("record");
         let state = &store
@@ -558,6 +810,90 @@ mod tests {
         assert_eq!(state.entries, 2);
         assert_eq!(state.last_success, Some(t2));
         assert_eq!(state.error.as_deref(), Some("HTTP 500"));
+        assert_eq!(state.consecutive_failures, 1);
+        assert_eq!(
+            state.validators.etag.as_deref(),
+            Some("\"v1\""),
+            "validators survive a failure"
+        );
+
+        let t3 = t2 + chrono::Duration::hours(1);
+        store
+            .record(
+                t3,
+                &[rec(
+                    &id,
+                    FeedUpdate::NotModified {
+                        validators: Validators::default(),
+                        moved_to: Some("https://new.example/feed".into()),
+                    },
+                )],
+                &Retention::default(),
+            )
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(
+            (state.status, state.not_modified, state.consecutive_failures),
+            (FeedStatus::Ok, true, 0)
+        );
+        assert_eq!(state.last_success, Some(t3));
+        assert_eq!(
+            state.validators.etag.as_deref(),
+            Some("\"v1\""),
+            "a 304 without validators keeps the old ones"
+        );
+        assert_eq!(state.moved_to.as_deref(), Some("https://new.example/feed"));
+
+        store
+            .record(
+                t3,
+                &[rec(
+                    &id,
+                    FeedUpdate::Failed(Failure {
+                        http_status: Some(410),
+                        error: "gone".into(),
+                        gone: true,
+                        ..Failure::default()
+                    }),
+                )],
+                &Retention::default(),
+            )
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!((state.status, state.entries), (FeedStatus::Gone, 2));
+    }
+
+    #[test]
+    fn a_version_1_store_is_migrated_and_keeps_its_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(MIGRATIONS[0]).expect("v1 schema");
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO feeds (id, url, status, last_success) VALUES ('f1', 'https://a.example/f', 'ok', 1700000000);
+             INSERT INTO entries VALUES ('f1', 'e1', 'T', NULL, NULL, NULL, NULL, '<p>b</p>', '', '', 'h', 1700000000, 1700000000);",
+        )
+        .expect("v1 data");
+        drop(conn);
+        let store = Store::open(&path).expect("migrates");
+        let id = FeedId::from_stored("f1".into());
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(
+            (
+                state.entries,
+                state.consecutive_failures,
+                state.not_modified
+            ),
+            (1, 0, false)
+        );
+        assert_eq!(store.entries(&[id]).expect("entries")[0].title, "T");
     }
 
     #[test]

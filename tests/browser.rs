@@ -112,6 +112,21 @@ fn no_payload_executes_in_chromium() {
         return;
     };
     let planet = safety::build_payload_planet(&corpus);
+    let shown: usize = planet
+        .pages
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .matches("<article class=\"entry")
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        shown,
+        planet.payloads.len() * 3,
+        "every payload entry is on a page"
+    );
     let report = run(&browser, &planet.pages);
     eprintln!(
         "browser: {} pages with {} payload entries loaded; {} calls, {} dialogs, {} popups, {} navigations away",

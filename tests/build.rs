@@ -63,11 +63,13 @@ fn builds_pages_pager_and_parseable_feeds_with_a_failing_feed_alongside() {
         "{err}"
     );
     assert!(
-        err.contains("failed Webpage") && err.contains("not a feed: root element <html>"),
+        err.contains("failed Webpage") && err.contains("not a feed (HTML page)"),
         "{err}"
     );
     assert!(
-        err.contains("failed Dead <http://127.0.0.1:9/dead.xml>: could not connect"),
+        err.contains(
+            "failed Dead <http://127.0.0.1:9/dead.xml>: could not connect: Connection refused"
+        ),
         "{err}"
     );
 

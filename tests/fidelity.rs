@@ -37,6 +37,11 @@ fn build() -> String {
             .replace(
                 "<title>Without summary</title>",
                 &format!("<title>Without summary ({suffix})</title>"),
+            )
+            // Other links and ids: the timeline would dedupe copies.
+            .replace(
+                "https://long.example.org/",
+                &format!("https://long-{suffix}.example.org/"),
             );
         std::fs::write(dir.path().join(name), renamed).expect("write");
     }

@@ -62,13 +62,14 @@ fn highest_heading(html: &str) -> Option<u8> {
     while let Some(pos) = html[from..].find("<h") {
         let at = from + pos;
         from = at + 2;
-        if let (Some(d), Some(next)) = (bytes.get(at + 2), bytes.get(at + 3)) {
-            if (b'1'..=b'6').contains(d) && matches!(next, b'>' | b' ') {
-                let level = d - b'0';
-                best = Some(best.map_or(level, |b| b.min(level)));
-                if level == 1 {
-                    break;
-                }
+        if let (Some(d), Some(next)) = (bytes.get(at + 2), bytes.get(at + 3))
+            && (b'1'..=b'6').contains(d)
+            && matches!(next, b'>' | b' ')
+        {
+            let level = d - b'0';
+            best = Some(best.map_or(level, |b| b.min(level)));
+            if level == 1 {
+                break;
             }
         }
     }
@@ -93,12 +94,12 @@ fn relevel(html: String, shift: u8) -> String {
         };
         if let (Some(b'h'), Some(d), Some(next)) =
             (bytes.get(name), bytes.get(name + 1), bytes.get(name + 2))
+            && (b'1'..=b'6').contains(d)
+            && matches!(next, b'>' | b' ')
         {
-            if (b'1'..=b'6').contains(d) && matches!(next, b'>' | b' ') {
-                out.push_str(&html[copied..name + 1]);
-                out.push(char::from(b'0' + ((d - b'0') + shift).min(6)));
-                copied = name + 2;
-            }
+            out.push_str(&html[copied..name + 1]);
+            out.push(char::from(b'0' + ((d - b'0') + shift).min(6)));
+            copied = name + 2;
         }
     }
     out.push_str(&html[copied..]);

@@ -13,14 +13,29 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-/// One canned response.
+/// How the body goes out on the wire.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    /// All at once.
+    Normal,
+    /// One byte at a time with this pause between bytes.
+    Trickle(Duration),
+    /// Headers without a length, then an endless stream of bytes.
+    Endless,
+    /// Read the request, then close the connection without answering.
+    Reset,
+}
+
+/// One canned response. With an `ETag` or `Last-Modified` header, a
+/// matching conditional request is answered 304 automatically.
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// Sleep before answering (for timeout tests).
+    /// Sleep before answering (for timeout tests and latency).
     pub delay: Duration,
+    pub mode: Mode,
 }
 
 impl Response {
@@ -30,6 +45,7 @@ impl Response {
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
             delay: Duration::ZERO,
+            mode: Mode::Normal,
         }
     }
 
@@ -39,7 +55,30 @@ impl Response {
             headers: vec![("Content-Type".into(), "text/plain".into())],
             body: format!("status {status}").into_bytes(),
             delay: Duration::ZERO,
+            mode: Mode::Normal,
         }
+    }
+
+    /// A redirect to `location`.
+    pub fn redirect(status: u16, location: &str) -> Response {
+        Response::status(status).header("Location", location)
+    }
+
+    pub fn mode(mut self, mode: Mode) -> Response {
+        self.mode = mode;
+        self
+    }
+
+    pub fn delay(mut self, delay: Duration) -> Response {
+        self.delay = delay;
+        self
+    }
+
+    fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Response {
@@ -48,38 +87,82 @@ impl Response {
     }
 }
 
-/// A request the server saw: path and lower-cased headers.
+/// A request the server saw: path, lower-cased headers, status answered.
 #[derive(Clone, Debug)]
 pub struct Seen {
     pub path: String,
     pub headers: HashMap<String, String>,
+    pub status: u16,
+}
+
+impl Seen {
+    pub fn is_conditional(&self) -> bool {
+        self.headers.contains_key("if-none-match") || self.headers.contains_key("if-modified-since")
+    }
+}
+
+/// Requests being answered right now, and the most there ever were.
+#[derive(Default, Debug)]
+pub struct InFlight {
+    pub now: usize,
+    pub peak: usize,
 }
 
 /// A local HTTP server whose routes can change between builds.
 pub struct TestServer {
+    pub host: String,
     pub port: u16,
     routes: Arc<Mutex<HashMap<String, Response>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    in_flight: Arc<Mutex<InFlight>>,
+}
+
+/// Shared state of one server's connection threads.
+#[derive(Clone)]
+struct Shared {
+    routes: Arc<Mutex<HashMap<String, Response>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    in_flight: Arc<Mutex<InFlight>>,
 }
 
 impl TestServer {
     pub fn start() -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        TestServer::start_on("127.0.0.1")
+    }
+
+    /// A server on another loopback address (127.0.0.2, …), so tests can
+    /// have several "hosts" on one machine.
+    pub fn start_on(host: &str) -> TestServer {
+        let listener = TcpListener::bind(format!("{host}:0")).expect("bind a loopback port");
         let port = listener.local_addr().expect("local addr").port();
-        let routes: Arc<Mutex<HashMap<String, Response>>> = Arc::default();
-        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let (r, s) = (routes.clone(), seen.clone());
+        let shared = Shared {
+            routes: Arc::default(),
+            seen: Arc::default(),
+            in_flight: Arc::default(),
+        };
+        let for_thread = shared.clone();
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (r, s) = (r.clone(), s.clone());
-                thread::spawn(move || serve(stream, &r, &s));
+                let shared = for_thread.clone();
+                thread::spawn(move || serve(stream, &shared));
             }
         });
-        TestServer { port, routes, seen }
+        TestServer {
+            host: host.to_string(),
+            port,
+            routes: shared.routes,
+            seen: shared.seen,
+            in_flight: shared.in_flight,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("http://{}:{}{path}", self.host, self.port)
+    }
+
+    /// The most requests this server was answering at the same time.
+    pub fn peak_in_flight(&self) -> usize {
+        self.in_flight.lock().expect("in flight").peak
     }
 
     pub fn route(&self, path: &str, response: Response) {
@@ -98,8 +181,8 @@ impl TestServer {
     }
 }
 
-fn serve(stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen: &Mutex<Vec<Seen>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+fn serve(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
@@ -136,39 +219,106 @@ fn serve(stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen: &Mu
             let mut body = vec![0; len];
             let _ = reader.read_exact(&mut body);
         }
-        seen.lock().expect("seen").push(Seen {
-            path: path.clone(),
-            headers,
-        });
-        let response = routes
+        {
+            let mut f = shared.in_flight.lock().expect("in flight");
+            f.now += 1;
+            f.peak = f.peak.max(f.now);
+        }
+        let response = shared
+            .routes
             .lock()
             .expect("routes")
             .get(&path)
             .cloned()
             .unwrap_or_else(|| Response::status(404));
+        shared.seen.lock().expect("seen").push(Seen {
+            path: path.clone(),
+            status: effective_status(&response, &headers),
+            headers: headers.clone(),
+        });
         thread::sleep(response.delay);
-        let reason = match response.status {
-            200 => "OK",
-            304 => "Not Modified",
-            404 => "Not Found",
-            500 => "Internal Server Error",
-            _ => "Status",
-        };
-        let mut head = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\n",
-            response.status,
-            response.body.len()
-        );
-        for (k, v) in &response.headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        if writer
-            .write_all(head.as_bytes())
-            .and_then(|()| writer.write_all(&response.body))
-            .is_err()
-        {
+        // Counted out before answering: once the client has the response it
+        // may start its next request, which must not overlap this one here.
+        shared.in_flight.lock().expect("in flight").now -= 1;
+        let keep_going = answer(&mut writer, &response, &headers);
+        if !keep_going {
             return;
+        }
+    }
+}
+
+/// 304 when a conditional request matches the response's validators.
+fn effective_status(response: &Response, request: &HashMap<String, String>) -> u16 {
+    let etag_matches = response
+        .header_value("etag")
+        .is_some_and(|e| request.get("if-none-match").is_some_and(|r| r == e));
+    let date_matches = response
+        .header_value("last-modified")
+        .is_some_and(|d| request.get("if-modified-since").is_some_and(|r| r == d));
+    if response.status == 200 && (etag_matches || date_matches) {
+        304
+    } else {
+        response.status
+    }
+}
+
+/// Writes one response; false when the connection must close.
+fn answer(writer: &mut TcpStream, response: &Response, request: &HashMap<String, String>) -> bool {
+    if response.mode == Mode::Reset {
+        let _ = writer.shutdown(std::net::Shutdown::Both);
+        return false;
+    }
+    let status = effective_status(response, request);
+    let body: &[u8] = if status == 304 { b"" } else { &response.body };
+    let reason = match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        404 => "Not Found",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+    if response.mode != Mode::Endless {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    for (k, v) in &response.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    if writer.write_all(head.as_bytes()).is_err() {
+        return false;
+    }
+    match &response.mode {
+        Mode::Normal | Mode::Reset => writer.write_all(body).is_ok(),
+        Mode::Trickle(pause) => {
+            for byte in body {
+                if writer
+                    .write_all(std::slice::from_ref(byte))
+                    .and_then(|()| writer.flush())
+                    .is_err()
+                {
+                    return false;
+                }
+                thread::sleep(*pause);
+            }
+            true
+        }
+        Mode::Endless => {
+            let chunk = vec![b'x'; 64 * 1024];
+            // Bounded: stops by itself after 1 GiB even if nobody hangs up.
+            for _ in 0..16 * 1024 {
+                if writer.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+            false
         }
     }
 }

@@ -137,8 +137,8 @@ pub fn hidden_texts(payload: &str) -> Vec<String> {
     let dom = parse_fragment(payload);
     let mut out = Vec::new();
     for node in descendants(&dom.document) {
-        if let Some(name) = element_name(&node) {
-            if matches!(
+        if let Some(name) = element_name(&node)
+            && matches!(
                 name.as_str(),
                 "script"
                     | "style"
@@ -149,12 +149,12 @@ pub fn hidden_texts(payload: &str) -> Vec<String> {
                     | "noembed"
                     | "noframes"
                     | "title"
-            ) {
-                let text = text_of(&node);
-                let text = text.trim();
-                if text.len() >= 8 && text.contains(['(', '{', ':', '<', '=']) {
-                    out.push(text.to_string());
-                }
+            )
+        {
+            let text = text_of(&node);
+            let text = text.trim();
+            if text.len() >= 8 && text.contains(['(', '{', ':', '<', '=']) {
+                out.push(text.to_string());
             }
         }
     }
@@ -246,10 +246,10 @@ pub fn violations(root: &Handle) -> Vec<String> {
                     vec![value.as_str()]
                 };
                 for url in urls {
-                    if let Some(s) = scheme(url) {
-                        if !matches!(s.as_str(), "http" | "https" | "mailto") {
-                            found.push(format!("<{tag} {qualified}={value:?}> scheme {s}"));
-                        }
+                    if let Some(s) = scheme(url)
+                        && !matches!(s.as_str(), "http" | "https" | "mailto")
+                    {
+                        found.push(format!("<{tag} {qualified}={value:?}> scheme {s}"));
                     }
                 }
             }
@@ -408,10 +408,12 @@ pub fn build_payload_planet(corpus: &std::path::Path) -> PayloadPlanet {
                 .iter()
                 .map(|(id, p)| (format!("{id} {form}"), p.clone()))
                 .collect();
+            // Distinct links and ids for every entry: the timeline dedupes.
+            let base = format!("{FEED_BASE}{n:02}/");
             let (text, ext) = match form {
-                "atom" => (atom_feed(&items, FEED_BASE), "xml"),
-                "rss" => (rss_feed(&items, FEED_BASE), "xml"),
-                _ => (json_feed(&items, FEED_BASE), "json"),
+                "atom" => (atom_feed(&items, &base), "xml"),
+                "rss" => (rss_feed(&items, &base), "xml"),
+                _ => (json_feed(&items, &base), "json"),
             };
             let name = format!("{form}-{n:02}.{ext}");
             std::fs::write(feeds.join(&name), text).expect("write feed");

@@ -1,0 +1,399 @@
+//! From the network to what the store should learn, feed by feed: decide
+//! which feeds to ask (and with which validators), then decode, parse and
+//! sanitize each response *while the others are still downloading* — every
+//! completed download becomes a rayon task at once.
+//!
+//! Entries whose raw content did not change since they were stored (same
+//! raw hash, same sanitizing policy) are not sanitized again and not
+//! rewritten; a 304 skips decoding, parsing and sanitizing entirely. One
+//! feed's failure becomes a [`Failure`] record, never an abort.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{Config, ContentMode, FeedConfig, FeedSource};
+use crate::entry::{CleanEntry, Entry, FeedId};
+use crate::fetch::{self, FetchError, Fetched, Request, Validators};
+use crate::progress::Progress;
+use crate::store::{Failure, FeedRecord, FeedState, FeedStatus, FeedUpdate};
+use crate::{BuildOptions, decode, discover, parse, sanitize};
+
+/// Raw hashes of the entries the store holds, per feed and entry id.
+pub type KnownEntries = HashMap<FeedId, HashMap<String, String>>;
+
+/// Fetches the feeds that should be fetched and turns every result into a
+/// record for the store; feeds not fetched get `Untouched`. In config order.
+pub fn gather(
+    config: &Config,
+    states: &HashMap<FeedId, FeedState>,
+    known: &KnownEntries,
+    now: DateTime<Utc>,
+    opts: &BuildOptions,
+) -> Vec<FeedRecord> {
+    let planned: Vec<(usize, Request)> = config
+        .feeds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| plan(f, states.get(&f.id), now, opts).map(|r| (i, r)))
+        .collect();
+    let requests: Vec<Request> = planned.iter().map(|(_, r)| r.clone()).collect();
+    let user_agent = config
+        .fetch
+        .user_agent
+        .clone()
+        .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
+    let progress = Progress::new(requests.len(), opts.verbosity);
+    let updates: Mutex<Vec<Option<FeedUpdate>>> = Mutex::new(vec![None; config.feeds.len()]);
+    let empty = HashMap::new();
+    let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
+    let sanitizer = &sanitizer;
+    rayon::scope(|scope| {
+        fetch::fetch_each(&requests, &config.fetch, &user_agent, &|i, result| {
+            let Some((index, _)) = planned.get(i) else {
+                return;
+            };
+            let feed = &config.feeds[*index];
+            report(&progress, feed, &result);
+            let (updates, known) = (&updates, known.get(&feed.id).unwrap_or(&empty));
+            let shown = Shown {
+                mode: feed.content,
+                excerpt_words: config.excerpt_words,
+                iframe_hosts: &config.sanitize.iframe_hosts,
+                sanitizer,
+            };
+            scope.spawn(move |_| {
+                let update = ingest(result, now, known, &shown);
+                if let Ok(mut slots) = updates.lock() {
+                    slots[*index] = Some(update);
+                }
+            });
+        });
+    });
+    progress.finish();
+    let updates = updates.into_inner().unwrap_or_default();
+    config
+        .feeds
+        .iter()
+        .zip(updates)
+        .map(|(feed, update)| FeedRecord {
+            id: feed.id.clone(),
+            url: feed.url.clone(),
+            update: update.unwrap_or(FeedUpdate::Untouched),
+            date_policy: feed.date_policy,
+            future_dates: feed.future_dates.unwrap_or(config.future_dates),
+        })
+        .collect()
+}
+
+fn report(progress: &Progress, feed: &FeedConfig, result: &Result<Fetched, FetchError>) {
+    let name = feed.name.as_deref().unwrap_or(&feed.url);
+    match result {
+        Ok(f) if f.not_modified => progress.feed_done(name, &feed.url, "not modified (304)", None),
+        Ok(f) => progress.feed_done(
+            name,
+            &feed.url,
+            &format!("fetched {} bytes", f.body.len()),
+            None,
+        ),
+        Err(e) => progress.feed_done(name, &feed.url, "", Some(&e.to_string())),
+    }
+}
+
+/// Whether to fetch a feed in this build, and how. `None` leaves it to its
+/// stored state: disabled feeds, offline builds, feeds that answered 410
+/// Gone (unless `--retry-gone`), and feeds whose `Retry-After` has not
+/// passed yet. Validators are sent only when the store holds the feed's
+/// entries, so a 304 can never leave a feed empty.
+fn plan(
+    feed: &FeedConfig,
+    state: Option<&FeedState>,
+    now: DateTime<Utc>,
+    opts: &BuildOptions,
+) -> Option<Request> {
+    if !feed.enabled {
+        return None;
+    }
+    if let FeedSource::Http(_) = feed.source {
+        let gone = state.is_some_and(|s| s.status == FeedStatus::Gone);
+        let waiting = state.and_then(|s| s.retry_after).is_some_and(|t| t > now);
+        if opts.offline || (gone && !opts.retry_gone) || waiting {
+            return None;
+        }
+    }
+    let validators = match state {
+        Some(s) if s.entries > 0 => s.validators.clone(),
+        _ => Validators::default(),
+    };
+    Some(Request {
+        source: feed.source.clone(),
+        validators,
+    })
+}
+
+/// How a feed's entries are shown: its `content:` mode, the planet's excerpt
+/// length and iframe allow-list, and the planet's sanitizer.
+pub(crate) struct Shown<'a> {
+    pub mode: ContentMode,
+    pub excerpt_words: usize,
+    pub iframe_hosts: &'a [String],
+    pub sanitizer: &'a sanitize::Sanitizer,
+}
+
+/// One feed's fetch result → what the store should learn: decode, parse and
+/// sanitize, or the reason it failed. `known`: raw hashes of this feed's
+/// stored entries; unchanged entries are left out of the update.
+pub(crate) fn ingest(
+    fetched: Result<Fetched, FetchError>,
+    now: DateTime<Utc>,
+    known: &HashMap<String, String>,
+    shown: &Shown,
+) -> FeedUpdate {
+    let fetched = match fetched {
+        Ok(f) if f.not_modified => {
+            return FeedUpdate::NotModified {
+                validators: f.validators,
+                moved_to: f.moved_to,
+            };
+        }
+        Ok(f) => f,
+        Err(e) => {
+            return FeedUpdate::Failed(Failure {
+                http_status: e.http_status(),
+                error: e.to_string(),
+                hint: None,
+                retry_after: e.retry_after().map(|r| r.after(now)),
+                gone: matches!(e, FetchError::Gone),
+            });
+        }
+    };
+    let text = decode::decode(
+        &fetched.body,
+        fetched.charset.as_deref(),
+        fetched.host.as_deref(),
+    );
+    let failure = |error: String, hint: Option<String>| {
+        FeedUpdate::Failed(Failure {
+            http_status: fetched.http_status,
+            error,
+            hint,
+            ..Failure::default()
+        })
+    };
+    if discover::is_html_page(fetched.content_type.as_deref(), &text.text) {
+        let hint = discover::advertised_feed(&text.text, &fetched.final_url);
+        return failure("not a feed (HTML page)".to_string(), hint);
+    }
+    let parsed = match parse::parse(&text.text, &fetched.final_url) {
+        Ok(p) => p,
+        Err(e) => return failure(e.to_string(), None),
+    };
+    let entries = parsed
+        .entries
+        .into_iter()
+        .filter_map(|e| {
+            let raw_hash = raw_hash(&e, shown);
+            (known.get(&e.id) != Some(&raw_hash)).then(|| clean_entry(e, raw_hash, shown))
+        })
+        .collect();
+    FeedUpdate::Fresh {
+        meta: parsed.meta,
+        entries,
+        http_status: fetched.http_status,
+        validators: fetched.validators,
+        moved_to: fetched.moved_to,
+    }
+}
+
+/// What the sanitizer's output depends on, besides the entry: a new
+/// planetoid (possibly a new sanitizer) sanitizes everything once again.
+const POLICY: &str = concat!("planetoid ", env!("CARGO_PKG_VERSION"));
+
+/// blake3 of everything the stored entry is made from, the feed's content
+/// mode and the sanitizer's settings included.
+fn raw_hash(e: &Entry, shown: &Shown) -> String {
+    let mut h = blake3::Hasher::new();
+    let mut part = |s: &str| {
+        h.update(s.as_bytes());
+        h.update(b"\0");
+    };
+    part(POLICY);
+    part(&format!("{:?} {}", shown.mode, shown.excerpt_words));
+    part(&shown.iframe_hosts.join(" "));
+    part(&e.title);
+    part(e.link.as_deref().unwrap_or(""));
+    part(e.author.as_deref().unwrap_or(""));
+    part(&e.published.map(|d| d.to_rfc3339()).unwrap_or_default());
+    part(&e.updated.map(|d| d.to_rfc3339()).unwrap_or_default());
+    part(e.body_html.as_deref().unwrap_or(""));
+    part(e.summary_html.as_deref().unwrap_or(""));
+    part(e.base_url.as_deref().unwrap_or(""));
+    for c in &e.categories {
+        part(c);
+    }
+    for enc in &e.enclosures {
+        part(&enc.url);
+        part(enc.mime_type.as_deref().unwrap_or(""));
+        part(&enc.length.map(|l| l.to_string()).unwrap_or_default());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// Sanitizes what the feed's `content:` mode shows: the full body, an
+/// excerpt (the summary, else the body, cut to `excerpt_words` words on the
+/// DOM), or nothing.
+fn clean_entry(e: Entry, raw_hash: String, shown: &Shown) -> CleanEntry {
+    let base = e.base_url.as_deref();
+    let body = match shown.mode {
+        ContentMode::Full => shown
+            .sanitizer
+            .clean(e.body_html.as_deref().unwrap_or(""), base),
+        ContentMode::Summary => {
+            let source = e.summary_html.as_deref().or(e.body_html.as_deref());
+            let full = shown.sanitizer.clean(source.unwrap_or(""), base);
+            shown.sanitizer.excerpt(&full, shown.excerpt_words)
+        }
+        ContentMode::Title => sanitize::SafeHtml::default(),
+    };
+    let mut hash = blake3::Hasher::new();
+    for part in [
+        e.title.as_str(),
+        e.link.as_deref().unwrap_or(""),
+        body.as_str(),
+    ] {
+        hash.update(part.as_bytes());
+        hash.update(b"\0");
+    }
+    for c in &e.categories {
+        hash.update(c.as_bytes());
+        hash.update(b"\0");
+    }
+    for enc in &e.enclosures {
+        hash.update(enc.url.as_bytes());
+        hash.update(b"\0");
+    }
+    CleanEntry {
+        id: e.id,
+        title: e.title,
+        link: e.link,
+        author: e.author,
+        published: e.published,
+        updated: e.updated,
+        body,
+        categories: e.categories,
+        enclosures: e.enclosures,
+        content_hash: hash.finalize().to_hex().to_string(),
+        raw_hash,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FEED: &str = "<rss version=\"2.0\"><channel><title>T</title>\
+        <item><guid>a</guid><title>A</title><description>&lt;p&gt;one&lt;/p&gt;</description></item>\
+        <item><guid>b</guid><title>B</title><description>&lt;p&gt;two&lt;/p&gt;</description></item>\
+        </channel></rss>";
+
+    fn fetched(body: &str) -> Result<Fetched, FetchError> {
+        Ok(Fetched {
+            body: body.as_bytes().to_vec(),
+            final_url: "https://t.example/feed".into(),
+            http_status: Some(200),
+            ..Fetched::default()
+        })
+    }
+
+    fn shown(mode: ContentMode) -> Shown<'static> {
+        static SANITIZER: std::sync::LazyLock<sanitize::Sanitizer> =
+            std::sync::LazyLock::new(|| sanitize::Sanitizer::new(&[]));
+        Shown {
+            mode,
+            excerpt_words: 60,
+            iframe_hosts: &[],
+            sanitizer: &SANITIZER,
+        }
+    }
+
+    fn fresh_ids(update: &FeedUpdate) -> Vec<String> {
+        match update {
+            FeedUpdate::Fresh { entries, .. } => entries.iter().map(|e| e.id.clone()).collect(),
+            other => panic!("expected Fresh, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unchanged_entries_are_not_sanitized_again() {
+        let now = Utc::now();
+        let first = ingest(
+            fetched(FEED),
+            now,
+            &HashMap::new(),
+            &shown(ContentMode::Full),
+        );
+        assert_eq!(fresh_ids(&first), ["a", "b"]);
+        let FeedUpdate::Fresh { entries, .. } = &first else {
+            unreachable!()
+        };
+        let known: HashMap<String, String> = entries
+            .iter()
+            .map(|e| (e.id.clone(), e.raw_hash.clone()))
+            .collect();
+        let again = ingest(fetched(FEED), now, &known, &shown(ContentMode::Full));
+        assert!(fresh_ids(&again).is_empty(), "nothing changed");
+        let edited = ingest(
+            fetched(&FEED.replace("two", "TWO")),
+            now,
+            &known,
+            &shown(ContentMode::Full),
+        );
+        assert_eq!(
+            fresh_ids(&edited),
+            ["b"],
+            "only the edited entry is processed"
+        );
+        // A new content mode changes what is stored: everything again.
+        let summary = ingest(fetched(FEED), now, &known, &shown(ContentMode::Summary));
+        assert_eq!(fresh_ids(&summary), ["a", "b"], "content mode is policy");
+        let title = ingest(fetched(FEED), now, &known, &shown(ContentMode::Title));
+        let FeedUpdate::Fresh { entries, .. } = &title else {
+            unreachable!()
+        };
+        assert!(entries.iter().all(|e| e.body.is_empty()), "title mode");
+    }
+
+    #[test]
+    fn html_pages_and_fetch_errors_become_failures() {
+        let page = ingest(
+            fetched(
+                "<!DOCTYPE html><html><head><link rel=alternate type=application/rss+xml href=/rss></head></html>",
+            ),
+            Utc::now(),
+            &HashMap::new(),
+            &shown(ContentMode::Full),
+        );
+        match page {
+            FeedUpdate::Failed(f) => {
+                assert_eq!(f.error, "not a feed (HTML page)");
+                assert_eq!(f.hint.as_deref(), Some("https://t.example/rss"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let gone = ingest(
+            Err(FetchError::Gone),
+            Utc::now(),
+            &HashMap::new(),
+            &shown(ContentMode::Full),
+        );
+        assert!(matches!(
+            gone,
+            FeedUpdate::Failed(Failure {
+                gone: true,
+                http_status: Some(410),
+                ..
+            })
+        ));
+    }
+}

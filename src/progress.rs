@@ -1,0 +1,79 @@
+//! What the operator sees while a build runs: a progress bar (feeds done of
+//! total, failures so far) when stderr is a terminal, plain log lines naming
+//! each feed otherwise (with `-v`), nothing extra with `-q`. Only this module
+//! knows indicatif.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How much the build says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// Errors only.
+    Quiet,
+    /// The final summary (and a progress bar on a terminal).
+    #[default]
+    Normal,
+    /// A line per feed as it completes.
+    Verbose,
+}
+
+/// Progress of the fetch stage.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    verbosity: Verbosity,
+    failures: AtomicUsize,
+}
+
+impl Progress {
+    /// A bar only when stderr is a terminal and not quiet.
+    pub fn new(total: usize, verbosity: Verbosity) -> Progress {
+        let show_bar =
+            verbosity != Verbosity::Quiet && std::io::stderr().is_terminal() && total > 0;
+        let bar = show_bar.then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} fetching {pos}/{len} feeds {wide_bar} {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            verbosity,
+            failures: AtomicUsize::new(0),
+        }
+    }
+
+    /// One feed finished: `problem` is `None` when it went well.
+    pub fn feed_done(&self, name: &str, url: &str, outcome: &str, problem: Option<&str>) {
+        if problem.is_some() {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        let line = match problem {
+            Some(p) => format!("feed {name} <{url}>: {p}"),
+            None => format!("feed {name} <{url}>: {outcome}"),
+        };
+        match &self.bar {
+            Some(bar) => {
+                if self.verbosity == Verbosity::Verbose {
+                    bar.println(line);
+                }
+                bar.inc(1);
+                let failed = self.failures.load(Ordering::Relaxed);
+                if failed > 0 {
+                    bar.set_message(format!("{failed} failing"));
+                }
+            }
+            None if self.verbosity == Verbosity::Verbose => eprintln!("planetoid: {line}"),
+            None => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
