@@ -7,8 +7,8 @@
 //! instrumentation works.
 //!
 //! Needs node, Debian's chromium (`/usr/bin/chromium`, or `$CHROMIUM`) and
-//! `playwright-core` installed in `tests/browser/` (`.ci/run` installs all
-//! three). Without them the test is skipped with a message, unless
+//! `playwright-core` installed in `tests/browser/` or in the `node_modules`
+//! folder named by `$PLANETOID_NODE_MODULES` (`.ci/run` installs all three). Without them the test is skipped with a message, unless
 //! `PLANETOID_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
 
 mod safety;
@@ -23,6 +23,9 @@ struct Browser {
 fn browser() -> Option<Browser> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let modules = std::env::var_os("PLANETOID_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.join("node_modules"));
     let node_ok = Command::new("node")
         .arg("--version")
         .output()
@@ -31,10 +34,10 @@ fn browser() -> Option<Browser> {
         Some("node is not installed".to_string())
     } else if !Path::new(&chromium).is_file() {
         Some(format!("{chromium} is not installed"))
-    } else if !dir.join("node_modules/playwright-core").is_dir() {
+    } else if !modules.join("playwright-core").is_dir() {
         Some(format!(
-            "playwright-core is not installed in {} (npm install there)",
-            dir.display()
+            "playwright-core is not installed in {} (npm ci in tests/browser, or set PLANETOID_NODE_MODULES)",
+            modules.display()
         ))
     } else {
         None

@@ -7,7 +7,16 @@
 // usage: node check.mjs PAGE.html... ; prints one JSON line:
 //   {"pages":N,"calls":[...],"navigations":[...],"dialogs":N,"popups":N}
 // The page's own CSP is bypassed so the sanitizer alone is what is tested.
-import { chromium } from 'playwright-core';
+//
+// playwright-core is loaded from tests/browser/node_modules, or from the
+// node_modules folder named by $PLANETOID_NODE_MODULES when that is set.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const base = process.env.PLANETOID_NODE_MODULES
+  ? path.join(path.dirname(process.env.PLANETOID_NODE_MODULES), 'resolve-from-here.js')
+  : import.meta.url;
+const { chromium } = createRequire(base)('playwright-core');
 
 const pages = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
