@@ -148,8 +148,7 @@ pub fn markdown(source: &str) -> SafeHtml {
     let parser = pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_TABLES);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
-    // Operator text is not a post: its headings keep their levels only
-    // below the page's own, like any post's.
+    // Like a post's, its headings are re-levelled below the page's own.
     clean(&html, None)
 }
 
