@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::BuildError;
 use crate::config::{self};
 use crate::fetch::{self, Request, Validators};
-use crate::ingest::ingest;
+use crate::ingest::{Shown, ingest};
 use crate::render::Theme;
 use crate::store::FeedUpdate;
 
@@ -62,9 +62,16 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
         "detail".into(),
     ]];
     let mut broken = 0;
+    let sanitizer = crate::sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     for (feed, result) in feeds.iter().zip(results) {
         let name = feed.name.clone().unwrap_or_else(|| feed.url.clone());
-        let row = match ingest(result, now, &Default::default()) {
+        let shown = Shown {
+            mode: feed.content,
+            excerpt_words: config.excerpt_words,
+            iframe_hosts: &config.sanitize.iframe_hosts,
+            sanitizer: &sanitizer,
+        };
+        let row = match ingest(result, now, &Default::default(), &shown) {
             FeedUpdate::Fresh {
                 meta,
                 entries,

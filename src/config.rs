@@ -58,7 +58,41 @@ pub struct Config {
     pub retention: Retention,
     /// Taken-down posts, by link or id.
     pub blocklist: Vec<Block>,
+    /// What the sanitizer lets through beyond its fixed allow-list.
+    pub sanitize: SanitizeConfig,
+    /// Length of excerpts (feeds with `content: summary`), in words.
+    pub excerpt_words: usize,
     pub feeds: Vec<FeedConfig>,
+}
+
+/// `sanitize:` in planet.yaml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SanitizeConfig {
+    /// Hosts whose https iframes are kept (sandboxed); lower case.
+    pub iframe_hosts: Vec<String>,
+}
+
+impl Default for SanitizeConfig {
+    fn default() -> Self {
+        SanitizeConfig {
+            iframe_hosts: crate::sanitize::DEFAULT_IFRAME_HOSTS
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// How much of a feed's posts the planet shows (`content:` of a feed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContentMode {
+    /// The full content (else the summary).
+    #[default]
+    Full,
+    /// The feed's summary (else the content), cut to `excerpt_words`.
+    Summary,
+    /// Only the title, linking to the post.
+    Title,
 }
 
 /// Network behaviour of the fetch stage.
@@ -100,6 +134,8 @@ pub struct FeedConfig {
     pub source: FeedSource,
     /// Display name; `None` falls back to the feed's own title.
     pub name: Option<String>,
+    /// How much of each post is shown.
+    pub content: ContentMode,
     /// Line in planet.yaml where this feed's entry starts (for messages).
     pub line: u64,
     /// Where the `url:` value starts in planet.yaml (1-based line, column),
@@ -207,6 +243,8 @@ const TOP_KEYS: &[&str] = &[
     "tags_exclude",
     "retention",
     "blocklist",
+    "sanitize",
+    "excerpt_words",
     "feeds",
 ];
 
@@ -233,7 +271,9 @@ const FEED_KEYS: &[&str] = &[
     "exclude",
     "tags_include",
     "tags_exclude",
+    "content",
 ];
+const SANITIZE_KEYS: &[&str] = &["iframe_hosts"];
 
 /// Reads and validates a planet.yaml file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -351,6 +391,14 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("blocklist")
         .map(|n| timeline::blocklist(n, problems))
         .unwrap_or_default();
+    let sanitize = top
+        .optional("sanitize")
+        .map(|n| sanitize_config(n, problems))
+        .unwrap_or_default();
+    let excerpt_words = top
+        .optional("excerpt_words")
+        .and_then(|n| count(n, 1, 100_000, problems))
+        .unwrap_or(60) as usize;
     let feeds = top
         .required("feeds", problems)
         .map(|n| feeds(n, dir, problems))
@@ -376,6 +424,8 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         filters,
         retention,
         blocklist,
+        sanitize,
+        excerpt_words,
         feeds,
     })
 }
@@ -425,6 +475,73 @@ fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
         .and_then(|n| text(n, problems));
     fields.finish(problems);
     defaults
+}
+
+fn sanitize_config(node: &Node, problems: &mut Problems) -> SanitizeConfig {
+    let mut config = SanitizeConfig::default();
+    if !matches!(node.value, Value::Map(_)) {
+        problems.at(
+            node,
+            format!("`sanitize` must be a mapping, found {}", node.value.kind()),
+        );
+        return config;
+    }
+    let mut fields = Fields::new(node, "sanitize", SANITIZE_KEYS);
+    if let Some(list) = fields.optional("iframe_hosts") {
+        match &list.value {
+            Value::Seq(items) => {
+                config.iframe_hosts = items
+                    .iter()
+                    .filter_map(|item| host_name(item, problems))
+                    .collect();
+            }
+            other => problems.at(
+                list,
+                format!(
+                    "`iframe_hosts` must be a list of host names, found {}",
+                    other.kind()
+                ),
+            ),
+        }
+    }
+    fields.finish(problems);
+    config
+}
+
+/// A bare host name such as `www.youtube.com` (no scheme, port or path).
+fn host_name(node: &Node, problems: &mut Problems) -> Option<String> {
+    let raw = text(node, problems)?;
+    let host = raw.trim().to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if ok {
+        Some(host)
+    } else {
+        problems.at(
+            node,
+            format!("`{raw}` is not a host name: write it like `www.youtube.com`, without `https://` or a path"),
+        );
+        None
+    }
+}
+
+fn content_mode(node: &Node, problems: &mut Problems) -> Option<ContentMode> {
+    let raw = text(node, problems)?;
+    match raw.trim() {
+        "full" => Some(ContentMode::Full),
+        "summary" => Some(ContentMode::Summary),
+        "title" => Some(ContentMode::Title),
+        _ => {
+            problems.at(
+                node,
+                format!("`content` must be one of: full, summary, title; found `{raw}`"),
+            );
+            None
+        }
+    }
 }
 
 fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
@@ -478,6 +595,10 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             .optional("future_dates")
             .and_then(|n| timeline::future_dates(n, problems));
         let filters = timeline::filters(&mut fields, problems);
+        let content = fields
+            .optional("content")
+            .and_then(|n| content_mode(n, problems))
+            .unwrap_or_default();
         fields.finish(problems);
         let Some(url_node) = url_node else { continue };
         let Some(url) = text(url_node, problems) else {
@@ -501,6 +622,7 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             url,
             source,
             name,
+            content,
             line: item.line,
             url_at: (url_node.line, url_node.column),
             enabled,
@@ -884,6 +1006,64 @@ feeds:
         assert_eq!(cfg.feeds[1].name.as_deref(), Some("X"));
         assert_eq!(cfg.feeds[1].line, 5);
         assert_eq!(cfg.fetch, FetchConfig::default());
+        assert_eq!(cfg.feeds[0].content, ContentMode::Full);
+        assert_eq!(cfg.excerpt_words, 60);
+        assert!(
+            cfg.sanitize
+                .iframe_hosts
+                .contains(&"www.youtube-nocookie.com".to_string())
+        );
+    }
+
+    #[test]
+    fn content_modes_excerpts_and_iframe_hosts_are_read_and_checked() {
+        let cfg = parse(
+            "title: P\nbase_url: https://p.example/\nexcerpt_words: 25\nsanitize:\n  iframe_hosts: [Player.Vimeo.com]\nfeeds:\n  - url: a.xml\n    content: summary\n  - url: b.xml\n    content: title\n",
+            Path::new("/p/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(cfg.excerpt_words, 25);
+        assert_eq!(cfg.sanitize.iframe_hosts, ["player.vimeo.com"]);
+        assert_eq!(cfg.feeds[0].content, ContentMode::Summary);
+        assert_eq!(cfg.feeds[1].content, ContentMode::Title);
+        let empty = parse(
+            "title: P\nbase_url: https://p.example/\nsanitize:\n  iframe_hosts: []\nfeeds: []\n",
+            Path::new("/p/planet.yaml"),
+        )
+        .expect("valid");
+        assert!(empty.sanitize.iframe_hosts.is_empty());
+
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nexcerpt_words: 0\nsanitize:\n  iframe_hosts: [https://www.youtube.com/embed]\n  iframe_host: 1\nfeeds:\n  - url: a.xml\n    content: everything\n",
+        );
+        let summary: Vec<(u64, u64, &str)> = found
+            .iter()
+            .map(|p| (p.line, p.column, p.message.as_str()))
+            .collect();
+        assert!(
+            summary
+                .iter()
+                .any(|(l, c, m)| *l == 3 && *c == 16 && m.contains("from 1 to")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, c, m)| *l == 5 && *c == 18 && m.contains("not a host name")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, c, m)| *l == 6 && *c == 3 && m.contains("did you mean `iframe_hosts`")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, c, m)| *l == 9 && *c == 14 && m.contains("full, summary, title")),
+            "{summary:?}"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, FeedConfig, FeedSource};
+use crate::config::{Config, ContentMode, FeedConfig, FeedSource};
 use crate::entry::{CleanEntry, Entry, FeedId};
 use crate::fetch::{self, FetchError, Fetched, Request, Validators};
 use crate::progress::Progress;
@@ -47,6 +47,8 @@ pub fn gather(
     let progress = Progress::new(requests.len(), opts.verbosity);
     let updates: Mutex<Vec<Option<FeedUpdate>>> = Mutex::new(vec![None; config.feeds.len()]);
     let empty = HashMap::new();
+    let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
+    let sanitizer = &sanitizer;
     rayon::scope(|scope| {
         fetch::fetch_each(&requests, &config.fetch, &user_agent, &|i, result| {
             let Some((index, _)) = planned.get(i) else {
@@ -55,8 +57,14 @@ pub fn gather(
             let feed = &config.feeds[*index];
             report(&progress, feed, &result);
             let (updates, known) = (&updates, known.get(&feed.id).unwrap_or(&empty));
+            let shown = Shown {
+                mode: feed.content,
+                excerpt_words: config.excerpt_words,
+                iframe_hosts: &config.sanitize.iframe_hosts,
+                sanitizer,
+            };
             scope.spawn(move |_| {
-                let update = ingest(result, now, known);
+                let update = ingest(result, now, known, &shown);
                 if let Ok(mut slots) = updates.lock() {
                     slots[*index] = Some(update);
                 }
@@ -124,6 +132,15 @@ fn plan(
     })
 }
 
+/// How a feed's entries are shown: its `content:` mode, the planet's excerpt
+/// length and iframe allow-list, and the planet's sanitizer.
+pub(crate) struct Shown<'a> {
+    pub mode: ContentMode,
+    pub excerpt_words: usize,
+    pub iframe_hosts: &'a [String],
+    pub sanitizer: &'a sanitize::Sanitizer,
+}
+
 /// One feed's fetch result → what the store should learn: decode, parse and
 /// sanitize, or the reason it failed. `known`: raw hashes of this feed's
 /// stored entries; unchanged entries are left out of the update.
@@ -131,6 +148,7 @@ pub(crate) fn ingest(
     fetched: Result<Fetched, FetchError>,
     now: DateTime<Utc>,
     known: &HashMap<String, String>,
+    shown: &Shown,
 ) -> FeedUpdate {
     let fetched = match fetched {
         Ok(f) if f.not_modified => {
@@ -175,8 +193,8 @@ pub(crate) fn ingest(
         .entries
         .into_iter()
         .filter_map(|e| {
-            let raw_hash = raw_hash(&e);
-            (known.get(&e.id) != Some(&raw_hash)).then(|| clean_entry(e, raw_hash))
+            let raw_hash = raw_hash(&e, shown);
+            (known.get(&e.id) != Some(&raw_hash)).then(|| clean_entry(e, raw_hash, shown))
         })
         .collect();
     FeedUpdate::Fresh {
@@ -192,14 +210,17 @@ pub(crate) fn ingest(
 /// planetoid (possibly a new sanitizer) sanitizes everything once again.
 const POLICY: &str = concat!("planetoid ", env!("CARGO_PKG_VERSION"));
 
-/// blake3 of everything the stored entry is made from.
-fn raw_hash(e: &Entry) -> String {
+/// blake3 of everything the stored entry is made from, the feed's content
+/// mode and the sanitizer's settings included.
+fn raw_hash(e: &Entry, shown: &Shown) -> String {
     let mut h = blake3::Hasher::new();
     let mut part = |s: &str| {
         h.update(s.as_bytes());
         h.update(b"\0");
     };
     part(POLICY);
+    part(&format!("{:?} {}", shown.mode, shown.excerpt_words));
+    part(&shown.iframe_hosts.join(" "));
     part(&e.title);
     part(e.link.as_deref().unwrap_or(""));
     part(e.author.as_deref().unwrap_or(""));
@@ -219,8 +240,22 @@ fn raw_hash(e: &Entry) -> String {
     h.finalize().to_hex().to_string()
 }
 
-fn clean_entry(e: Entry, raw_hash: String) -> CleanEntry {
-    let body = sanitize::clean(e.body_html.as_deref().unwrap_or(""), e.base_url.as_deref());
+/// Sanitizes what the feed's `content:` mode shows: the full body, an
+/// excerpt (the summary, else the body, cut to `excerpt_words` words on the
+/// DOM), or nothing.
+fn clean_entry(e: Entry, raw_hash: String, shown: &Shown) -> CleanEntry {
+    let base = e.base_url.as_deref();
+    let body = match shown.mode {
+        ContentMode::Full => shown
+            .sanitizer
+            .clean(e.body_html.as_deref().unwrap_or(""), base),
+        ContentMode::Summary => {
+            let source = e.summary_html.as_deref().or(e.body_html.as_deref());
+            let full = shown.sanitizer.clean(source.unwrap_or(""), base);
+            shown.sanitizer.excerpt(&full, shown.excerpt_words)
+        }
+        ContentMode::Title => sanitize::SafeHtml::default(),
+    };
     let mut hash = blake3::Hasher::new();
     for part in [
         e.title.as_str(),
@@ -271,6 +306,17 @@ mod tests {
         })
     }
 
+    fn shown(mode: ContentMode) -> Shown<'static> {
+        static SANITIZER: std::sync::LazyLock<sanitize::Sanitizer> =
+            std::sync::LazyLock::new(|| sanitize::Sanitizer::new(&[]));
+        Shown {
+            mode,
+            excerpt_words: 60,
+            iframe_hosts: &[],
+            sanitizer: &SANITIZER,
+        }
+    }
+
     fn fresh_ids(update: &FeedUpdate) -> Vec<String> {
         match update {
             FeedUpdate::Fresh { entries, .. } => entries.iter().map(|e| e.id.clone()).collect(),
@@ -281,7 +327,12 @@ mod tests {
     #[test]
     fn unchanged_entries_are_not_sanitized_again() {
         let now = Utc::now();
-        let first = ingest(fetched(FEED), now, &HashMap::new());
+        let first = ingest(
+            fetched(FEED),
+            now,
+            &HashMap::new(),
+            &shown(ContentMode::Full),
+        );
         assert_eq!(fresh_ids(&first), ["a", "b"]);
         let FeedUpdate::Fresh { entries, .. } = &first else {
             unreachable!()
@@ -290,14 +341,27 @@ mod tests {
             .iter()
             .map(|e| (e.id.clone(), e.raw_hash.clone()))
             .collect();
-        let again = ingest(fetched(FEED), now, &known);
+        let again = ingest(fetched(FEED), now, &known, &shown(ContentMode::Full));
         assert!(fresh_ids(&again).is_empty(), "nothing changed");
-        let edited = ingest(fetched(&FEED.replace("two", "TWO")), now, &known);
+        let edited = ingest(
+            fetched(&FEED.replace("two", "TWO")),
+            now,
+            &known,
+            &shown(ContentMode::Full),
+        );
         assert_eq!(
             fresh_ids(&edited),
             ["b"],
             "only the edited entry is processed"
         );
+        // A new content mode changes what is stored: everything again.
+        let summary = ingest(fetched(FEED), now, &known, &shown(ContentMode::Summary));
+        assert_eq!(fresh_ids(&summary), ["a", "b"], "content mode is policy");
+        let title = ingest(fetched(FEED), now, &known, &shown(ContentMode::Title));
+        let FeedUpdate::Fresh { entries, .. } = &title else {
+            unreachable!()
+        };
+        assert!(entries.iter().all(|e| e.body.is_empty()), "title mode");
     }
 
     #[test]
@@ -308,6 +372,7 @@ mod tests {
             ),
             Utc::now(),
             &HashMap::new(),
+            &shown(ContentMode::Full),
         );
         match page {
             FeedUpdate::Failed(f) => {
@@ -316,7 +381,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let gone = ingest(Err(FetchError::Gone), Utc::now(), &HashMap::new());
+        let gone = ingest(
+            Err(FetchError::Gone),
+            Utc::now(),
+            &HashMap::new(),
+            &shown(ContentMode::Full),
+        );
         assert!(matches!(
             gone,
             FeedUpdate::Failed(Failure {

@@ -169,6 +169,7 @@ fn planet_info(config: &Config) -> PlanetInfo {
     PlanetInfo {
         title: config.title.clone(),
         description: config.description.as_deref().map(sanitize::markdown),
+        csp_frame_src: sanitize::csp_frame_src(&config.sanitize.iframe_hosts),
         base_url: config.base_url.to_string(),
         lang: config.lang.clone(),
         feed_entries: config.feed_entries,

@@ -49,6 +49,8 @@ pub struct PlanetCtx<'a> {
     pub description: Option<&'a str>,
     pub base_url: &'a str,
     pub lang: &'a str,
+    /// For the Content-Security-Policy: where iframes may come from.
+    pub csp_frame_src: &'a str,
     /// The UI language's own name ("Русский").
     pub language_name: &'a str,
     pub generated_iso: String,
@@ -218,6 +220,7 @@ pub fn planet<'a>(t: &'a Translation, input: &'a SiteInput) -> PlanetCtx<'a> {
         description: input.planet.description.as_ref().map(SafeHtml::as_str),
         base_url: &input.planet.base_url,
         lang: &input.planet.lang,
+        csp_frame_src: &input.planet.csp_frame_src,
         language_name: &t.name,
         generated_iso: input.now.to_rfc3339(),
         generated: t.date(input.now),

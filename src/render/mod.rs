@@ -73,6 +73,8 @@ pub struct ExtraPage {
 pub struct PlanetInfo {
     pub title: String,
     pub description: Option<SafeHtml>,
+    /// The CSP `frame-src` sources (the iframe allow-list), or `'none'`.
+    pub csp_frame_src: String,
     pub base_url: String,
     pub lang: String,
     pub feed_entries: usize,
@@ -374,6 +376,7 @@ mod tests {
         let planet = PlanetInfo {
             title: "P <&>".into(),
             description: None,
+            csp_frame_src: "'none'".into(),
             base_url: "https://p.example/".into(),
             lang: lang.into(),
             feed_entries: 10,

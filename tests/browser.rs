@@ -1,0 +1,155 @@
+//! The strongest form of the safety check: the planet built from every XSS
+//! vector and sanitizer case (see `sanitize_corpus.rs`) is loaded in headless
+//! Chromium with `alert`, `confirm`, `prompt`, `print` and `fetch`
+//! instrumented and the page's CSP bypassed, so only the sanitizer stands in
+//! the way: zero calls, zero dialogs, zero popups, zero navigations away.
+//! A control page with known-bad HTML must register calls, proving the
+//! instrumentation works.
+//!
+//! Needs node, Debian's chromium (`/usr/bin/chromium`, or `$CHROMIUM`) and
+//! `playwright-core` installed in `tests/browser/` or in the `node_modules`
+//! folder named by `$PLANETOID_NODE_MODULES` (`.ci/run` installs all three). Without them the test is skipped with a message, unless
+//! `PLANETOID_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
+
+mod safety;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Browser {
+    script: PathBuf,
+}
+
+fn browser() -> Option<Browser> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let modules = std::env::var_os("PLANETOID_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.join("node_modules"));
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let missing = if !node_ok {
+        Some("node is not installed".to_string())
+    } else if !Path::new(&chromium).is_file() {
+        Some(format!("{chromium} is not installed"))
+    } else if !modules.join("playwright-core").is_dir() {
+        Some(format!(
+            "playwright-core is not installed in {} (npm ci in tests/browser, or set PLANETOID_NODE_MODULES)",
+            modules.display()
+        ))
+    } else {
+        None
+    };
+    match missing {
+        None => Some(Browser {
+            script: dir.join("check.mjs"),
+        }),
+        Some(why) if std::env::var("PLANETOID_REQUIRE_BROWSER").as_deref() == Ok("1") => {
+            panic!("browser test required but {why}")
+        }
+        Some(why) => {
+            eprintln!("SKIP: browser test: {why}");
+            None
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Report {
+    pages: u64,
+    calls: usize,
+    navigations: usize,
+    dialogs: u64,
+    popups: i64,
+    raw: String,
+}
+
+fn run(browser: &Browser, pages: &[PathBuf]) -> Report {
+    let out = Command::new("node")
+        .arg(&browser.script)
+        .args(pages)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "check.mjs failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout.lines().last().unwrap_or("");
+    let json: serde_json::Value = serde_json::from_str(line).expect("check.mjs prints JSON");
+    let count = |key: &str| json[key].as_array().map_or(usize::MAX, Vec::len);
+    Report {
+        pages: json["pages"].as_u64().unwrap_or(0),
+        calls: count("calls"),
+        navigations: count("navigations"),
+        dialogs: json["dialogs"].as_u64().unwrap_or(u64::MAX),
+        popups: json["popups"].as_i64().unwrap_or(i64::MAX),
+        raw: line.chars().take(4000).collect(),
+    }
+}
+
+#[test]
+fn no_payload_executes_in_chromium() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    // Control: unsanitized HTML must trip the instrumentation.
+    let control_dir = tempfile::tempdir().expect("tempdir");
+    let control = control_dir.path().join("control.html");
+    std::fs::write(
+        &control,
+        "<!DOCTYPE html><p>control</p><img src=\"missing.png\" onerror=\"alert(1)\">\
+         <script>confirm('2'); fetch('https://x.example/');</script>",
+    )
+    .expect("write control page");
+    let report = run(&browser, &[control]);
+    assert!(
+        report.calls >= 3,
+        "instrumentation saw nothing on the control page: {report:?}"
+    );
+
+    let Some(corpus) = safety::corpus_dir() else {
+        return;
+    };
+    let planet = safety::build_payload_planet(&corpus);
+    let shown: usize = planet
+        .pages
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .matches("<article class=\"entry")
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        shown,
+        planet.payloads.len() * 3,
+        "every payload entry is on a page"
+    );
+    let report = run(&browser, &planet.pages);
+    eprintln!(
+        "browser: {} pages with {} payload entries loaded; {} calls, {} dialogs, {} popups, {} navigations away",
+        report.pages,
+        planet.payloads.len() * 3,
+        report.calls,
+        report.dialogs,
+        report.popups,
+        report.navigations
+    );
+    assert_eq!(report.pages, planet.pages.len() as u64);
+    assert_eq!(
+        (
+            report.calls,
+            report.dialogs,
+            report.popups,
+            report.navigations
+        ),
+        (0, 0, 0, 0),
+        "something ran: {}",
+        report.raw
+    );
+}
