@@ -221,6 +221,9 @@ pub enum ConfigError {
     },
 }
 
+/// Numbered pages per listing unless planet.yaml says otherwise.
+pub const DEFAULT_MAX_PAGES: usize = 10;
+
 /// Every key planet.yaml accepts at the top level.
 const TOP_KEYS: &[&str] = &[
     "title",
@@ -362,10 +365,16 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("theme_dir")
         .and_then(|n| text(n, problems))
         .map(|p| dir.join(p));
-    let max_pages = top
+    // Default 10 pages of timeline (and per feed, tag, language); older
+    // entries stay in the archives. `max_pages: 0` removes the cap.
+    let max_pages = match top
         .optional("max_pages")
-        .and_then(|n| count(n, 1, 100_000, problems))
-        .map(|n| n as usize);
+        .and_then(|n| count(n, 0, 100_000, problems))
+    {
+        Some(0) => None,
+        Some(n) => Some(n as usize),
+        None => Some(DEFAULT_MAX_PAGES),
+    };
     let strings = top
         .optional("strings")
         .map(|n| strings(n, problems))
@@ -1006,6 +1015,13 @@ feeds:
         assert_eq!(cfg.feeds[1].name.as_deref(), Some("X"));
         assert_eq!(cfg.feeds[1].line, 5);
         assert_eq!(cfg.fetch, FetchConfig::default());
+        assert_eq!(cfg.max_pages, Some(DEFAULT_MAX_PAGES));
+        let uncapped = parse(
+            "title: P\nbase_url: https://p.example\nmax_pages: 0\nfeeds: []\n",
+            Path::new("/planet/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(uncapped.max_pages, None, "0 removes the cap");
         assert_eq!(cfg.feeds[0].content, ContentMode::Full);
         assert_eq!(cfg.excerpt_words, 60);
         assert!(

@@ -185,7 +185,7 @@ mod tests {
     fn bad_strings_and_pages_are_reported_with_positions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let text = format!(
-            "{HEAD}max_pages: 0\nstrings:\n  entries:\n    several: x\npages:\n  - title: Gone\n    file: missing.md\n  - title: Bad\n    file: x.md\n    slug: Not Ok\n"
+            "{HEAD}max_pages: -1\nstrings:\n  entries:\n    several: x\npages:\n  - title: Gone\n    file: missing.md\n  - title: Bad\n    file: x.md\n    slug: Not Ok\n"
         );
         let problems = match parse(&text, &dir.path().join("planet.yaml")) {
             Err(ConfigError::Invalid { problems, .. }) => problems,
@@ -198,7 +198,7 @@ mod tests {
         assert!(
             found
                 .iter()
-                .any(|(l, m)| *l == 4 && m.contains("from 1 to")),
+                .any(|(l, m)| *l == 4 && m.contains("from 0 to")),
             "{found:?}"
         );
         assert!(
