@@ -82,10 +82,43 @@ pub struct BuildOptions {
 pub struct BuildReport {
     pub health: report::Health,
     pub summary: String,
+    /// Where the time went, stage by stage (shown with `-v`).
+    pub timings: String,
+}
+
+/// Wall time per pipeline stage, for `-v` and the benchmark's profile.
+struct Stopwatch {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Stopwatch {
+    fn new() -> Self {
+        Stopwatch {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((stage, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn report(&self) -> String {
+        let parts: Vec<String> = self
+            .laps
+            .iter()
+            .map(|(s, t)| format!("{s} {t:.2} s"))
+            .collect();
+        format!("timings: {}", parts.join(", "))
+    }
 }
 
 /// The whole pipeline, config to published site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let mut clock = Stopwatch::new();
     let config = config::load(&opts.config)?;
     let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let now = opts.now.unwrap_or_else(Utc::now);
@@ -94,12 +127,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .clone()
         .unwrap_or_else(|| config.output_dir.clone());
     let mut store = Store::open(&config.state)?;
+    clock.lap("config, theme and store");
 
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
     let known = store.raw_hashes(&ids)?;
     let records = ingest::gather(&config, &before, &known, now, opts);
+    clock.lap("fetch, decode, parse and sanitize");
     store.record(now, &records, &config.retention)?;
+    clock.lap("store");
 
     let states = store.feed_states(&ids)?;
     let (entries, hidden) = select::timeline(
@@ -138,8 +174,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         })
         .collect();
 
+    clock.lap("timeline");
     let config_dir = config.path.parent().unwrap_or(Path::new("."));
-    let mut site = output::Site::staged(&output_dir, config_dir)?;
+    let site = output::Site::staged(&output_dir, config_dir)?;
     render::render_site_into(
         &theme,
         &SiteInput {
@@ -152,9 +189,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             health: &health,
             now,
         },
-        &mut site,
+        &site,
     )?;
+    clock.lap("render and write");
     site.commit()?;
+    clock.lap("publish");
     let summary = report::summary(
         &health,
         &hidden,
@@ -162,7 +201,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         pages,
         &output_dir.display().to_string(),
     );
-    Ok(BuildReport { health, summary })
+    Ok(BuildReport {
+        health,
+        summary,
+        timings: clock.report(),
+    })
 }
 
 fn planet_info(config: &Config) -> PlanetInfo {

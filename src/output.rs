@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The marker file that says "this directory is a planetoid site".
 pub const MARKER: &str = ".planetoid-site";
@@ -18,9 +20,11 @@ pub const MARKER: &str = ".planetoid-site";
 /// memory, or — for a real build — written straight into the staging
 /// directory as it is rendered ([`Site::staged`]), so a big planet never
 /// holds its whole site in memory.
+/// Files may be added from several threads at once (pages render in
+/// parallel).
 #[derive(Debug, Default)]
 pub struct Site {
-    files: BTreeMap<String, Vec<u8>>,
+    files: Mutex<BTreeMap<String, Vec<u8>>>,
     staging: Option<Staging>,
 }
 
@@ -30,9 +34,9 @@ pub struct Site {
 struct Staging {
     dir: PathBuf,
     fresh: PathBuf,
-    written: usize,
+    written: AtomicUsize,
     /// The first write that failed; reported at commit.
-    error: Option<OutputError>,
+    error: Mutex<Option<OutputError>>,
     committed: bool,
 }
 
@@ -56,27 +60,34 @@ impl Site {
         let staging = Staging {
             dir,
             fresh,
-            written: 0,
-            error: None,
+            written: AtomicUsize::new(0),
+            error: Mutex::new(None),
             committed: false,
         };
         write_markers(&staging.fresh)?;
         Ok(Site {
-            files: BTreeMap::new(),
+            files: Mutex::new(BTreeMap::new()),
             staging: Some(staging),
         })
     }
 
-    pub fn add(&mut self, path: &str, bytes: Vec<u8>) {
-        match &mut self.staging {
+    pub fn add(&self, path: &str, bytes: Vec<u8>) {
+        match &self.staging {
             None => {
-                self.files.insert(path.to_string(), bytes);
+                if let Ok(mut files) = self.files.lock() {
+                    files.insert(path.to_string(), bytes);
+                }
             }
-            Some(st) if st.error.is_none() => match write_file(&st.fresh, path, &bytes) {
-                Ok(()) => st.written += 1,
-                Err(e) => st.error = Some(e),
+            Some(st) => match write_file(&st.fresh, path, &bytes) {
+                Ok(()) => {
+                    st.written.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    if let Ok(mut slot) = st.error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                }
             },
-            Some(_) => {}
         }
     }
 
@@ -85,24 +96,25 @@ impl Site {
         let Some(mut st) = self.staging.take() else {
             return Ok(0);
         };
-        if let Some(e) = st.error.take() {
+        if let Some(e) = st.error.lock().ok().and_then(|mut slot| slot.take()) {
             return Err(e);
         }
         swap_in(&st.fresh, &st.dir)?;
         st.committed = true;
-        Ok(st.written)
+        Ok(st.written.load(Ordering::Relaxed))
     }
 
-    pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+    /// A file of an in-memory site.
+    pub fn get(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.lock().ok()?.get(path).cloned()
     }
 
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.files.lock().map_or(0, |f| f.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.len() == 0
     }
 }
 
@@ -253,7 +265,11 @@ fn check_ours(dir: &Path) -> Result<(), OutputError> {
 fn write_tree(site: &Site, root: &Path) -> Result<(), OutputError> {
     std::fs::create_dir_all(root).map_err(io(root))?;
     write_markers(root)?;
-    for (rel, bytes) in &site.files {
+    let files = site.files.lock().map_err(|_| OutputError::Io {
+        path: root.to_path_buf(),
+        source: std::io::Error::other("a rendering thread panicked"),
+    })?;
+    for (rel, bytes) in files.iter() {
         write_file(root, rel, bytes)?;
     }
     Ok(())
@@ -295,7 +311,7 @@ mod tests {
     use super::*;
 
     fn site(text: &str) -> Site {
-        let mut s = Site::default();
+        let s = Site::default();
         s.add("index.html", text.as_bytes().to_vec());
         s.add("page/2/index.html", b"two".to_vec());
         s
@@ -365,7 +381,7 @@ mod tests {
         let out = tmp.path().join("output");
         let cfg = tmp.path().join("cfg");
         publish(&site("old"), &out, &cfg).expect("first");
-        let mut staged = Site::staged(&out, &cfg).expect("staged");
+        let staged = Site::staged(&out, &cfg).expect("staged");
         staged.add("index.html", b"new".to_vec());
         assert_eq!(
             std::fs::read_to_string(out.join("index.html")).expect("read"),
@@ -378,7 +394,7 @@ mod tests {
             "new"
         );
         // A build that fails after staging began leaves the old site and no leftovers.
-        let mut abandoned = Site::staged(&out, &cfg).expect("staged");
+        let abandoned = Site::staged(&out, &cfg).expect("staged");
         abandoned.add("index.html", b"half".to_vec());
         drop(abandoned);
         assert_eq!(

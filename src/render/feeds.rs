@@ -18,7 +18,7 @@ use crate::output::Site;
 
 /// Adds every machine-readable file for the `newest` entries to the site.
 pub fn write_all(
-    site: &mut Site,
+    site: &Site,
     input: &SiteInput,
     newest: &[StoredEntry],
 ) -> Result<(), RenderError> {

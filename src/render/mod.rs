@@ -18,6 +18,7 @@ mod listing;
 mod theme;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
@@ -96,18 +97,14 @@ pub struct SiteInput<'a> {
 
 /// Renders every file of the site.
 pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError> {
-    let mut site = Site::default();
-    render_site_into(theme, input, &mut site)?;
+    let site = Site::default();
+    render_site_into(theme, input, &site)?;
     Ok(site)
 }
 
 /// Renders every file of the site into `site` (in memory, or straight to a
 /// staging directory, see [`Site::staged`]).
-pub fn render_site_into(
-    theme: &Theme,
-    input: &SiteInput,
-    site: &mut Site,
-) -> Result<(), RenderError> {
+pub fn render_site_into(theme: &Theme, input: &SiteInput, site: &Site) -> Result<(), RenderError> {
     let t = &*theme.translation;
     for (path, bytes) in &theme.statics {
         site.add(path, bytes.clone());
@@ -119,9 +116,13 @@ pub fn render_site_into(
         nav: context::nav(t, input, &listings),
         languages: context::languages(t, &listings),
     };
-    for list in &listings.all {
-        render_listing(theme, input, &listings, &shared, list, site)?;
-    }
+    // Listings render in parallel; Tera and the contexts are shared read-only
+    // and the site takes files from every thread.
+    let shared_site: &Site = site;
+    listings
+        .all
+        .par_iter()
+        .try_for_each(|list| render_listing(theme, input, &listings, &shared, list, shared_site))?;
 
     let path = "archive/index.html";
     let mut ctx = base(&shared, path, "archive");
@@ -157,9 +158,9 @@ pub fn render_site_into(
 
     let newest = &input.entries[..input.entries.len().min(input.planet.feed_entries)];
     feeds::write_all(site, input, newest)?;
-    for list in &listings.all {
+    listings.all.par_iter().try_for_each(|list| {
         let title = match &list.kind {
-            Kind::Timeline | Kind::Month { .. } => continue,
+            Kind::Timeline | Kind::Month { .. } => return Ok(()),
             _ => format!("{} · {}", listing_title(t, input, list), input.planet.title),
         };
         let entries: Vec<&StoredEntry> = list
@@ -169,9 +170,9 @@ pub fn render_site_into(
             .map(|&i| &input.entries[i])
             .collect();
         let xml = feeds::atom(input, &entries, &title, &list.dir)?;
-        site.add(&format!("{}atom.xml", list.dir), xml.into_bytes());
-    }
-    Ok(())
+        shared_site.add(&format!("{}atom.xml", list.dir), xml.into_bytes());
+        Ok(())
+    })
 }
 
 /// How many pages the timeline gets (what the build summary reports).
@@ -232,7 +233,7 @@ fn render_listing(
     listings: &Listings,
     shared: &Shared,
     list: &Listing,
-    site: &mut Site,
+    site: &Site,
 ) -> Result<(), RenderError> {
     let t = &*theme.translation;
     let mut pages = paginate(list.entries.len(), input.per_page);
@@ -320,7 +321,7 @@ fn render(
     template: &str,
     path: &str,
     ctx: &Context,
-    site: &mut Site,
+    site: &Site,
 ) -> Result<(), RenderError> {
     let html = theme
         .tera
