@@ -15,6 +15,9 @@ use feed_rs::model;
 use crate::entry::{Enclosure, Entry, FeedMeta};
 use crate::sanitize;
 
+mod atom;
+pub mod dates;
+mod repair;
 mod xml_base;
 
 /// Marker feed-rs's id generator puts on items that carry no id of their own.
@@ -27,7 +30,8 @@ pub struct ParsedFeed {
     pub entries: Vec<Entry>,
 }
 
-/// Why a document could not be read as a feed.
+/// Why a document could not be read as a feed. The message is what the
+/// operator sees in `health.json`, so it says where and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("empty document")]
@@ -36,53 +40,168 @@ pub enum ParseError {
     NotAFeed(String),
     #[error("not a feed: {0}")]
     Unrecognised(String),
+    #[error("not well-formed XML at line {line}, column {column}: {reason}")]
+    NotWellFormedXml {
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    #[error("not well-formed JSON at line {line}, column {column}: {reason}")]
+    NotWellFormedJson {
+        line: usize,
+        column: usize,
+        reason: String,
+    },
     #[error("malformed feed: {0}")]
     Malformed(String),
 }
 
 /// Parses feed text fetched from `feed_url` (the final URL after redirects,
 /// used to resolve relative links and as the last-resort base for content).
+///
+/// XML goes through feed-rs after light normalisation (RSS version, Atom
+/// 0.3); if that fails, one repair pass (stray `&`, HTML entities, control
+/// characters, trailing garbage, odd Atom text constructs) and one retry.
 pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
     }
-    let fixed;
-    let input = if trimmed.starts_with('<') {
-        match root_element(trimmed) {
-            Some(root) if is_feed_root(&root) => {}
-            Some(root) => return Err(ParseError::NotAFeed(root)),
-            None => return Err(ParseError::Unrecognised("no root element found".into())),
-        }
-        fixed = normalise_rss_version(trimmed);
-        fixed.as_str()
-    } else if trimmed.starts_with('{') {
-        trimmed
-    } else {
+    if trimmed.starts_with('{') {
+        return parse_json(trimmed, feed_url);
+    }
+    if !trimmed.starts_with('<') {
         let start: String = trimmed.chars().take(40).collect();
         return Err(ParseError::Unrecognised(format!(
             "document starts with {start:?}"
         )));
+    }
+    let root = match root_element(trimmed) {
+        Some(root) if is_feed_root(&root) => root,
+        Some(root) => return Err(ParseError::NotAFeed(root)),
+        None => return Err(ParseError::Unrecognised("no root element found".into())),
     };
+    let prepared = prepare(trimmed, &root);
+    let first_error = match parse_xml(&prepared, feed_url) {
+        Ok(feed) => return Ok(feed),
+        Err(e) => e,
+    };
+    // One repair pass, then the Atom rewrite for feed-rs's pickiness.
+    let repaired = repair::repair(trimmed).map(|r| prepare(&r, &root).into_owned());
+    if let Some(fixed) = &repaired
+        && let Ok(feed) = parse_xml(fixed, feed_url)
+    {
+        return Ok(feed);
+    }
+    if root == "feed" {
+        let source = repaired.as_deref().unwrap_or(&prepared);
+        if let Some(rewritten) = atom::to_atom10(source, false)
+            && let Ok(feed) = parse_xml(&rewritten, feed_url)
+        {
+            return Ok(feed);
+        }
+    }
+    match well_formedness(trimmed) {
+        Some(error) => Err(error),
+        // Well-formed `<rss>` / `<rdf:RDF>` without a channel: an empty feed.
+        None if is_no_root(&first_error) && root != "feed" => Ok(ParsedFeed {
+            meta: FeedMeta::default(),
+            entries: Vec::new(),
+        }),
+        None => Err(describe_error(first_error)),
+    }
+}
 
-    let parser = feed_rs::parser::Builder::new()
+fn is_no_root(error: &feed_rs::parser::ParseFeedError) -> bool {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    matches!(
+        error,
+        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot)
+    )
+}
+
+/// JSON Feed; a `version` other than the jsonfeed.org URLs ("1.0", "1.1",
+/// missing) is read as JSON Feed 1.1 rather than refused.
+fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
+    use feed_rs::parser::ParseFeedError;
+    match feed_rs_parse(text, feed_url) {
+        Ok(feed) => Ok(convert(feed, feed_url, None)),
+        Err(ParseFeedError::JsonUnsupportedVersion(_)) => {
+            let mut value: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| describe_error(e.into()))?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("version".into(), "https://jsonfeed.org/version/1.1".into());
+            }
+            let feed = feed_rs_parse(&value.to_string(), feed_url).map_err(describe_error)?;
+            Ok(convert(feed, feed_url, None))
+        }
+        Err(e) => Err(describe_error(e)),
+    }
+}
+
+/// Normalises what feed-rs would refuse or misread but a person would not:
+/// `<rss>` versions, and Atom that is not in the Atom 1.0 namespace.
+fn prepare<'t>(text: &'t str, root: &str) -> std::borrow::Cow<'t, str> {
+    match root {
+        "rss" => normalise_rss_version(text).into(),
+        "feed" => match atom_flavour(text) {
+            AtomFlavour::Atom10 => text.into(),
+            flavour => atom::to_atom10(text, flavour == AtomFlavour::Atom03)
+                .map_or(text.into(), Into::into),
+        },
+        _ => text.into(),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum AtomFlavour {
+    Atom10,
+    Atom03,
+    /// No or an unknown namespace: read as Atom 1.0 names.
+    Unqualified,
+}
+
+fn atom_flavour(text: &str) -> AtomFlavour {
+    let Some(tag) = root_tag(text) else {
+        return AtomFlavour::Unqualified;
+    };
+    let version = attribute(tag, "version");
+    let has = |ns: &str| tag.contains(&format!("\"{ns}\"")) || tag.contains(&format!("'{ns}'"));
+    if has("http://purl.org/atom/ns#") || version.is_some_and(|v| v.starts_with("0.")) {
+        AtomFlavour::Atom03
+    } else if attribute(tag, "xmlns").as_deref() == Some(atom::ATOM10_NS)
+        || (root_name(text).is_some_and(|n| n.contains(':')) && has(atom::ATOM10_NS))
+    {
+        AtomFlavour::Atom10
+    } else {
+        AtomFlavour::Unqualified
+    }
+}
+
+fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, feed_rs::parser::ParseFeedError> {
+    let feed = feed_rs_parse(text, feed_url)?;
+    let bases = xml_base::content_bases(text, feed_url).filter(|b| b.len() == feed.entries.len());
+    Ok(convert(feed, feed_url, bases))
+}
+
+fn feed_rs_parse(
+    text: &str,
+    feed_url: &str,
+) -> Result<model::Feed, feed_rs::parser::ParseFeedError> {
+    feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url))
+        .sanitize_content(false)
+        .timestamp_parser(dates::parse_date)
         .id_generator(|links, title, _| {
-            let mut hasher = blake3::Hasher::new();
             if let Some(link) = links.first() {
                 return link.href.clone();
             }
+            let mut hasher = blake3::Hasher::new();
             hasher.update(title.as_ref().map_or("", |t| t.content.as_str()).as_bytes());
             format!("{NO_ID}{}", hasher.finalize().to_hex())
         })
-        .build();
-    let feed = parser.parse(input.as_bytes()).map_err(describe_error)?;
-    let bases = input
-        .starts_with('<')
-        .then(|| xml_base::content_bases(input, feed_url))
-        .flatten()
-        .filter(|b| b.len() == feed.entries.len());
-    Ok(convert(feed, feed_url, bases))
+        .build()
+        .parse(text.as_bytes())
 }
 
 fn describe_error(err: feed_rs::parser::ParseFeedError) -> ParseError {
@@ -91,7 +210,70 @@ fn describe_error(err: feed_rs::parser::ParseFeedError) -> ParseError {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
             ParseError::Unrecognised("no RSS, Atom or JSON Feed root element".into())
         }
+        ParseFeedError::JsonSerde(e) if !e.is_data() => ParseError::NotWellFormedJson {
+            line: e.line(),
+            column: e.column(),
+            reason: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        },
+        ParseFeedError::JsonSerde(e) => ParseError::Malformed(format!("not a JSON Feed: {e}")),
         other => ParseError::Malformed(other.to_string()),
+    }
+}
+
+/// The first well-formedness error in `text`, with its line and column.
+fn well_formedness(text: &str) -> Option<ParseError> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut open: Vec<String> = Vec::new();
+    let mut seen_root = false;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) => {
+                if seen_root && open.is_empty() {
+                    return Some(at(
+                        text,
+                        usize::try_from(reader.buffer_position()).ok()?,
+                        "content after the root element".into(),
+                    ));
+                }
+                seen_root = true;
+                open.push(e.name().as_ref().to_string());
+            }
+            Ok(quick_xml::events::Event::End(_)) => {
+                open.pop();
+            }
+            Ok(quick_xml::events::Event::Eof) => {
+                return open.last().map(|name| {
+                    let reason = format!("document ends before </{}>", name);
+                    at(text, text.len(), reason)
+                });
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let offset = usize::try_from(reader.error_position()).ok()?;
+                let reason = e.to_string();
+                let reason = ["ill-formed document: ", "syntax error: "]
+                    .iter()
+                    .find_map(|p| reason.strip_prefix(p))
+                    .map_or(reason.clone(), str::to_string);
+                return Some(at(text, offset, reason));
+            }
+        }
+    }
+}
+
+fn at(text: &str, offset: usize, reason: String) -> ParseError {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ParseError::NotWellFormedXml {
+        line,
+        column,
+        reason,
     }
 }
 
@@ -122,13 +304,19 @@ fn convert(feed: model::Feed, feed_url: &str, bases: Option<Vec<Option<String>>>
                 Some(list) => list.next().flatten(),
                 None => e.base.clone(),
             };
-            convert_entry(e, feed_url, base, rss)
+            convert_entry(e, feed_url, base, rss, feed.language.as_deref())
         })
         .collect();
     ParsedFeed { meta, entries }
 }
 
-fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss: bool) -> Entry {
+fn convert_entry(
+    e: model::Entry,
+    feed_url: &str,
+    xml_base: Option<String>,
+    rss: bool,
+    feed_language: Option<&str>,
+) -> Entry {
     let title = e.title.as_ref().map(plain_title).unwrap_or_default();
     let link = alternate_link(&e.links);
     let id = match e.id.strip_prefix(NO_ID) {
@@ -170,7 +358,8 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
         })
         .filter(|c| !c.is_empty())
         .collect();
-    let enclosures = e
+    let mut enclosures: Vec<Enclosure> = Vec::new();
+    let media = e
         .media
         .iter()
         .flat_map(|m| m.content.iter())
@@ -180,8 +369,27 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
                 mime_type: c.content_type.as_ref().map(|t| t.to_string()),
                 length: c.size,
             })
-        })
-        .collect();
+        });
+    let linked = e
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .map(|l| Enclosure {
+            url: l.href.trim().to_string(),
+            mime_type: l.media_type.clone(),
+            length: l.length,
+        });
+    for enclosure in media.chain(linked) {
+        if !enclosure.url.is_empty() && !enclosures.iter().any(|x| x.url == enclosure.url) {
+            enclosures.push(enclosure);
+        }
+    }
+    let language = e
+        .language
+        .clone()
+        .or_else(|| feed_language.map(str::to_string))
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty());
     Entry {
         id,
         title,
@@ -194,6 +402,7 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
         base_url,
         categories,
         enclosures,
+        language,
     }
 }
 
@@ -264,6 +473,23 @@ fn person_name(raw: &str) -> Option<String> {
 /// The local name of the first element, skipping the prolog, comments,
 /// doctype and processing instructions.
 fn root_element(text: &str) -> Option<String> {
+    let name = root_name(text)?;
+    let local = name.rsplit(':').next().unwrap_or(name);
+    Some(local.to_string()).filter(|n| !n.is_empty())
+}
+
+/// The qualified name of the first element (`rss`, `rdf:RDF`).
+fn root_name(text: &str) -> Option<&str> {
+    let tag = root_tag(text)?;
+    let name = &tag[1..];
+    let end = name
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(name.len());
+    Some(&name[..end]).filter(|n| !n.is_empty())
+}
+
+/// The first element's start tag, from `<` up to (not including) `>`.
+fn root_tag(text: &str) -> Option<&str> {
     let mut rest = text;
     loop {
         let start = rest.find('<')?;
@@ -273,15 +499,22 @@ fn root_element(text: &str) -> Option<String> {
         } else if rest.starts_with("<!--") {
             rest = &rest[rest.find("-->")? + 3..];
         } else if rest.starts_with("<!") {
-            rest = &rest[rest.find('>')? + 1..];
+            rest = &rest[skip_doctype(rest)?..];
         } else {
-            let name: String = rest[1..]
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-                .collect();
-            let local = name.rsplit(':').next().unwrap_or(&name);
-            return Some(local.to_string()).filter(|n| !n.is_empty());
+            let end = rest.find('>').unwrap_or(rest.len());
+            return Some(&rest[..end]);
         }
+    }
+}
+
+/// Length of a `<!DOCTYPE … [ internal subset ]>` declaration.
+fn skip_doctype(decl: &str) -> Option<usize> {
+    match (decl.find('['), decl.find('>')) {
+        (Some(open), Some(gt)) if open < gt => {
+            let close = decl[open..].find("]")? + open;
+            Some(close + decl[close..].find('>')? + 1)
+        }
+        (_, gt) => Some(gt? + 1),
     }
 }
 
@@ -476,12 +709,28 @@ mod tests {
             Err(ParseError::Unrecognised(_))
         ));
         let broken = parse(
-            "<rss version=\"2.0\"><channel><title>x</channel></rss>",
+            "<rss version=\"2.0\">\n<channel>\n  <title>x</channel></rss>",
             URL,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+        assert_eq!(
+            broken,
+            Err("not well-formed XML at line 3, column 11: expected `</title>`, but `</channel>` was found".into())
         );
+        assert_eq!(
+            parse("<rss><channel><title>x</title>", URL).map_err(|e| e.to_string()),
+            Err("not well-formed XML at line 1, column 31: document ends before </channel>".into())
+        );
+        let json = parse(
+            "{\"version\": \"https://jsonfeed.org/version/1.1\",\n \"items\": [}",
+            URL,
+        )
+        .map_err(|e| e.to_string());
         assert!(
-            matches!(broken, Err(ParseError::Malformed(_))),
-            "{broken:?}"
+            json.as_ref()
+                .is_err_and(|e| e.starts_with("not well-formed JSON at line 2, column")),
+            "{json:?}"
         );
     }
 }
