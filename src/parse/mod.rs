@@ -20,6 +20,9 @@ pub mod dates;
 mod repair;
 mod xml_base;
 
+/// Start of the message when feed-rs panicked on a document.
+pub const PARSER_PANICKED: &str = "the feed parser failed on this document";
+
 /// Marker feed-rs's id generator puts on items that carry no id of their own.
 const NO_ID: &str = "planetoid:no-id:";
 
@@ -81,6 +84,8 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         Some(root) => return Err(ParseError::NotAFeed(root)),
         None => return Err(ParseError::Unrecognised("no root element found".into())),
     };
+    let undeclared = without_declarations(trimmed);
+    let trimmed = undeclared.as_ref();
     let prepared = prepare(trimmed, &root);
     let first_error = match parse_xml(&prepared, feed_url) {
         Ok(feed) => return Ok(feed),
@@ -112,11 +117,11 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     }
 }
 
-fn is_no_root(error: &feed_rs::parser::ParseFeedError) -> bool {
+fn is_no_root(error: &FeedRsError) -> bool {
     use feed_rs::parser::{ParseErrorKind, ParseFeedError};
     matches!(
         error,
-        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot)
+        FeedRsError::Failed(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot))
     )
 }
 
@@ -126,9 +131,9 @@ fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     use feed_rs::parser::ParseFeedError;
     match feed_rs_parse(text, feed_url) {
         Ok(feed) => Ok(convert(feed, feed_url, None)),
-        Err(ParseFeedError::JsonUnsupportedVersion(_)) => {
-            let mut value: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| describe_error(e.into()))?;
+        Err(FeedRsError::Failed(ParseFeedError::JsonUnsupportedVersion(_))) => {
+            let mut value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| describe_error(FeedRsError::Failed(e.into())))?;
             if let Some(object) = value.as_object_mut() {
                 object.insert("version".into(), "https://jsonfeed.org/version/1.1".into());
             }
@@ -137,6 +142,45 @@ fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         }
         Err(e) => Err(describe_error(e)),
     }
+}
+
+/// Drops every `<?xml …?>` declaration (outside CDATA and comments). The
+/// text is UTF-8 already, so they say nothing true any more, and a second
+/// declaration later in the document (concatenated feeds, garbage after the
+/// root) makes quick-xml panic inside feed-rs.
+fn without_declarations(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("<?xml") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('<') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        let verbatim = [("<![CDATA[", "]]>"), ("<!--", "-->")]
+            .iter()
+            .find(|(open, _)| rest.starts_with(open));
+        if let Some((open, close)) = verbatim {
+            let len = rest[open.len()..]
+                .find(close)
+                .map_or(rest.len(), |end| open.len() + end + close.len());
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else if rest.starts_with("<?") {
+            let len = rest.find("?>").map_or(rest.len(), |end| end + 2);
+            let is_declaration = rest[2..].starts_with("xml")
+                && rest[5..].starts_with(|c: char| c.is_whitespace() || c == '?');
+            if !is_declaration {
+                out.push_str(&rest[..len]);
+            }
+            rest = &rest[len..];
+        } else {
+            out.push('<');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 /// Normalises what feed-rs would refuse or misread but a person would not:
@@ -178,34 +222,57 @@ fn atom_flavour(text: &str) -> AtomFlavour {
     }
 }
 
-fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, feed_rs::parser::ParseFeedError> {
+fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, FeedRsError> {
     let feed = feed_rs_parse(text, feed_url)?;
     let bases = xml_base::content_bases(text, feed_url).filter(|b| b.len() == feed.entries.len());
     Ok(convert(feed, feed_url, bases))
 }
 
-fn feed_rs_parse(
-    text: &str,
-    feed_url: &str,
-) -> Result<model::Feed, feed_rs::parser::ParseFeedError> {
-    feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url))
-        .sanitize_content(false)
-        .timestamp_parser(dates::parse_date)
-        .id_generator(|links, title, _| {
-            if let Some(link) = links.first() {
-                return link.href.clone();
-            }
-            let mut hasher = blake3::Hasher::new();
-            hasher.update(title.as_ref().map_or("", |t| t.content.as_str()).as_bytes());
-            format!("{NO_ID}{}", hasher.finalize().to_hex())
-        })
-        .build()
-        .parse(text.as_bytes())
+/// feed-rs over `text`. A panic inside feed-rs or its XML reader (seen
+/// with non-ASCII next to an e-mail address in RSS authors) becomes an
+/// error for this one feed instead of taking the build down.
+fn feed_rs_parse(text: &str, feed_url: &str) -> Result<model::Feed, FeedRsError> {
+    let run = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(feed_url))
+            .sanitize_content(false)
+            .timestamp_parser(dates::parse_date)
+            .id_generator(|links, title, _| {
+                if let Some(link) = links.first() {
+                    return link.href.clone();
+                }
+                let mut hasher = blake3::Hasher::new();
+                hasher.update(title.as_ref().map_or("", |t| t.content.as_str()).as_bytes());
+                format!("{NO_ID}{}", hasher.finalize().to_hex())
+            })
+            .build()
+            .parse(text.as_bytes())
+            .map_err(FeedRsError::Failed)
+    };
+    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(FeedRsError::Panicked(message))
+    })
 }
 
-fn describe_error(err: feed_rs::parser::ParseFeedError) -> ParseError {
+/// What went wrong inside feed-rs.
+enum FeedRsError {
+    Failed(feed_rs::parser::ParseFeedError),
+    Panicked(String),
+}
+
+fn describe_error(err: FeedRsError) -> ParseError {
     use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    let err = match err {
+        FeedRsError::Failed(e) => e,
+        FeedRsError::Panicked(message) => {
+            return ParseError::Malformed(format!("{PARSER_PANICKED}: {message}"));
+        }
+    };
     match err {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
             ParseError::Unrecognised("no RSS, Atom or JSON Feed root element".into())
@@ -694,6 +761,19 @@ mod tests {
         assert_eq!(
             feed.entries[0].body_html.as_deref(),
             Some("<p>a &lt;b&gt; c</p>")
+        );
+    }
+
+    #[test]
+    fn a_second_xml_declaration_is_harmless() {
+        // quick-xml panicked inside feed-rs on this (found by the fuzzer).
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>T</title>\
+            <?xml version=\"1.0\" encoding=\"windows-1251\"?><item><guid>1</guid>\
+            <description><![CDATA[<?xml version=\"1.0\"?> stays]]></description></item></channel></rss>";
+        let feed = parse(xml, URL).expect("parses");
+        assert_eq!(
+            feed.entries[0].body_html.as_deref(),
+            Some("<?xml version=\"1.0\"?> stays")
         );
     }
 
