@@ -190,7 +190,8 @@ fn numeric_date(token: &str) -> Option<(i32, u32, u32)> {
     if a.1 == 4 {
         return (b.1 <= 2 && c.1 <= 2).then_some((a.0 as i32, b.0, c.0));
     }
-    if a.1 > 2 || b.1 > 2 {
+    // `03-12-31` could be ISO's yy-mm-dd or a day-first date: don't guess.
+    if a.1 > 2 || b.1 > 2 || (token.contains('-') && c.1 != 4) {
         return None;
     }
     let y = year(c.0, c.1)?;
@@ -494,6 +495,7 @@ mod tests {
             "Mon, 06 Jan 2025 15:00:00 XYZ",
             "9999-12-31T23:59:59-99:99",
             "12:00",
+            "03-12-31",
         ] {
             assert_eq!(utc(bad), None, "{bad:?}");
         }
