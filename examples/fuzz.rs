@@ -114,7 +114,11 @@ fn main() {
         println!(
             "{replay}: ok in {:?}{}",
             started.elapsed(),
-            if contained { " (feed-rs panic contained)" } else { "" }
+            if contained {
+                " (feed-rs panic contained)"
+            } else {
+                ""
+            }
         );
         return;
     }

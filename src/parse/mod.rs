@@ -85,7 +85,12 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         None => return Err(ParseError::Unrecognised("no root element found".into())),
     };
     let undeclared = without_declarations(trimmed);
-    let trimmed = undeclared.as_ref();
+    // References XML cannot resolve are fixed up front: feed-rs may mangle
+    // the text around them without reporting an error.
+    let entities_fixed = repair::has_unknown_references(&undeclared)
+        .then(|| repair::repair(&undeclared))
+        .flatten();
+    let trimmed = entities_fixed.as_deref().unwrap_or(&undeclared);
     let prepared = prepare(trimmed, &root);
     let first_error = match parse_xml(&prepared, feed_url) {
         Ok(feed) => return Ok(feed),
@@ -385,7 +390,11 @@ fn convert_entry(
     feed_language: Option<&str>,
 ) -> Entry {
     let title = e.title.as_ref().map(plain_title).unwrap_or_default();
-    let link = alternate_link(&e.links);
+    // RSS: a guid that is a URL is the permalink when no <link> is given.
+    let link = alternate_link(&e.links).or_else(|| {
+        let id = e.id.trim();
+        (rss && (id.starts_with("http://") || id.starts_with("https://"))).then(|| id.to_string())
+    });
     let id = match e.id.strip_prefix(NO_ID) {
         Some(_) => synthetic_id(feed_url, &title, e.published.or(e.updated)),
         None => e.id.trim().to_string(),
@@ -501,7 +510,8 @@ fn alternate_link(links: &[model::Link]) -> Option<String> {
 /// Titles are shown as plain text: any markup is stripped and entities are
 /// decoded exactly once.
 fn plain_title(text: &model::Text) -> String {
-    let raw = text.content.trim();
+    let raw = demoronize(text.content.trim());
+    let raw = raw.as_ref();
     let plain = if raw.contains(['<', '&']) {
         sanitize::plain_text(raw)
     } else {
@@ -510,13 +520,35 @@ fn plain_title(text: &model::Text) -> String {
     plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// C1 control characters (U+0080–U+009F) never mean themselves in a feed:
+/// they are windows-1252 punctuation (`&#146;` for ’) that went through a
+/// Latin-1 decoder. Map them back, as browsers do.
+fn demoronize(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match u8::try_from(u32::from(c)) {
+            Ok(byte @ 0x80..=0x9f) => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&[byte])
+                .0
+                .chars()
+                .next()
+                .unwrap_or(c),
+            _ => c,
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Text bodies become escaped HTML paragraphs; HTML bodies (and every RSS
 /// body) pass as they are.
 fn as_html(body: &str, mime: &str, rss: bool) -> String {
+    let body = demoronize(body);
     if mime.starts_with("text/plain") && !rss {
-        sanitize::text_to_html(body)
+        sanitize::text_to_html(&body)
     } else {
-        body.to_string()
+        body.into_owned()
     }
 }
 

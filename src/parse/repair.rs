@@ -9,8 +9,25 @@
 //! reports whether it changed anything — if it did not, there is no point
 //! in parsing again and the original error stands.
 
+/// True when `text` has an entity reference XML cannot resolve (`&nbsp;`,
+/// `&alpha;`, a stray `&`). feed-rs does not always fail on those — it can
+/// silently mangle the text around them — so these documents are repaired
+/// before the first parse, not after a failure.
+pub fn has_unknown_references(text: &str) -> bool {
+    let mut from = 0;
+    while let Some(pos) = text[from..].find('&') {
+        let at = from + pos;
+        if matches!(reference(&text[at..], &[]), (Some(_), _)) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
 /// The repaired text, or `None` when there was nothing to repair.
 pub fn repair(text: &str) -> Option<String> {
+    let declared = internal_entities(text);
     let mut out = String::with_capacity(text.len() + 64);
     let mut changed = false;
     let mut rest = text;
@@ -35,7 +52,7 @@ pub fn repair(text: &str) -> Option<String> {
             continue;
         }
         // An ampersand: keep it if it starts a well-formed XML reference.
-        let (replacement, consumed) = reference(rest);
+        let (replacement, consumed) = reference(rest, &declared);
         changed |= replacement.is_some();
         match replacement {
             Some(r) => out.push_str(&r),
@@ -68,7 +85,7 @@ fn forbidden(c: char) -> bool {
 
 /// At an `&`: `(None, len)` to keep `len` bytes as they are, or
 /// `(Some(text), len)` to replace them.
-fn reference(at: &str) -> (Option<String>, usize) {
+fn reference(at: &str, declared: &[(String, String)]) -> (Option<String>, usize) {
     let body = &at[1..];
     let name_len = body
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
@@ -93,10 +110,56 @@ fn reference(at: &str) -> (Option<String>, usize) {
     if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
         return (None, whole);
     }
-    match quick_xml::escape::resolve_html5_entity(name) {
-        Some(text) => (Some(escape(text)), whole),
+    if let Some((_, value)) = declared.iter().find(|(n, _)| n == name) {
+        return (Some(escape(value)), whole);
+    }
+    // HTML5's table (via markup5ever, already in the tree for ammonia);
+    // quick-xml's own table maps several names wrongly (`alpha` → `;`).
+    let key = format!("{name};");
+    match markup5ever::data::NAMED_ENTITIES.get(key.as_str()) {
+        Some(&(first, second)) => {
+            let text: String = [first, second]
+                .into_iter()
+                .filter(|c| *c != 0)
+                .filter_map(char::from_u32)
+                .collect();
+            (Some(escape(&text)), whole)
+        }
         None => (Some("&amp;".into()), 1),
     }
+}
+
+/// `<!ENTITY name "value">` declarations of an internal DTD subset, for
+/// plain-text values only (no references inside, so nothing can expand
+/// recursively — no "billion laughs").
+fn internal_entities(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some(doctype) = text.find("<!DOCTYPE") else {
+        return out;
+    };
+    let Some(end) = text[doctype..].find("]>").map(|e| doctype + e) else {
+        return out;
+    };
+    let mut rest = &text[doctype..end];
+    while let Some(pos) = rest.find("<!ENTITY") {
+        rest = &rest[pos + "<!ENTITY".len()..];
+        let mut parts = rest.trim_start().splitn(2, char::is_whitespace);
+        let (Some(name), Some(tail)) = (parts.next(), parts.next()) else {
+            break;
+        };
+        let tail = tail.trim_start();
+        let Some(quote) = tail.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let Some(close) = tail[1..].find(quote) else {
+            break;
+        };
+        let value = &tail[1..close + 1];
+        if name != "%" && !value.contains(['&', '<', '%']) && out.len() < 256 {
+            out.push((name.to_string(), value.to_string()));
+        }
+    }
+    out
 }
 
 fn escape(text: &str) -> String {
@@ -125,6 +188,21 @@ mod tests {
             fixed,
             "<rss><t>Tom &amp; Jerry\u{a0}\u{2014} &amp; &#8212; &amp; &amp;bogus;</t></rss>"
         );
+    }
+
+    #[test]
+    fn internal_dtd_entities_are_expanded_and_detected() {
+        let text = "<!DOCTYPE rss [<!ENTITY id \"tag:example.com,\">]><rss><g>&id;2006</g></rss>";
+        assert!(has_unknown_references(text));
+        let fixed = repair(text).expect("changed");
+        assert!(
+            fixed.ends_with("<rss><g>tag:example.com,2006</g></rss>"),
+            "{fixed}"
+        );
+        assert!(!has_unknown_references(
+            "<rss>&amp; &#160; &#x2014; &lt;</rss>"
+        ));
+        assert!(has_unknown_references("<rss>AT&T</rss>"));
     }
 
     #[test]
