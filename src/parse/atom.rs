@@ -25,6 +25,8 @@ pub fn to_atom10(text: &str, is03: bool) -> Option<String> {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut atom_prefixes: Vec<String> = Vec::new();
     let mut depth = 0usize;
+    // Atom 0.3 allows several <content> (alternatives): keep the first.
+    let mut seen_content = false;
     loop {
         let start = usize::try_from(reader.buffer_position()).ok()?;
         let event = reader.read_event().ok()?;
@@ -54,6 +56,17 @@ pub fn to_atom10(text: &str, is03: bool) -> Option<String> {
                     continue;
                 }
                 let new_local = if is03 { rename(local) } else { local };
+                if new_local == "entry" {
+                    seen_content = false;
+                }
+                if is03 && new_local == "content" && seen_content {
+                    if !is_empty {
+                        depth -= 1;
+                        reader.read_to_end(e.name()).ok()?;
+                    }
+                    continue;
+                }
+                seen_content |= new_local == "content";
                 if is_text_construct(new_local) {
                     let body = if is_empty {
                         Some(String::new())
@@ -197,9 +210,17 @@ fn text_construct(
         None | Some("text" | "text/plain") => "text",
         Some("html" | "text/html") => "html",
         Some("xhtml" | "application/xhtml+xml") => "xhtml",
+        // Atom 1.0: any other non-text, non-XML type is base64 (RFC 4287 §4.1.3.3).
+        Some(t) if !is03 && !t.starts_with("text/") && !t.ends_with("xml") => "base64",
         Some(_) if local == "content" && !is03 => return None,
         Some(_) => "text",
     };
+    let mode = if kind == "base64" {
+        Some("base64".to_string())
+    } else {
+        mode
+    };
+    let kind = if kind == "base64" { "html" } else { kind };
     let has_markup = body.contains('<') && !body.trim_start().starts_with("<![CDATA[");
     let (kind, body) = match mode.as_deref() {
         Some("base64") => {

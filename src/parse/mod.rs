@@ -13,12 +13,12 @@ use chrono::{DateTime, Utc};
 use feed_rs::model;
 
 use crate::entry::{Enclosure, Entry, FeedMeta};
-use crate::sanitize;
+use crate::sanitize::{self, plain_text};
 
 mod atom;
 pub mod dates;
 mod repair;
-mod xml_base;
+mod scan;
 
 /// Start of the message when feed-rs panicked on a document.
 pub const PARSER_PANICKED: &str = "the feed parser failed on this document";
@@ -192,8 +192,13 @@ fn without_declarations(text: &str) -> std::borrow::Cow<'_, str> {
 /// `<rss>` versions, and Atom that is not in the Atom 1.0 namespace.
 fn prepare<'t>(text: &'t str, root: &str) -> std::borrow::Cow<'t, str> {
     match root {
-        "rss" => normalise_rss_version(text).into(),
+        "rss" => normalise_rss_version(text),
+        "RDF" => normalise_rss090(text),
         "feed" => match atom_flavour(text) {
+            // Atom 1.0 has no `mode`, but 0.3 habits (base64) live on in it.
+            AtomFlavour::Atom10 if text.contains(" mode=") => {
+                atom::to_atom10(text, false).map_or(text.into(), Into::into)
+            }
             AtomFlavour::Atom10 => text.into(),
             flavour => atom::to_atom10(text, flavour == AtomFlavour::Atom03)
                 .map_or(text.into(), Into::into),
@@ -228,9 +233,51 @@ fn atom_flavour(text: &str) -> AtomFlavour {
 }
 
 fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, FeedRsError> {
-    let feed = feed_rs_parse(text, feed_url)?;
-    let bases = xml_base::content_bases(text, feed_url).filter(|b| b.len() == feed.entries.len());
-    Ok(convert(feed, feed_url, bases))
+    let mut feed = feed_rs_parse(text, feed_url)?;
+    let scanned = scan::scan(text, feed_url);
+    let scanned_items = scanned.as_ref().map_or(0, |s| s.entries.len());
+    if scanned_items > feed.entries.len()
+        && feed.feed_type == model::FeedType::RSS1
+        && let Some(linked) = rdf_links_from_about(text)
+    {
+        // feed-rs drops RSS 1.0 items without <link>; their rdf:about is
+        // their address, so say it as a link and read the document again.
+        if let Ok(again) = feed_rs_parse(&linked, feed_url) {
+            feed = again;
+        }
+    }
+    let scanned = scanned.filter(|s| s.entries.len() == feed.entries.len());
+    Ok(convert(feed, feed_url, scanned))
+}
+
+/// Adds `<link>` (from `rdf:about`) to RSS 1.0 items that have none.
+fn rdf_links_from_about(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(pos) = rest.find("<item") {
+        let after = &rest[pos + 5..];
+        if !after.starts_with(|c: char| c.is_whitespace() || c == '>') {
+            out.push_str(&rest[..pos + 5]);
+            rest = after;
+            continue;
+        }
+        let tag_end = pos + rest[pos..].find('>')? + 1;
+        let body_end = rest[tag_end..]
+            .find("</item>")
+            .map_or(rest.len(), |e| tag_end + e);
+        out.push_str(&rest[..tag_end]);
+        let tag = &rest[pos..tag_end];
+        if !rest[tag_end..body_end].contains("<link")
+            && let Some(about) = attribute(tag, "rdf:about")
+        {
+            out.push_str(&format!("<link>{about}</link>"));
+            changed = true;
+        }
+        rest = &rest[tag_end..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
 /// feed-rs over `text`. A panic inside feed-rs or its XML reader (seen
@@ -349,17 +396,37 @@ fn at(text: &str, offset: usize, reason: String) -> ParseError {
     }
 }
 
-/// `bases`: the explicit `xml:base` in scope for each entry's content, when
-/// the document could be scanned for them.
-fn convert(feed: model::Feed, feed_url: &str, bases: Option<Vec<Option<String>>>) -> ParsedFeed {
+/// `scanned`: what the light XML pass found (bases, languages, fallback
+/// elements), when the document could be scanned and its entries line up
+/// with feed-rs's.
+fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> ParsedFeed {
+    let (feed_scan, entry_scans) = match scanned {
+        Some(s) => (s.feed, Some(s.entries)),
+        None => (scan::FeedScan::default(), None),
+    };
+    let language = feed
+        .language
+        .clone()
+        .or(feed_scan.language)
+        .map(|l| l.trim().replace('_', "-"))
+        .filter(|l| !l.is_empty());
     let meta = FeedMeta {
         title: feed
             .title
             .as_ref()
             .map(plain_title)
-            .filter(|t| !t.is_empty()),
-        site_url: alternate_link(&feed.links).filter(|href| href != feed_url),
-        language: feed.language.clone(),
+            .filter(|t| !t.is_empty())
+            .or_else(|| {
+                feed_scan
+                    .title
+                    .as_deref()
+                    .map(plain_text)
+                    .filter(|t| !t.is_empty())
+            }),
+        site_url: alternate_link(&feed.links)
+            .or(feed_scan.link)
+            .filter(|href| href != feed_url),
+        language: language.clone(),
     };
     // RSS has no content types: descriptions are HTML by convention even
     // where feed-rs labels them text/plain (RSS 1.0).
@@ -367,36 +434,53 @@ fn convert(feed: model::Feed, feed_url: &str, bases: Option<Vec<Option<String>>>
         feed.feed_type,
         model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2
     );
-    let mut bases = bases.map(Vec::into_iter);
+    let mut scans = entry_scans.map(Vec::into_iter);
     let entries = feed
         .entries
         .into_iter()
         .map(|e| {
-            let base = match bases.as_mut() {
-                Some(list) => list.next().flatten(),
-                None => e.base.clone(),
+            let extra = match scans.as_mut() {
+                Some(list) => list.next().unwrap_or_default(),
+                None => scan::EntryScan {
+                    base: e.base.clone(),
+                    ..scan::EntryScan::default()
+                },
             };
-            convert_entry(e, feed_url, base, rss, feed.language.as_deref())
+            convert_entry(e, feed_url, extra, rss, language.as_deref())
         })
         .collect();
     ParsedFeed { meta, entries }
 }
 
+/// One feed-rs entry → ours; `extra` fills what feed-rs left empty.
 fn convert_entry(
     e: model::Entry,
     feed_url: &str,
-    xml_base: Option<String>,
+    extra: scan::EntryScan,
     rss: bool,
     feed_language: Option<&str>,
 ) -> Entry {
-    let title = e.title.as_ref().map(plain_title).unwrap_or_default();
+    let title = e
+        .title
+        .as_ref()
+        .map(plain_title)
+        .filter(|t| !t.is_empty())
+        .or_else(|| extra.title.as_deref().map(plain_text))
+        .unwrap_or_default();
     // RSS: a guid that is a URL is the permalink when no <link> is given.
-    let link = alternate_link(&e.links).or_else(|| {
+    let link = alternate_link(&e.links).or(extra.link).or_else(|| {
         let id = e.id.trim();
-        (rss && (id.starts_with("http://") || id.starts_with("https://"))).then(|| id.to_string())
+        let url = id.starts_with("http://") || id.starts_with("https://");
+        (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
     });
+    let published = e
+        .published
+        .or_else(|| extra.published.as_deref().and_then(dates::parse_date));
+    let updated = e
+        .updated
+        .or_else(|| extra.updated.as_deref().and_then(dates::parse_date));
     let id = match e.id.strip_prefix(NO_ID) {
-        Some(_) => synthetic_id(feed_url, &title, e.published.or(e.updated)),
+        Some(_) => synthetic_id(feed_url, &title, published.or(updated)),
         None => e.id.trim().to_string(),
     };
     let content_html = e
@@ -407,22 +491,26 @@ fn convert_entry(
                 .as_ref()
                 .map(|b| as_html(b, c.content_type.as_str(), rss))
         })
-        .filter(|b| !b.trim().is_empty());
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| extra.content.map(|c| demoronize(&c).into_owned()));
     let summary_html = e
         .summary
         .as_ref()
         .map(|s| as_html(&s.content, s.content_type.as_str(), rss))
-        .filter(|b| !b.trim().is_empty());
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| extra.description.map(|d| demoronize(&d).into_owned()));
     // Relative URLs in the body resolve against the xml:base in scope, else
     // the entry's own link, else the feed's URL.
-    let base_url = xml_base
+    let base_url = extra
+        .base
         .or_else(|| link.clone())
         .or_else(|| Some(feed_url.to_string()));
     let author = e
         .authors
         .iter()
-        .find_map(|p| p.name.as_deref().and_then(person_name));
-    let categories = e
+        .find_map(|p| p.name.as_deref().and_then(person_name))
+        .or_else(|| extra.author.as_deref().and_then(person_name));
+    let mut categories: Vec<String> = e
         .categories
         .iter()
         .map(|c| {
@@ -434,6 +522,9 @@ fn convert_entry(
         })
         .filter(|c| !c.is_empty())
         .collect();
+    if categories.is_empty() {
+        categories = extra.categories;
+    }
     let mut enclosures: Vec<Enclosure> = Vec::new();
     let media = e
         .media
@@ -460,19 +551,19 @@ fn convert_entry(
             enclosures.push(enclosure);
         }
     }
-    let language = e
-        .language
-        .clone()
+    let language = extra
+        .lang
+        .or_else(|| e.language.clone())
         .or_else(|| feed_language.map(str::to_string))
-        .map(|l| l.trim().to_string())
+        .map(|l| l.trim().replace('_', "-"))
         .filter(|l| !l.is_empty());
     Entry {
         id,
         title,
         link,
         author,
-        published: e.published,
-        updated: e.updated,
+        published,
+        updated,
         body_html: content_html.or_else(|| summary_html.clone()),
         summary_html,
         base_url,
@@ -623,25 +714,46 @@ fn is_feed_root(name: &str) -> bool {
 
 /// feed-rs refuses `<rss>` unless `version` is exactly "2.0", "0.91" or
 /// "0.92"; real feeds say nothing, "2.00", "0.94"… Rewrite the attribute.
-fn normalise_rss_version(text: &str) -> String {
+/// A default namespace on `<rss>` (UserLand's "rss2") hides every element
+/// from feed-rs, so it is dropped: RSS 2.0 has no namespace.
+fn normalise_rss_version(text: &str) -> std::borrow::Cow<'_, str> {
     let Some(start) = find_rss_tag(text) else {
-        return text.to_string();
+        return text.into();
     };
     let Some(len) = text[start..].find('>') else {
-        return text.to_string();
+        return text.into();
     };
     let tag = &text[start..start + len];
     let version = attribute(tag, "version");
+    let default_ns = attribute(tag, "xmlns");
     let wanted = match version.as_deref() {
-        Some("2.0" | "0.91" | "0.92") => return text.to_string(),
-        Some(v) if v.starts_with("0.9") => "0.92",
-        _ => "2.0",
+        Some("2.0" | "0.91" | "0.92") if default_ns.is_none() => return text.into(),
+        Some(v @ ("2.0" | "0.91" | "0.92")) => v.to_string(),
+        Some(v) if v.starts_with("0.9") => "0.92".to_string(),
+        _ => "2.0".to_string(),
     };
-    let new_tag = match version {
-        Some(_) => replace_attribute(tag, "version", wanted),
+    let mut new_tag = match version {
+        Some(_) => replace_attribute(tag, "version", &wanted),
         None => format!("<rss version=\"{wanted}\"{}", &tag[4..]),
     };
-    format!("{}{}{}", &text[..start], new_tag, &text[start + len..])
+    if let Some(ns) = default_ns {
+        for quote in ['"', '\''] {
+            new_tag = new_tag.replace(&format!("xmlns={quote}{ns}{quote}"), "");
+        }
+    }
+    format!("{}{}{}", &text[..start], new_tag, &text[start + len..]).into()
+}
+
+/// RSS 0.90 (`my.netscape.com` namespace) is RSS 1.0 in all but name for
+/// what planetoid reads; feed-rs only knows the RSS 1.0 namespace.
+fn normalise_rss090(text: &str) -> std::borrow::Cow<'_, str> {
+    const RSS090: &str = "http://my.netscape.com/rdf/simple/0.9/";
+    match root_tag(text) {
+        Some(tag) if tag.contains(RSS090) => {
+            text.replacen(RSS090, "http://purl.org/rss/1.0/", 1).into()
+        }
+        _ => text.into(),
+    }
 }
 
 fn find_rss_tag(text: &str) -> Option<usize> {
@@ -807,6 +919,48 @@ mod tests {
             feed.entries[0].body_html.as_deref(),
             Some("<?xml version=\"1.0\"?> stays")
         );
+    }
+
+    #[test]
+    fn rss1_items_without_link_are_kept_with_their_rdf_about() {
+        let rdf = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
+            <channel rdf:about=\"https://t.example/\"><title>T</title></channel>\
+            <item rdf:about=\"https://t.example/1\"><title>No link</title></item>\
+            <item rdf:about=\"https://t.example/2\"><title>Linked</title><link>https://t.example/two</link></item></rdf:RDF>";
+        let feed = parse(rdf, URL).expect("parses");
+        let links: Vec<_> = feed.entries.iter().map(|e| e.link.as_deref()).collect();
+        assert_eq!(
+            links,
+            [Some("https://t.example/1"), Some("https://t.example/two")]
+        );
+    }
+
+    #[test]
+    fn rss_fallback_elements_fill_what_feed_rs_leaves_empty() {
+        let xml = "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\
+            <channel><dc:title>Feed</dc:title><dc:language>ru_RU</dc:language>\
+            <item><dc:title>Заголовок</dc:title><guid isPermaLink=\"false\">https://x.example/?p=1</guid>\
+            <atom:link rel=\"alternate\" href=\"/p/1\"/><atom:author><atom:name>Ольга</atom:name></atom:author>\
+            <dcterms:modified xmlns:dcterms=\"http://purl.org/dc/terms/\">2024-01-05 10:00 MSK</dcterms:modified>\
+            <dc:subject>rust</dc:subject><dc:description>&lt;p&gt;Hi&lt;/p&gt;</dc:description></item>\
+            <item><guid isPermaLink=\"false\">https://x.example/?p=2</guid><title>t</title></item></channel></rss>";
+        let feed = parse(xml, "https://x.example/feed").expect("parses");
+        assert_eq!(feed.meta.title.as_deref(), Some("Feed"));
+        assert_eq!(feed.meta.language.as_deref(), Some("ru-RU"));
+        let e = &feed.entries[0];
+        assert_eq!(e.title, "Заголовок");
+        assert_eq!(e.link.as_deref(), Some("https://x.example/p/1"));
+        assert_eq!(e.author.as_deref(), Some("Ольга"));
+        assert_eq!(e.categories, ["rust"]);
+        assert_eq!(e.summary_html.as_deref(), Some("<p>Hi</p>"));
+        assert_eq!(
+            e.updated.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-01-05T07:00:00+00:00")
+        );
+        assert_eq!(e.language.as_deref(), Some("ru-RU"));
+        // isPermaLink="false": the guid is an id, not an address.
+        assert_eq!(feed.entries[1].link, None);
+        assert_eq!(feed.entries[1].id, "https://x.example/?p=2");
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub fn repair(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 64);
     let mut changed = false;
     let mut rest = text;
-    while let Some(pos) = rest.find(['&', '<']).or_else(|| Some(rest.len())) {
+    loop {
+        let pos = rest.find(['&', '<']).unwrap_or(rest.len());
         changed |= push_clean(&mut out, &rest[..pos]);
         rest = &rest[pos..];
         if rest.is_empty() {
