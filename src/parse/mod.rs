@@ -154,6 +154,13 @@ fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
 /// declaration later in the document (concatenated feeds, garbage after the
 /// root) makes quick-xml panic inside feed-rs.
 fn without_declarations(text: &str) -> std::borrow::Cow<'_, str> {
+    // The usual case, one leading declaration, costs a slice, not a copy.
+    let text = match text.strip_prefix("<?xml") {
+        Some(rest) if rest.starts_with(|c: char| c.is_whitespace() || c == '?') => {
+            rest.find("?>").map_or(text, |end| &rest[end + 2..])
+        }
+        _ => text,
+    };
     if !text.contains("<?xml") {
         return text.into();
     }
@@ -430,10 +437,11 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
     };
     // RSS has no content types: descriptions are HTML by convention even
     // where feed-rs labels them text/plain (RSS 1.0).
-    let rss = matches!(
-        feed.feed_type,
-        model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2
-    );
+    let kind = match feed.feed_type {
+        model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2 => Kind::Rss,
+        model::FeedType::JSON => Kind::Json,
+        model::FeedType::Atom => Kind::Atom,
+    };
     let mut scans = entry_scans.map(Vec::into_iter);
     let entries = feed
         .entries
@@ -446,10 +454,17 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
                     ..scan::EntryScan::default()
                 },
             };
-            convert_entry(e, feed_url, extra, rss, language.as_deref())
+            convert_entry(e, feed_url, extra, kind, language.as_deref())
         })
         .collect();
     ParsedFeed { meta, entries }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Rss,
+    Atom,
+    Json,
 }
 
 /// One feed-rs entry → ours; `extra` fills what feed-rs left empty.
@@ -457,9 +472,20 @@ fn convert_entry(
     e: model::Entry,
     feed_url: &str,
     extra: scan::EntryScan,
-    rss: bool,
+    kind: Kind,
     feed_language: Option<&str>,
 ) -> Entry {
+    let rss = kind == Kind::Rss;
+    // JSON Feed attachments arrive as links with a media type.
+    let is_attachment = |l: &model::Link| {
+        l.rel.as_deref() == Some("enclosure") || (kind == Kind::Json && l.media_type.is_some())
+    };
+    let page_links: Vec<model::Link> = e
+        .links
+        .iter()
+        .filter(|l| !is_attachment(l))
+        .cloned()
+        .collect();
     let title = e
         .title
         .as_ref()
@@ -468,7 +494,7 @@ fn convert_entry(
         .or_else(|| extra.title.as_deref().map(plain_text))
         .unwrap_or_default();
     // RSS: a guid that is a URL is the permalink when no <link> is given.
-    let link = alternate_link(&e.links).or(extra.link).or_else(|| {
+    let link = alternate_link(&page_links).or(extra.link).or_else(|| {
         let id = e.id.trim();
         let url = id.starts_with("http://") || id.starts_with("https://");
         (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
@@ -540,7 +566,7 @@ fn convert_entry(
     let linked = e
         .links
         .iter()
-        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .filter(|l| is_attachment(l))
         .map(|l| Enclosure {
             url: l.href.trim().to_string(),
             mime_type: l.media_type.clone(),
@@ -615,7 +641,10 @@ fn plain_title(text: &model::Text) -> String {
 /// they are windows-1252 punctuation (`&#146;` for ’) that went through a
 /// Latin-1 decoder. Map them back, as browsers do.
 fn demoronize(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c)) {
+    // U+0080–U+009F are 0xC2 0x80–0x9F in UTF-8; a memchr finds the lead byte.
+    if !text.as_bytes().contains(&0xC2)
+        || !text.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c))
+    {
         return text.into();
     }
     text.chars()
@@ -961,6 +990,88 @@ mod tests {
         // isPermaLink="false": the guid is an id, not an address.
         assert_eq!(feed.entries[1].link, None);
         assert_eq!(feed.entries[1].id, "https://x.example/?p=2");
+    }
+
+    #[test]
+    fn atom03_is_read_with_dates_content_and_authors() {
+        let atom03 = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old blog</title>
+<link rel="alternate" type="text/html" href="http://old.example/"/>
+<modified>2004-01-02T00:00:00Z</modified>
+<entry><title mode="escaped" type="text/html">A &amp;amp; B</title>
+<link rel="alternate" type="text/html" href="http://old.example/1"/><id>tag:old.example,2004:1</id>
+<author><name>Ivan</name><url>http://old.example/ivan</url></author>
+<issued>2004-01-01T10:00:00+03:00</issued><modified>2004-01-01T12:00:00Z</modified>
+<content type="application/xhtml+xml" mode="xml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hi <b>there</b></p></div></content>
+<content type="text/plain">second alternative</content>
+</entry></feed>"#;
+        let feed = parse(atom03, "http://old.example/atom.xml").expect("atom 0.3");
+        assert_eq!(feed.meta.title.as_deref(), Some("Old blog"));
+        assert_eq!(feed.meta.site_url.as_deref(), Some("http://old.example/"));
+        let e = &feed.entries[0];
+        assert_eq!(e.title, "A & B");
+        assert_eq!(e.id, "tag:old.example,2004:1");
+        assert_eq!(e.link.as_deref(), Some("http://old.example/1"));
+        assert_eq!(e.author.as_deref(), Some("Ivan"));
+        assert_eq!(
+            e.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2004-01-01T07:00:00+00:00")
+        );
+        assert_eq!(
+            e.updated.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2004-01-01T12:00:00+00:00")
+        );
+        let body = e.body_html.as_deref().unwrap_or_default();
+        assert!(body.contains("<p>Hi <b>there</b></p>"), "{body}");
+    }
+
+    #[test]
+    fn named_zone_dates_enclosures_and_json_feed_fields() {
+        let rss = "<rss version=\"2.0\"><channel><title>P</title><item><guid>e1</guid><title>Ep 1</title>\
+            <pubDate>Mon, 06 Jan 2025 15:00:00 MSK</pubDate>\
+            <enclosure url=\"https://p.example/1.mp3\" length=\"1234\" type=\"audio/mpeg\"/></item>\
+            <item><guid>e2</guid><pubDate>someday</pubDate></item></channel></rss>";
+        let feed = parse(rss, URL).expect("rss");
+        let e = &feed.entries[0];
+        assert_eq!(
+            e.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2025-01-06T12:00:00+00:00")
+        );
+        assert_eq!(
+            e.enclosures,
+            [Enclosure {
+                url: "https://p.example/1.mp3".into(),
+                mime_type: Some("audio/mpeg".into()),
+                length: Some(1234),
+            }]
+        );
+        // Unreadable dates stay unknown: never invented.
+        assert_eq!(feed.entries[1].published, None);
+
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title><id>urn:a</id>\
+            <updated>2025-01-01T00:00:00Z</updated><entry><id>urn:1</id><title>t</title>\
+            <updated>2025-01-01T00:00:00Z</updated>\
+            <link rel=\"enclosure\" href=\"https://a.example/f.pdf\" type=\"application/pdf\" length=\"10\"/></entry></feed>";
+        let feed = parse(atom, URL).expect("atom");
+        assert_eq!(feed.entries[0].enclosures.len(), 1);
+        assert_eq!(feed.entries[0].enclosures[0].url, "https://a.example/f.pdf");
+
+        let json = r#"{"version":"1.1","title":"J","language":"ru","items":[
+            {"id":"1","url":"https://j.example/1","content_html":"<p>full</p>","summary":"short & plain",
+             "date_published":"2025-01-03T00:00:00+03:00","authors":[{"name":"Анна"}],
+             "attachments":[{"url":"https://j.example/a.mp3","mime_type":"audio/mpeg"}]}]}"#;
+        let feed = parse(json, "https://j.example/feed.json").expect("json feed, odd version");
+        let e = &feed.entries[0];
+        assert_eq!(e.body_html.as_deref(), Some("<p>full</p>"));
+        assert_eq!(e.summary_html.as_deref(), Some("<p>short &amp; plain</p>"));
+        assert_eq!(e.link.as_deref(), Some("https://j.example/1"));
+        assert_eq!(e.author.as_deref(), Some("Анна"));
+        assert_eq!(e.enclosures.len(), 1, "{:?}", e.enclosures);
+        assert_eq!(
+            e.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2025-01-02T21:00:00+00:00")
+        );
+        assert_eq!(feed.meta.language.as_deref(), Some("ru"));
     }
 
     #[test]

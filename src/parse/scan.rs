@@ -99,10 +99,11 @@ pub fn scan(text: &str, document_url: &str) -> Option<Scan> {
                     &mut prefixes,
                     fallback.as_ref(),
                 );
-                let qname = e.name().as_ref().to_string();
+                let name = e.name();
+                let qname: &str = name.as_ref();
                 let (prefix, local) = match qname.split_once(':') {
                     Some((p, l)) => (Some(p), l),
-                    None => (None, qname.as_str()),
+                    None => (None, qname),
                 };
                 let ns = prefix
                     .and_then(|p| prefixes.iter().rev().find(|(q, _)| q == p).map(|(_, c)| *c));
@@ -235,8 +236,7 @@ pub fn scan(text: &str, document_url: &str) -> Option<Scan> {
             }
             Event::End(e) => {
                 pop_scope(depth, &mut bases, &mut langs);
-                let qname = e.name().as_ref().to_string();
-                if qname.ends_with("author") {
+                if e.name().as_ref().ends_with("author") {
                     in_author = false;
                 }
                 if in_entry == Some(depth) {
@@ -349,6 +349,10 @@ fn push_scope(
     prefixes: &mut Vec<(String, &'static str)>,
     fallback: Option<&Url>,
 ) {
+    // Most elements carry no xml:* or xmlns:* attribute: skip the parse.
+    if !e.attributes_raw().contains("xml") {
+        return;
+    }
     for a in e.attributes().with_checks(false).flatten() {
         let key = a.key.as_ref();
         if key == "xml:base" {
