@@ -94,6 +94,15 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     let prepared = prepare(trimmed, &root);
     let first_error = match parse_xml(&prepared, feed_url) {
         Ok(feed) => return Ok(feed),
+        // A declaration our scan took for comment or CDATA text but the XML
+        // reader did not (broken markup around it): drop them all and retry.
+        Err(FeedRsError::Panicked(_)) if prepared.contains("<?xml") => {
+            let stripped = prepared.replace("<?xml", "<?_xml");
+            match parse_xml(&stripped, feed_url) {
+                Ok(feed) => return Ok(feed),
+                Err(e) => e,
+            }
+        }
         Err(e) => e,
     };
     // One repair pass, then the Atom rewrite for feed-rs's pickiness.
