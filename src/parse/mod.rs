@@ -1084,6 +1084,19 @@ mod tests {
     }
 
     #[test]
+    fn a_panic_inside_feed_rs_is_this_feeds_error_not_a_crash() {
+        // feed-rs slices this author string at a non-char boundary.
+        let xml = "<rss version=\"2.0\"><channel><title>T</title><item><guid>1</guid>\
+            <author>Author Name (emai\u{2039}l@example.org)</author></item></channel></rss>";
+        match parse(xml, URL) {
+            Err(ParseError::Malformed(m)) => assert!(m.starts_with(PARSER_PANICKED), "{m}"),
+            // Fine too, should a later feed-rs fix the slicing.
+            Ok(feed) => assert_eq!(feed.entries.len(), 1),
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+
+    #[test]
     fn non_feeds_get_precise_errors() {
         assert_eq!(parse("  \n", URL), Err(ParseError::Empty));
         assert_eq!(
