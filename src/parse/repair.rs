@@ -169,7 +169,7 @@ fn escape(text: &str) -> String {
 
 /// Byte offset just after the root element's end tag, if it can be found.
 fn root_end(text: &str) -> Option<usize> {
-    let root = super::root_name(text)?;
+    let root = super::prepare::root_name(text)?;
     let close = format!("</{root}");
     let at = text.rfind(&close)?;
     let gt = text[at..].find('>')?;
