@@ -59,7 +59,7 @@ const RECORDED: &[(&str, usize)] = &[
     ("rome/core", 131),
     ("wellformed/amp", 70),
     ("wellformed/atom", 52),
-    ("wellformed/atom10", 63),
+    ("wellformed/atom10", 64),
     ("wellformed/base", 50),
     ("wellformed/cdf", 0),
     ("wellformed/http", 0),

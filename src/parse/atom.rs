@@ -211,7 +211,9 @@ fn text_construct(
         Some("html" | "text/html") => "html",
         Some("xhtml" | "application/xhtml+xml") => "xhtml",
         // Atom 1.0: any other non-text, non-XML type is base64 (RFC 4287 §4.1.3.3).
-        Some(t) if !is03 && !t.starts_with("text/") && !t.ends_with("xml") => "base64",
+        Some(t) if !is03 && t.contains('/') && !t.starts_with("text/") && !t.ends_with("xml") => {
+            "base64"
+        }
         Some(_) if local == "content" && !is03 => return None,
         Some(_) => "text",
     };
@@ -316,6 +318,17 @@ mod tests {
             "{new}"
         );
         assert!(!new.contains("<title></title>"), "{new}");
+    }
+
+    #[test]
+    fn atom10_binary_types_are_base64_but_an_empty_type_is_text() {
+        let doc = r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="">evil</title><content type="application/octet-stream">PGI+YjwvYj4=</content></entry></feed>"#;
+        let new = to_atom10(doc, false).expect("walks");
+        assert!(new.contains(r#"<title type="text">evil</title>"#), "{new}");
+        assert!(
+            new.contains(r#"<content type="html">&lt;b&gt;b&lt;/b&gt;</content>"#),
+            "{new}"
+        );
     }
 
     #[test]
