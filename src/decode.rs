@@ -24,6 +24,15 @@ pub struct Decoded {
 /// Decodes a feed body. `http_charset` is the `charset=` of the response's
 /// Content-Type, `host` the host it came from (for the detector's TLD hint).
 pub fn decode(bytes: &[u8], http_charset: Option<&str>, host: Option<&str>) -> Decoded {
+    if let Some((big_endian, skip, decided_by)) = utf32(bytes) {
+        let (text, had_errors) = decode_utf32(&bytes[skip..], big_endian);
+        return Decoded {
+            text: rewrite_declaration(text),
+            encoding: if big_endian { "UTF-32BE" } else { "UTF-32LE" },
+            decided_by,
+            had_errors,
+        };
+    }
     let (encoding, decided_by, body) = choose(bytes, http_charset, host);
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     let text = rewrite_declaration(text.into_owned());
@@ -42,6 +51,13 @@ fn choose<'b>(
 ) -> (&'static Encoding, &'static str, &'b [u8]) {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         return (encoding, "bom", &bytes[bom_len..]);
+    }
+    // No BOM, but `<` as UTF-16 (XML 1.0 appendix F); NULs are valid UTF-8,
+    // so this must come before the UTF-8 check.
+    match bytes {
+        [0, b'<', 0, _, ..] => return (encoding_rs::UTF_16BE, "xml", bytes),
+        [b'<', 0, _, 0, ..] => return (encoding_rs::UTF_16LE, "xml", bytes),
+        _ => {}
     }
     if std::str::from_utf8(bytes).is_ok() {
         return (encoding_rs::UTF_8, "utf-8", bytes);
@@ -64,6 +80,38 @@ fn choose<'b>(
         "detected",
         bytes,
     )
+}
+
+/// UTF-32 (which encoding_rs does not do) by BOM or by a leading `<`:
+/// (big-endian, bytes to skip, rule).
+fn utf32(bytes: &[u8]) -> Option<(bool, usize, &'static str)> {
+    match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => Some((true, 4, "bom")),
+        [0xFF, 0xFE, 0, 0, ..] => Some((false, 4, "bom")),
+        [0, 0, 0, b'<', ..] => Some((true, 0, "xml")),
+        [b'<', 0, 0, 0, ..] => Some((false, 0, "xml")),
+        _ => None,
+    }
+}
+
+fn decode_utf32(bytes: &[u8], big_endian: bool) -> (String, bool) {
+    let mut had_errors = !bytes.len().is_multiple_of(4);
+    let text = bytes
+        .chunks_exact(4)
+        .map(|c| {
+            let unit = [c[0], c[1], c[2], c[3]];
+            let value = if big_endian {
+                u32::from_be_bytes(unit)
+            } else {
+                u32::from_le_bytes(unit)
+            };
+            char::from_u32(value).unwrap_or_else(|| {
+                had_errors = true;
+                char::REPLACEMENT_CHARACTER
+            })
+        })
+        .collect();
+    (text, had_errors)
 }
 
 /// UTF-16 labels without a BOM are almost always wrong for ASCII-looking XML
@@ -170,6 +218,25 @@ mod tests {
         }
         let d = decode(&bytes, Some("windows-1251"), None);
         assert_eq!((d.decided_by, d.text.as_str()), ("bom", "<rss>ё</rss>"));
+    }
+
+    #[test]
+    fn utf16_and_utf32_without_bom_are_recognised_by_the_leading_angle_bracket() {
+        let xml = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss>ё</rss>";
+        let be: Vec<u8> = xml.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let d = decode(&be, None, None);
+        assert_eq!((d.encoding, d.decided_by), ("UTF-16BE", "xml"));
+        assert_eq!(
+            d.text,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>ё</rss>"
+        );
+        let mut le32: Vec<u8> = vec![0xFF, 0xFE, 0, 0];
+        le32.extend(xml.chars().flat_map(|c| (c as u32).to_le_bytes()));
+        let d = decode(&le32, None, None);
+        assert_eq!((d.encoding, d.decided_by), ("UTF-32LE", "bom"));
+        assert!(d.text.ends_with("<rss>ё</rss>"));
+        let be32: Vec<u8> = xml.chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+        assert_eq!(decode(&be32, None, None).encoding, "UTF-32BE");
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub struct Entry {
     pub base_url: Option<String>,
     pub categories: Vec<String>,
     pub enclosures: Vec<Enclosure>,
+    /// The entry's language (`xml:lang` / `language`), else the feed's.
+    pub language: Option<String>,
 }
 
 /// An entry after sanitizing, ready to be stored.

@@ -245,7 +245,7 @@ fn a_feed_that_breaks_keeps_its_entries_and_is_marked_stale() {
     assert!(err.contains("stale  Alpha"), "{err}");
     assert!(err.contains("HTTP 500"), "{err}");
     assert!(
-        err.contains("stale  beta blog") && err.contains("malformed feed"),
+        err.contains("stale  beta blog") && err.contains("not well-formed XML at line 1"),
         "{err}"
     );
 

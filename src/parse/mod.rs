@@ -13,9 +13,18 @@ use chrono::{DateTime, Utc};
 use feed_rs::model;
 
 use crate::entry::{Enclosure, Entry, FeedMeta};
-use crate::sanitize;
+use crate::sanitize::{self, plain_text};
 
-mod xml_base;
+mod atom;
+pub mod dates;
+mod prepare;
+mod repair;
+mod scan;
+
+use prepare::{is_feed_root, prepare, rdf_links_from_about, root_element, without_declarations};
+
+/// Start of the message when feed-rs panicked on a document.
+pub const PARSER_PANICKED: &str = "the feed parser failed on this document";
 
 /// Marker feed-rs's id generator puts on items that carry no id of their own.
 const NO_ID: &str = "planetoid:no-id:";
@@ -27,7 +36,8 @@ pub struct ParsedFeed {
     pub entries: Vec<Entry>,
 }
 
-/// Why a document could not be read as a feed.
+/// Why a document could not be read as a feed. The message is what the
+/// operator sees in `health.json`, so it says where and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("empty document")]
@@ -36,103 +46,359 @@ pub enum ParseError {
     NotAFeed(String),
     #[error("not a feed: {0}")]
     Unrecognised(String),
+    #[error("not well-formed XML at line {line}, column {column}: {reason}")]
+    NotWellFormedXml {
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    #[error("not well-formed JSON at line {line}, column {column}: {reason}")]
+    NotWellFormedJson {
+        line: usize,
+        column: usize,
+        reason: String,
+    },
     #[error("malformed feed: {0}")]
     Malformed(String),
 }
 
 /// Parses feed text fetched from `feed_url` (the final URL after redirects,
 /// used to resolve relative links and as the last-resort base for content).
+///
+/// XML goes through feed-rs after light normalisation (RSS version, Atom
+/// 0.3); if that fails, one repair pass (stray `&`, HTML entities, control
+/// characters, trailing garbage, odd Atom text constructs) and one retry.
 pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
     }
-    let fixed;
-    let input = if trimmed.starts_with('<') {
-        match root_element(trimmed) {
-            Some(root) if is_feed_root(&root) => {}
-            Some(root) => return Err(ParseError::NotAFeed(root)),
-            None => return Err(ParseError::Unrecognised("no root element found".into())),
-        }
-        fixed = normalise_rss_version(trimmed);
-        fixed.as_str()
-    } else if trimmed.starts_with('{') {
-        trimmed
-    } else {
+    if trimmed.starts_with('{') {
+        return parse_json(trimmed, feed_url);
+    }
+    if !trimmed.starts_with('<') {
         let start: String = trimmed.chars().take(40).collect();
         return Err(ParseError::Unrecognised(format!(
             "document starts with {start:?}"
         )));
+    }
+    let root = match root_element(trimmed) {
+        Some(root) if is_feed_root(&root) => root,
+        Some(root) => return Err(ParseError::NotAFeed(root)),
+        None => return Err(ParseError::Unrecognised("no root element found".into())),
     };
-
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url))
-        .id_generator(|links, title, _| {
-            let mut hasher = blake3::Hasher::new();
-            if let Some(link) = links.first() {
-                return link.href.clone();
+    let undeclared = without_declarations(trimmed);
+    // References XML cannot resolve are fixed up front: feed-rs may mangle
+    // the text around them without reporting an error.
+    let entities_fixed = repair::has_unknown_references(&undeclared)
+        .then(|| repair::repair(&undeclared))
+        .flatten();
+    let trimmed = entities_fixed.as_deref().unwrap_or(&undeclared);
+    let prepared = prepare(trimmed, &root);
+    let first_error = match parse_xml(&prepared, feed_url) {
+        Ok(feed) => return Ok(feed),
+        // A declaration our scan took for comment or CDATA text but the XML
+        // reader did not (broken markup around it): drop them all and retry.
+        Err(FeedRsError::Panicked(_)) if prepared.contains("<?xml") => {
+            let stripped = prepared.replace("<?xml", "<?_xml");
+            match parse_xml(&stripped, feed_url) {
+                Ok(feed) => return Ok(feed),
+                Err(e) => e,
             }
-            hasher.update(title.as_ref().map_or("", |t| t.content.as_str()).as_bytes());
-            format!("{NO_ID}{}", hasher.finalize().to_hex())
-        })
-        .build();
-    let feed = parser.parse(input.as_bytes()).map_err(describe_error)?;
-    let bases = input
-        .starts_with('<')
-        .then(|| xml_base::content_bases(input, feed_url))
-        .flatten()
-        .filter(|b| b.len() == feed.entries.len());
-    Ok(convert(feed, feed_url, bases))
+        }
+        Err(e) => e,
+    };
+    // One repair pass, then the Atom rewrite for feed-rs's pickiness.
+    let repaired = repair::repair(trimmed).map(|r| prepare(&r, &root).into_owned());
+    if let Some(fixed) = &repaired
+        && let Ok(feed) = parse_xml(fixed, feed_url)
+    {
+        return Ok(feed);
+    }
+    if root == "feed" {
+        let source = repaired.as_deref().unwrap_or(&prepared);
+        if let Some(rewritten) = atom::to_atom10(source, false)
+            && let Ok(feed) = parse_xml(&rewritten, feed_url)
+        {
+            return Ok(feed);
+        }
+    }
+    match well_formedness(trimmed) {
+        Some(error) => Err(error),
+        // Well-formed `<rss>` / `<rdf:RDF>` without a channel: an empty feed.
+        None if is_no_root(&first_error) && root != "feed" => Ok(ParsedFeed {
+            meta: FeedMeta::default(),
+            entries: Vec::new(),
+        }),
+        None => Err(describe_error(first_error)),
+    }
 }
 
-fn describe_error(err: feed_rs::parser::ParseFeedError) -> ParseError {
+fn is_no_root(error: &FeedRsError) -> bool {
     use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    matches!(
+        error,
+        FeedRsError::Failed(ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot))
+    )
+}
+
+/// JSON Feed; a `version` other than the jsonfeed.org URLs ("1.0", "1.1",
+/// missing) is read as JSON Feed 1.1 rather than refused.
+fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
+    use feed_rs::parser::ParseFeedError;
+    match feed_rs_parse(text, feed_url) {
+        Ok(feed) => Ok(convert(feed, feed_url, None)),
+        Err(FeedRsError::Failed(ParseFeedError::JsonUnsupportedVersion(_))) => {
+            let mut value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| describe_error(FeedRsError::Failed(e.into())))?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("version".into(), "https://jsonfeed.org/version/1.1".into());
+            }
+            let feed = feed_rs_parse(&value.to_string(), feed_url).map_err(describe_error)?;
+            Ok(convert(feed, feed_url, None))
+        }
+        Err(e) => Err(describe_error(e)),
+    }
+}
+
+fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, FeedRsError> {
+    let mut feed = feed_rs_parse(text, feed_url)?;
+    let scanned = scan::scan(text, feed_url);
+    let scanned_items = scanned.as_ref().map_or(0, |s| s.entries.len());
+    if scanned_items > feed.entries.len()
+        && feed.feed_type == model::FeedType::RSS1
+        && let Some(linked) = rdf_links_from_about(text)
+    {
+        // feed-rs drops RSS 1.0 items without <link>; their rdf:about is
+        // their address, so say it as a link and read the document again.
+        if let Ok(again) = feed_rs_parse(&linked, feed_url) {
+            feed = again;
+        }
+    }
+    let scanned = scanned.filter(|s| s.entries.len() == feed.entries.len());
+    Ok(convert(feed, feed_url, scanned))
+}
+
+/// feed-rs over `text`. A panic inside feed-rs or its XML reader (seen
+/// with non-ASCII next to an e-mail address in RSS authors) becomes an
+/// error for this one feed instead of taking the build down.
+fn feed_rs_parse(text: &str, feed_url: &str) -> Result<model::Feed, FeedRsError> {
+    let run = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(feed_url))
+            .sanitize_content(false)
+            .timestamp_parser(dates::parse_date)
+            .id_generator(|links, title, _| {
+                if let Some(link) = links.first() {
+                    return link.href.clone();
+                }
+                let mut hasher = blake3::Hasher::new();
+                hasher.update(title.as_ref().map_or("", |t| t.content.as_str()).as_bytes());
+                format!("{NO_ID}{}", hasher.finalize().to_hex())
+            })
+            .build()
+            .parse(text.as_bytes())
+            .map_err(FeedRsError::Failed)
+    };
+    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(FeedRsError::Panicked(message))
+    })
+}
+
+/// What went wrong inside feed-rs.
+enum FeedRsError {
+    Failed(feed_rs::parser::ParseFeedError),
+    Panicked(String),
+}
+
+fn describe_error(err: FeedRsError) -> ParseError {
+    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
+    let err = match err {
+        FeedRsError::Failed(e) => e,
+        FeedRsError::Panicked(message) => {
+            return ParseError::Malformed(format!("{PARSER_PANICKED}: {message}"));
+        }
+    };
     match err {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
             ParseError::Unrecognised("no RSS, Atom or JSON Feed root element".into())
         }
+        ParseFeedError::JsonSerde(e) if !e.is_data() => ParseError::NotWellFormedJson {
+            line: e.line(),
+            column: e.column(),
+            reason: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        },
+        ParseFeedError::JsonSerde(e) => ParseError::Malformed(format!("not a JSON Feed: {e}")),
         other => ParseError::Malformed(other.to_string()),
     }
 }
 
-/// `bases`: the explicit `xml:base` in scope for each entry's content, when
-/// the document could be scanned for them.
-fn convert(feed: model::Feed, feed_url: &str, bases: Option<Vec<Option<String>>>) -> ParsedFeed {
+/// The first well-formedness error in `text`, with its line and column.
+fn well_formedness(text: &str) -> Option<ParseError> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut open: Vec<String> = Vec::new();
+    let mut seen_root = false;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) => {
+                if seen_root && open.is_empty() {
+                    return Some(at(
+                        text,
+                        usize::try_from(reader.buffer_position()).ok()?,
+                        "content after the root element".into(),
+                    ));
+                }
+                seen_root = true;
+                open.push(e.name().as_ref().to_string());
+            }
+            Ok(quick_xml::events::Event::End(_)) => {
+                open.pop();
+            }
+            Ok(quick_xml::events::Event::Eof) => {
+                return open.last().map(|name| {
+                    let reason = format!("document ends before </{}>", name);
+                    at(text, text.len(), reason)
+                });
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let offset = usize::try_from(reader.error_position()).ok()?;
+                let reason = e.to_string();
+                let reason = ["ill-formed document: ", "syntax error: "]
+                    .iter()
+                    .find_map(|p| reason.strip_prefix(p))
+                    .map_or(reason.clone(), str::to_string);
+                return Some(at(text, offset, reason));
+            }
+        }
+    }
+}
+
+fn at(text: &str, offset: usize, reason: String) -> ParseError {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ParseError::NotWellFormedXml {
+        line,
+        column,
+        reason,
+    }
+}
+
+/// `scanned`: what the light XML pass found (bases, languages, fallback
+/// elements), when the document could be scanned and its entries line up
+/// with feed-rs's.
+fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> ParsedFeed {
+    let (feed_scan, entry_scans) = match scanned {
+        Some(s) => (s.feed, Some(s.entries)),
+        None => (scan::FeedScan::default(), None),
+    };
+    let language = feed
+        .language
+        .clone()
+        .or(feed_scan.language)
+        .map(|l| l.trim().replace('_', "-"))
+        .filter(|l| !l.is_empty());
     let meta = FeedMeta {
         title: feed
             .title
             .as_ref()
             .map(plain_title)
-            .filter(|t| !t.is_empty()),
-        site_url: alternate_link(&feed.links).filter(|href| href != feed_url),
-        language: feed.language.clone(),
+            .filter(|t| !t.is_empty())
+            .or_else(|| {
+                feed_scan
+                    .title
+                    .as_deref()
+                    .map(plain_text)
+                    .filter(|t| !t.is_empty())
+            }),
+        site_url: alternate_link(&feed.links)
+            .or(feed_scan.link)
+            .filter(|href| href != feed_url),
+        language: language.clone(),
     };
     // RSS has no content types: descriptions are HTML by convention even
     // where feed-rs labels them text/plain (RSS 1.0).
-    let rss = matches!(
-        feed.feed_type,
-        model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2
-    );
-    let mut bases = bases.map(Vec::into_iter);
+    let kind = match feed.feed_type {
+        model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2 => Kind::Rss,
+        model::FeedType::JSON => Kind::Json,
+        model::FeedType::Atom => Kind::Atom,
+    };
+    let mut scans = entry_scans.map(Vec::into_iter);
     let entries = feed
         .entries
         .into_iter()
         .map(|e| {
-            let base = match bases.as_mut() {
-                Some(list) => list.next().flatten(),
-                None => e.base.clone(),
+            let extra = match scans.as_mut() {
+                Some(list) => list.next().unwrap_or_default(),
+                None => scan::EntryScan {
+                    base: e.base.clone(),
+                    ..scan::EntryScan::default()
+                },
             };
-            convert_entry(e, feed_url, base, rss)
+            convert_entry(e, feed_url, extra, kind, language.as_deref())
         })
         .collect();
     ParsedFeed { meta, entries }
 }
 
-fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss: bool) -> Entry {
-    let title = e.title.as_ref().map(plain_title).unwrap_or_default();
-    let link = alternate_link(&e.links);
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Rss,
+    Atom,
+    Json,
+}
+
+/// One feed-rs entry → ours; `extra` fills what feed-rs left empty.
+fn convert_entry(
+    e: model::Entry,
+    feed_url: &str,
+    extra: scan::EntryScan,
+    kind: Kind,
+    feed_language: Option<&str>,
+) -> Entry {
+    let rss = kind == Kind::Rss;
+    // JSON Feed attachments arrive as links with a media type.
+    let is_attachment = |l: &model::Link| {
+        l.rel.as_deref() == Some("enclosure") || (kind == Kind::Json && l.media_type.is_some())
+    };
+    let page_links: Vec<model::Link> = e
+        .links
+        .iter()
+        .filter(|l| !is_attachment(l))
+        .cloned()
+        .collect();
+    let title = e
+        .title
+        .as_ref()
+        .map(plain_title)
+        .filter(|t| !t.is_empty())
+        .or_else(|| extra.title.as_deref().map(plain_text))
+        .unwrap_or_default();
+    // RSS: a guid that is a URL is the permalink when no <link> is given.
+    let link = alternate_link(&page_links).or(extra.link).or_else(|| {
+        let id = e.id.trim();
+        let url = id.starts_with("http://") || id.starts_with("https://");
+        (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
+    });
+    let published = e
+        .published
+        .or_else(|| extra.published.as_deref().and_then(dates::parse_date));
+    let updated = e
+        .updated
+        .or_else(|| extra.updated.as_deref().and_then(dates::parse_date));
     let id = match e.id.strip_prefix(NO_ID) {
-        Some(_) => synthetic_id(feed_url, &title, e.published.or(e.updated)),
+        Some(_) => synthetic_id(feed_url, &title, published.or(updated)),
         None => e.id.trim().to_string(),
     };
     let content_html = e
@@ -143,22 +409,26 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
                 .as_ref()
                 .map(|b| as_html(b, c.content_type.as_str(), rss))
         })
-        .filter(|b| !b.trim().is_empty());
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| extra.content.map(|c| demoronize(&c).into_owned()));
     let summary_html = e
         .summary
         .as_ref()
         .map(|s| as_html(&s.content, s.content_type.as_str(), rss))
-        .filter(|b| !b.trim().is_empty());
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| extra.description.map(|d| demoronize(&d).into_owned()));
     // Relative URLs in the body resolve against the xml:base in scope, else
     // the entry's own link, else the feed's URL.
-    let base_url = xml_base
+    let base_url = extra
+        .base
         .or_else(|| link.clone())
         .or_else(|| Some(feed_url.to_string()));
     let author = e
         .authors
         .iter()
-        .find_map(|p| p.name.as_deref().and_then(person_name));
-    let categories = e
+        .find_map(|p| p.name.as_deref().and_then(person_name))
+        .or_else(|| extra.author.as_deref().and_then(person_name));
+    let mut categories: Vec<String> = e
         .categories
         .iter()
         .map(|c| {
@@ -170,7 +440,11 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
         })
         .filter(|c| !c.is_empty())
         .collect();
-    let enclosures = e
+    if categories.is_empty() {
+        categories = extra.categories;
+    }
+    let mut enclosures: Vec<Enclosure> = Vec::new();
+    let media = e
         .media
         .iter()
         .flat_map(|m| m.content.iter())
@@ -180,20 +454,40 @@ fn convert_entry(e: model::Entry, feed_url: &str, xml_base: Option<String>, rss:
                 mime_type: c.content_type.as_ref().map(|t| t.to_string()),
                 length: c.size,
             })
-        })
-        .collect();
+        });
+    let linked = e
+        .links
+        .iter()
+        .filter(|l| is_attachment(l))
+        .map(|l| Enclosure {
+            url: l.href.trim().to_string(),
+            mime_type: l.media_type.clone(),
+            length: l.length,
+        });
+    for enclosure in media.chain(linked) {
+        if !enclosure.url.is_empty() && !enclosures.iter().any(|x| x.url == enclosure.url) {
+            enclosures.push(enclosure);
+        }
+    }
+    let language = extra
+        .lang
+        .or_else(|| e.language.clone())
+        .or_else(|| feed_language.map(str::to_string))
+        .map(|l| l.trim().replace('_', "-"))
+        .filter(|l| !l.is_empty());
     Entry {
         id,
         title,
         link,
         author,
-        published: e.published,
-        updated: e.updated,
+        published,
+        updated,
         body_html: content_html.or_else(|| summary_html.clone()),
         summary_html,
         base_url,
         categories,
         enclosures,
+        language,
     }
 }
 
@@ -225,7 +519,8 @@ fn alternate_link(links: &[model::Link]) -> Option<String> {
 /// Titles are shown as plain text: any markup is stripped and entities are
 /// decoded exactly once.
 fn plain_title(text: &model::Text) -> String {
-    let raw = text.content.trim();
+    let raw = demoronize(text.content.trim());
+    let raw = raw.as_ref();
     let plain = if raw.contains(['<', '&']) {
         sanitize::plain_text(raw)
     } else {
@@ -234,13 +529,38 @@ fn plain_title(text: &model::Text) -> String {
     plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// C1 control characters (U+0080–U+009F) never mean themselves in a feed:
+/// they are windows-1252 punctuation (`&#146;` for ’) that went through a
+/// Latin-1 decoder. Map them back, as browsers do.
+fn demoronize(text: &str) -> std::borrow::Cow<'_, str> {
+    // U+0080–U+009F are 0xC2 0x80–0x9F in UTF-8; a memchr finds the lead byte.
+    if !text.as_bytes().contains(&0xC2)
+        || !text.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c))
+    {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match u8::try_from(u32::from(c)) {
+            Ok(byte @ 0x80..=0x9f) => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&[byte])
+                .0
+                .chars()
+                .next()
+                .unwrap_or(c),
+            _ => c,
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Text bodies become escaped HTML paragraphs; HTML bodies (and every RSS
 /// body) pass as they are.
 fn as_html(body: &str, mime: &str, rss: bool) -> String {
+    let body = demoronize(body);
     if mime.starts_with("text/plain") && !rss {
-        sanitize::text_to_html(body)
+        sanitize::text_to_html(&body)
     } else {
-        body.to_string()
+        body.into_owned()
     }
 }
 
@@ -259,104 +579,6 @@ fn person_name(raw: &str) -> Option<String> {
     } else {
         Some(raw.to_string())
     }
-}
-
-/// The local name of the first element, skipping the prolog, comments,
-/// doctype and processing instructions.
-fn root_element(text: &str) -> Option<String> {
-    let mut rest = text;
-    loop {
-        let start = rest.find('<')?;
-        rest = &rest[start..];
-        if rest.starts_with("<?") {
-            rest = &rest[rest.find("?>")? + 2..];
-        } else if rest.starts_with("<!--") {
-            rest = &rest[rest.find("-->")? + 3..];
-        } else if rest.starts_with("<!") {
-            rest = &rest[rest.find('>')? + 1..];
-        } else {
-            let name: String = rest[1..]
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-                .collect();
-            let local = name.rsplit(':').next().unwrap_or(&name);
-            return Some(local.to_string()).filter(|n| !n.is_empty());
-        }
-    }
-}
-
-fn is_feed_root(name: &str) -> bool {
-    matches!(name, "rss" | "feed" | "RDF" | "entry" | "channel")
-}
-
-/// feed-rs refuses `<rss>` unless `version` is exactly "2.0", "0.91" or
-/// "0.92"; real feeds say nothing, "2.00", "0.94"… Rewrite the attribute.
-fn normalise_rss_version(text: &str) -> String {
-    let Some(start) = find_rss_tag(text) else {
-        return text.to_string();
-    };
-    let Some(len) = text[start..].find('>') else {
-        return text.to_string();
-    };
-    let tag = &text[start..start + len];
-    let version = attribute(tag, "version");
-    let wanted = match version.as_deref() {
-        Some("2.0" | "0.91" | "0.92") => return text.to_string(),
-        Some(v) if v.starts_with("0.9") => "0.92",
-        _ => "2.0",
-    };
-    let new_tag = match version {
-        Some(_) => replace_attribute(tag, "version", wanted),
-        None => format!("<rss version=\"{wanted}\"{}", &tag[4..]),
-    };
-    format!("{}{}{}", &text[..start], new_tag, &text[start + len..])
-}
-
-fn find_rss_tag(text: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("<rss") {
-        let at = from + pos;
-        let next = text[at + 4..].chars().next();
-        if matches!(next, Some(c) if c.is_whitespace() || c == '>') {
-            return Some(at);
-        }
-        from = at + 4;
-    }
-    None
-}
-
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let mut from = 0;
-    while let Some(pos) = tag[from..].find(name) {
-        let at = from + pos;
-        let before_ok = tag[..at].ends_with(char::is_whitespace);
-        let after = tag[at + name.len()..].trim_start();
-        if before_ok && let Some(value) = after.strip_prefix('=') {
-            let value = value.trim_start();
-            let quote = value.chars().next()?;
-            if quote == '"' || quote == '\'' {
-                let inner = &value[1..];
-                return inner.find(quote).map(|end| inner[..end].trim().to_string());
-            }
-        }
-        from = at + name.len();
-    }
-    None
-}
-
-fn replace_attribute(tag: &str, name: &str, value: &str) -> String {
-    let Some(old) = attribute(tag, name) else {
-        return tag.to_string();
-    };
-    for quote in ['"', '\''] {
-        for spacing in ["=", " = ", "= ", " ="] {
-            let needle = format!("{name}{spacing}{quote}{old}{quote}");
-            if tag.contains(&needle) {
-                return tag.replacen(&needle, &format!("{name}=\"{value}\""), 1);
-            }
-        }
-    }
-    tag.to_string()
 }
 
 #[cfg(test)]
@@ -465,6 +687,156 @@ mod tests {
     }
 
     #[test]
+    fn a_second_xml_declaration_is_harmless() {
+        // quick-xml panicked inside feed-rs on this (found by the fuzzer).
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>T</title>\
+            <?xml version=\"1.0\" encoding=\"windows-1251\"?><item><guid>1</guid>\
+            <description><![CDATA[<?xml version=\"1.0\"?> stays]]></description></item></channel></rss>";
+        let feed = parse(xml, URL).expect("parses");
+        assert_eq!(
+            feed.entries[0].body_html.as_deref(),
+            Some("<?xml version=\"1.0\"?> stays")
+        );
+    }
+
+    #[test]
+    fn rss1_items_without_link_are_kept_with_their_rdf_about() {
+        let rdf = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">\
+            <channel rdf:about=\"https://t.example/\"><title>T</title></channel>\
+            <item rdf:about=\"https://t.example/1\"><title>No link</title></item>\
+            <item rdf:about=\"https://t.example/2\"><title>Linked</title><link>https://t.example/two</link></item></rdf:RDF>";
+        let feed = parse(rdf, URL).expect("parses");
+        let links: Vec<_> = feed.entries.iter().map(|e| e.link.as_deref()).collect();
+        assert_eq!(
+            links,
+            [Some("https://t.example/1"), Some("https://t.example/two")]
+        );
+    }
+
+    #[test]
+    fn rss_fallback_elements_fill_what_feed_rs_leaves_empty() {
+        let xml = "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\
+            <channel><dc:title>Feed</dc:title><dc:language>ru_RU</dc:language>\
+            <item><dc:title>Заголовок</dc:title><guid isPermaLink=\"false\">https://x.example/?p=1</guid>\
+            <atom:link rel=\"alternate\" href=\"/p/1\"/><atom:author><atom:name>Ольга</atom:name></atom:author>\
+            <dcterms:modified xmlns:dcterms=\"http://purl.org/dc/terms/\">2024-01-05 10:00 MSK</dcterms:modified>\
+            <dc:subject>rust</dc:subject><dc:description>&lt;p&gt;Hi&lt;/p&gt;</dc:description></item>\
+            <item><guid isPermaLink=\"false\">https://x.example/?p=2</guid><title>t</title></item></channel></rss>";
+        let feed = parse(xml, "https://x.example/feed").expect("parses");
+        assert_eq!(feed.meta.title.as_deref(), Some("Feed"));
+        assert_eq!(feed.meta.language.as_deref(), Some("ru-RU"));
+        let e = &feed.entries[0];
+        assert_eq!(e.title, "Заголовок");
+        assert_eq!(e.link.as_deref(), Some("https://x.example/p/1"));
+        assert_eq!(e.author.as_deref(), Some("Ольга"));
+        assert_eq!(e.categories, ["rust"]);
+        assert_eq!(e.summary_html.as_deref(), Some("<p>Hi</p>"));
+        assert_eq!(
+            e.updated.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-01-05T07:00:00+00:00")
+        );
+        assert_eq!(e.language.as_deref(), Some("ru-RU"));
+        // isPermaLink="false": the guid is an id, not an address.
+        assert_eq!(feed.entries[1].link, None);
+        assert_eq!(feed.entries[1].id, "https://x.example/?p=2");
+    }
+
+    #[test]
+    fn atom03_is_read_with_dates_content_and_authors() {
+        let atom03 = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old blog</title>
+<link rel="alternate" type="text/html" href="http://old.example/"/>
+<modified>2004-01-02T00:00:00Z</modified>
+<entry><title mode="escaped" type="text/html">A &amp;amp; B</title>
+<link rel="alternate" type="text/html" href="http://old.example/1"/><id>tag:old.example,2004:1</id>
+<author><name>Ivan</name><url>http://old.example/ivan</url></author>
+<issued>2004-01-01T10:00:00+03:00</issued><modified>2004-01-01T12:00:00Z</modified>
+<content type="application/xhtml+xml" mode="xml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hi <b>there</b></p></div></content>
+<content type="text/plain">second alternative</content>
+</entry></feed>"#;
+        let feed = parse(atom03, "http://old.example/atom.xml").expect("atom 0.3");
+        assert_eq!(feed.meta.title.as_deref(), Some("Old blog"));
+        assert_eq!(feed.meta.site_url.as_deref(), Some("http://old.example/"));
+        let e = &feed.entries[0];
+        assert_eq!(e.title, "A & B");
+        assert_eq!(e.id, "tag:old.example,2004:1");
+        assert_eq!(e.link.as_deref(), Some("http://old.example/1"));
+        assert_eq!(e.author.as_deref(), Some("Ivan"));
+        assert_eq!(
+            e.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2004-01-01T07:00:00+00:00")
+        );
+        assert_eq!(
+            e.updated.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2004-01-01T12:00:00+00:00")
+        );
+        let body = e.body_html.as_deref().unwrap_or_default();
+        assert!(body.contains("<p>Hi <b>there</b></p>"), "{body}");
+    }
+
+    #[test]
+    fn named_zone_dates_enclosures_and_json_feed_fields() {
+        let rss = "<rss version=\"2.0\"><channel><title>P</title><item><guid>e1</guid><title>Ep 1</title>\
+            <pubDate>Mon, 06 Jan 2025 15:00:00 MSK</pubDate>\
+            <enclosure url=\"https://p.example/1.mp3\" length=\"1234\" type=\"audio/mpeg\"/></item>\
+            <item><guid>e2</guid><pubDate>someday</pubDate></item></channel></rss>";
+        let feed = parse(rss, URL).expect("rss");
+        let e = &feed.entries[0];
+        assert_eq!(
+            e.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2025-01-06T12:00:00+00:00")
+        );
+        assert_eq!(
+            e.enclosures,
+            [Enclosure {
+                url: "https://p.example/1.mp3".into(),
+                mime_type: Some("audio/mpeg".into()),
+                length: Some(1234),
+            }]
+        );
+        // Unreadable dates stay unknown: never invented.
+        assert_eq!(feed.entries[1].published, None);
+
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title><id>urn:a</id>\
+            <updated>2025-01-01T00:00:00Z</updated><entry><id>urn:1</id><title>t</title>\
+            <updated>2025-01-01T00:00:00Z</updated>\
+            <link rel=\"enclosure\" href=\"https://a.example/f.pdf\" type=\"application/pdf\" length=\"10\"/></entry></feed>";
+        let feed = parse(atom, URL).expect("atom");
+        assert_eq!(feed.entries[0].enclosures.len(), 1);
+        assert_eq!(feed.entries[0].enclosures[0].url, "https://a.example/f.pdf");
+
+        let json = r#"{"version":"1.1","title":"J","language":"ru","items":[
+            {"id":"1","url":"https://j.example/1","content_html":"<p>full</p>","summary":"short & plain",
+             "date_published":"2025-01-03T00:00:00+03:00","authors":[{"name":"Анна"}],
+             "attachments":[{"url":"https://j.example/a.mp3","mime_type":"audio/mpeg"}]}]}"#;
+        let feed = parse(json, "https://j.example/feed.json").expect("json feed, odd version");
+        let e = &feed.entries[0];
+        assert_eq!(e.body_html.as_deref(), Some("<p>full</p>"));
+        assert_eq!(e.summary_html.as_deref(), Some("<p>short &amp; plain</p>"));
+        assert_eq!(e.link.as_deref(), Some("https://j.example/1"));
+        assert_eq!(e.author.as_deref(), Some("Анна"));
+        assert_eq!(e.enclosures.len(), 1, "{:?}", e.enclosures);
+        assert_eq!(
+            e.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2025-01-02T21:00:00+00:00")
+        );
+        assert_eq!(feed.meta.language.as_deref(), Some("ru"));
+    }
+
+    #[test]
+    fn a_panic_inside_feed_rs_is_this_feeds_error_not_a_crash() {
+        // feed-rs slices this author string at a non-char boundary.
+        let xml = "<rss version=\"2.0\"><channel><title>T</title><item><guid>1</guid>\
+            <author>Author Name (emai\u{2039}l@example.org)</author></item></channel></rss>";
+        match parse(xml, URL) {
+            Err(ParseError::Malformed(m)) => assert!(m.starts_with(PARSER_PANICKED), "{m}"),
+            // Fine too, should a later feed-rs fix the slicing.
+            Ok(feed) => assert_eq!(feed.entries.len(), 1),
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+
+    #[test]
     fn non_feeds_get_precise_errors() {
         assert_eq!(parse("  \n", URL), Err(ParseError::Empty));
         assert_eq!(
@@ -476,12 +848,28 @@ mod tests {
             Err(ParseError::Unrecognised(_))
         ));
         let broken = parse(
-            "<rss version=\"2.0\"><channel><title>x</channel></rss>",
+            "<rss version=\"2.0\">\n<channel>\n  <title>x</channel></rss>",
             URL,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+        assert_eq!(
+            broken,
+            Err("not well-formed XML at line 3, column 11: expected `</title>`, but `</channel>` was found".into())
         );
+        assert_eq!(
+            parse("<rss><channel><title>x</title>", URL).map_err(|e| e.to_string()),
+            Err("not well-formed XML at line 1, column 31: document ends before </channel>".into())
+        );
+        let json = parse(
+            "{\"version\": \"https://jsonfeed.org/version/1.1\",\n \"items\": [}",
+            URL,
+        )
+        .map_err(|e| e.to_string());
         assert!(
-            matches!(broken, Err(ParseError::Malformed(_))),
-            "{broken:?}"
+            json.as_ref()
+                .is_err_and(|e| e.starts_with("not well-formed JSON at line 2, column")),
+            "{json:?}"
         );
     }
 }

@@ -1,0 +1,272 @@
+//! Text-level normalisation before feed-rs sees a document: the root
+//! element and its start tag, `<rss>` versions and namespaces, RSS 0.90,
+//! Atom flavours (0.3, unqualified) and stray XML declarations, plus the
+//! RSS 1.0 `rdf:about` → `<link>` retry. Everything here works on `&str`
+//! and returns borrowed text when there is nothing to change.
+
+use std::borrow::Cow;
+
+use super::atom;
+
+/// Drops every `<?xml …?>` declaration (outside CDATA and comments). The
+/// text is UTF-8 already, so they say nothing true any more, and a second
+/// declaration later in the document (concatenated feeds, garbage after the
+/// root) makes quick-xml panic inside feed-rs.
+pub(super) fn without_declarations(text: &str) -> Cow<'_, str> {
+    // The usual case, one leading declaration, costs a slice, not a copy.
+    let text = match text.strip_prefix("<?xml") {
+        Some(rest) if rest.starts_with(|c: char| c.is_whitespace() || c == '?') => {
+            rest.find("?>").map_or(text, |end| &rest[end + 2..])
+        }
+        _ => text,
+    };
+    if !text.contains("<?xml") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('<') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        let verbatim = [("<![CDATA[", "]]>"), ("<!--", "-->")]
+            .iter()
+            .find(|(open, _)| rest.starts_with(open));
+        if let Some((open, close)) = verbatim {
+            let len = rest[open.len()..]
+                .find(close)
+                .map_or(rest.len(), |end| open.len() + end + close.len());
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else if rest.starts_with("<?") {
+            let len = rest.find("?>").map_or(rest.len(), |end| end + 2);
+            let is_declaration = rest[2..].starts_with("xml")
+                && rest[5..].starts_with(|c: char| c.is_whitespace() || c == '?');
+            if !is_declaration {
+                out.push_str(&rest[..len]);
+            }
+            rest = &rest[len..];
+        } else {
+            out.push('<');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// Normalises what feed-rs would refuse or misread but a person would not:
+/// `<rss>` versions, and Atom that is not in the Atom 1.0 namespace.
+pub(super) fn prepare<'t>(text: &'t str, root: &str) -> Cow<'t, str> {
+    match root {
+        "rss" => normalise_rss_version(text),
+        "RDF" => normalise_rss090(text),
+        "feed" => match atom_flavour(text) {
+            // Atom 1.0 has no `mode`, but 0.3 habits (base64) live on in it.
+            AtomFlavour::Atom10 if text.contains(" mode=") => {
+                atom::to_atom10(text, false).map_or(text.into(), Into::into)
+            }
+            AtomFlavour::Atom10 => text.into(),
+            flavour => atom::to_atom10(text, flavour == AtomFlavour::Atom03)
+                .map_or(text.into(), Into::into),
+        },
+        _ => text.into(),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum AtomFlavour {
+    Atom10,
+    Atom03,
+    /// No or an unknown namespace: read as Atom 1.0 names.
+    Unqualified,
+}
+
+fn atom_flavour(text: &str) -> AtomFlavour {
+    let Some(tag) = root_tag(text) else {
+        return AtomFlavour::Unqualified;
+    };
+    let version = attribute(tag, "version");
+    let has = |ns: &str| tag.contains(&format!("\"{ns}\"")) || tag.contains(&format!("'{ns}'"));
+    if has("http://purl.org/atom/ns#") || version.is_some_and(|v| v.starts_with("0.")) {
+        AtomFlavour::Atom03
+    } else if attribute(tag, "xmlns").as_deref() == Some(atom::ATOM10_NS)
+        || (root_name(text).is_some_and(|n| n.contains(':')) && has(atom::ATOM10_NS))
+    {
+        AtomFlavour::Atom10
+    } else {
+        AtomFlavour::Unqualified
+    }
+}
+
+/// Adds `<link>` (from `rdf:about`) to RSS 1.0 items that have none.
+pub(super) fn rdf_links_from_about(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(pos) = rest.find("<item") {
+        let after = &rest[pos + 5..];
+        if !after.starts_with(|c: char| c.is_whitespace() || c == '>') {
+            out.push_str(&rest[..pos + 5]);
+            rest = after;
+            continue;
+        }
+        let tag_end = pos + rest[pos..].find('>')? + 1;
+        let body_end = rest[tag_end..]
+            .find("</item>")
+            .map_or(rest.len(), |e| tag_end + e);
+        out.push_str(&rest[..tag_end]);
+        let tag = &rest[pos..tag_end];
+        if !rest[tag_end..body_end].contains("<link")
+            && let Some(about) = attribute(tag, "rdf:about")
+        {
+            out.push_str(&format!("<link>{about}</link>"));
+            changed = true;
+        }
+        rest = &rest[tag_end..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// The local name of the first element, skipping the prolog, comments,
+/// doctype and processing instructions.
+pub(super) fn root_element(text: &str) -> Option<String> {
+    let name = root_name(text)?;
+    let local = name.rsplit(':').next().unwrap_or(name);
+    Some(local.to_string()).filter(|n| !n.is_empty())
+}
+
+/// The qualified name of the first element (`rss`, `rdf:RDF`).
+pub(super) fn root_name(text: &str) -> Option<&str> {
+    let tag = root_tag(text)?;
+    let name = &tag[1..];
+    let end = name
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(name.len());
+    Some(&name[..end]).filter(|n| !n.is_empty())
+}
+
+/// The first element's start tag, from `<` up to (not including) `>`.
+fn root_tag(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        let start = rest.find('<')?;
+        rest = &rest[start..];
+        if rest.starts_with("<?") {
+            rest = &rest[rest.find("?>")? + 2..];
+        } else if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->")? + 3..];
+        } else if rest.starts_with("<!") {
+            rest = &rest[skip_doctype(rest)?..];
+        } else {
+            let end = rest.find('>').unwrap_or(rest.len());
+            return Some(&rest[..end]);
+        }
+    }
+}
+
+/// Length of a `<!DOCTYPE … [ internal subset ]>` declaration.
+fn skip_doctype(decl: &str) -> Option<usize> {
+    match (decl.find('['), decl.find('>')) {
+        (Some(open), Some(gt)) if open < gt => {
+            let close = decl[open..].find("]")? + open;
+            Some(close + decl[close..].find('>')? + 1)
+        }
+        (_, gt) => Some(gt? + 1),
+    }
+}
+
+pub(super) fn is_feed_root(name: &str) -> bool {
+    matches!(name, "rss" | "feed" | "RDF" | "entry" | "channel")
+}
+
+/// feed-rs refuses `<rss>` unless `version` is exactly "2.0", "0.91" or
+/// "0.92"; real feeds say nothing, "2.00", "0.94"… Rewrite the attribute.
+/// A default namespace on `<rss>` (UserLand's "rss2") hides every element
+/// from feed-rs, so it is dropped: RSS 2.0 has no namespace.
+fn normalise_rss_version(text: &str) -> Cow<'_, str> {
+    let Some(start) = find_rss_tag(text) else {
+        return text.into();
+    };
+    let Some(len) = text[start..].find('>') else {
+        return text.into();
+    };
+    let tag = &text[start..start + len];
+    let version = attribute(tag, "version");
+    let default_ns = attribute(tag, "xmlns");
+    let wanted = match version.as_deref() {
+        Some("2.0" | "0.91" | "0.92") if default_ns.is_none() => return text.into(),
+        Some(v @ ("2.0" | "0.91" | "0.92")) => v.to_string(),
+        Some(v) if v.starts_with("0.9") => "0.92".to_string(),
+        _ => "2.0".to_string(),
+    };
+    let mut new_tag = match version {
+        Some(_) => replace_attribute(tag, "version", &wanted),
+        None => format!("<rss version=\"{wanted}\"{}", &tag[4..]),
+    };
+    if let Some(ns) = default_ns {
+        for quote in ['"', '\''] {
+            new_tag = new_tag.replace(&format!("xmlns={quote}{ns}{quote}"), "");
+        }
+    }
+    format!("{}{}{}", &text[..start], new_tag, &text[start + len..]).into()
+}
+
+/// RSS 0.90 (`my.netscape.com` namespace) is RSS 1.0 in all but name for
+/// what planetoid reads; feed-rs only knows the RSS 1.0 namespace.
+fn normalise_rss090(text: &str) -> Cow<'_, str> {
+    const RSS090: &str = "http://my.netscape.com/rdf/simple/0.9/";
+    match root_tag(text) {
+        Some(tag) if tag.contains(RSS090) => {
+            text.replacen(RSS090, "http://purl.org/rss/1.0/", 1).into()
+        }
+        _ => text.into(),
+    }
+}
+
+fn find_rss_tag(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(pos) = text[from..].find("<rss") {
+        let at = from + pos;
+        let next = text[at + 4..].chars().next();
+        if matches!(next, Some(c) if c.is_whitespace() || c == '>') {
+            return Some(at);
+        }
+        from = at + 4;
+    }
+    None
+}
+
+pub(super) fn attribute(tag: &str, name: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(pos) = tag[from..].find(name) {
+        let at = from + pos;
+        let before_ok = tag[..at].ends_with(char::is_whitespace);
+        let after = tag[at + name.len()..].trim_start();
+        if before_ok && let Some(value) = after.strip_prefix('=') {
+            let value = value.trim_start();
+            let quote = value.chars().next()?;
+            if quote == '"' || quote == '\'' {
+                let inner = &value[1..];
+                return inner.find(quote).map(|end| inner[..end].trim().to_string());
+            }
+        }
+        from = at + name.len();
+    }
+    None
+}
+
+fn replace_attribute(tag: &str, name: &str, value: &str) -> String {
+    let Some(old) = attribute(tag, name) else {
+        return tag.to_string();
+    };
+    for quote in ['"', '\''] {
+        for spacing in ["=", " = ", "= ", " ="] {
+            let needle = format!("{name}{spacing}{quote}{old}{quote}");
+            if tag.contains(&needle) {
+                return tag.replacen(&needle, &format!("{name}=\"{value}\""), 1);
+            }
+        }
+    }
+    tag.to_string()
+}
