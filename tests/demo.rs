@@ -6,20 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{planetoid, read, stderr};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
-}
+use common::{copy_dir, planetoid, read, stderr};
 
 #[test]
 fn demo_planet_builds_offline_in_russian_without_leaks() {

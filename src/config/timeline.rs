@@ -121,25 +121,20 @@ pub(super) fn filters(fields: &mut Fields, problems: &mut Problems) -> Filters {
         exclude: fields
             .optional("exclude")
             .and_then(|n| pattern(n, problems)),
-        tags_include: fields
-            .optional("tags_include")
-            .map(|n| {
-                strings(n, problems)
-                    .into_iter()
-                    .map(|t| t.to_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        tags_exclude: fields
-            .optional("tags_exclude")
-            .map(|n| {
-                strings(n, problems)
-                    .into_iter()
-                    .map(|t| t.to_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        tags_include: tag_list(fields.optional("tags_include"), problems),
+        tags_exclude: tag_list(fields.optional("tags_exclude"), problems),
     }
+}
+
+/// Tags compare case-insensitively: kept lower-cased.
+fn tag_list(node: Option<&Node>, problems: &mut Problems) -> Vec<String> {
+    node.map(|n| {
+        strings(n, problems)
+            .into_iter()
+            .map(|t| t.to_lowercase())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn pattern(node: &Node, problems: &mut Problems) -> Option<Pattern> {

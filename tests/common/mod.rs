@@ -367,6 +367,20 @@ pub fn read(path: impl AsRef<Path>) -> String {
         .unwrap_or_else(|e| panic!("read {}: {e}", path.as_ref().display()))
 }
 
+/// Copies a directory tree (fixtures into a test's temporary planet).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
 /// Every file under `dir`, relative path → bytes.
 pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();

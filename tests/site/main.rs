@@ -29,18 +29,7 @@ pub struct Built {
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
-}
+pub use common::copy_dir;
 
 /// The demo planet with an About page, a reworded label and a broken feed.
 pub fn demo() -> &'static Built {
