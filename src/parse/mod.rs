@@ -385,12 +385,21 @@ fn convert_entry(
         .filter(|t| !t.is_empty())
         .or_else(|| extra.title.as_deref().map(plain_text))
         .unwrap_or_default();
-    // RSS: a guid that is a URL is the permalink when no <link> is given.
-    let link = alternate_link(&page_links).or(extra.link).or_else(|| {
-        let id = e.id.trim();
-        let url = id.starts_with("http://") || id.starts_with("https://");
-        (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
-    });
+    // FeedBurner's origLink is the post's real URL (the <link> only
+    // redirects through a tracker); else the alternate link; else, in RSS,
+    // a guid that is a URL is the permalink when no <link> is given.
+    let orig_link = extra
+        .orig_link
+        .clone()
+        .filter(|l| l.starts_with("http://") || l.starts_with("https://"));
+    let link = orig_link
+        .or_else(|| alternate_link(&page_links))
+        .or(extra.link)
+        .or_else(|| {
+            let id = e.id.trim();
+            let url = id.starts_with("http://") || id.starts_with("https://");
+            (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
+        });
     let published = e
         .published
         .or_else(|| extra.published.as_deref().and_then(dates::parse_date));
@@ -834,6 +843,18 @@ mod tests {
             Ok(feed) => assert_eq!(feed.entries.len(), 1),
             Err(other) => panic!("unexpected error: {other}"),
         }
+    }
+
+    #[test]
+    fn feedburner_orig_link_wins_over_the_tracking_link() {
+        let xml = "<rss version=\"2.0\" xmlns:feedburner=\"http://rssnamespace.org/feedburner/ext/1.0\"><channel><title>T</title>\
+            <item><title>A</title><guid>g1</guid><link>https://feeds.feedburner.example/~r/blog/~3/abc</link>\
+            <feedburner:origLink>https://blog.example.org/2025/01/post/</feedburner:origLink></item></channel></rss>";
+        let feed = parse(xml, URL).expect("parses");
+        assert_eq!(
+            feed.entries[0].link.as_deref(),
+            Some("https://blog.example.org/2025/01/post/")
+        );
     }
 
     #[test]

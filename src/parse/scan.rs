@@ -26,6 +26,8 @@ pub struct EntryScan {
     pub lang: Option<String>,
     pub title: Option<String>,
     pub link: Option<String>,
+    /// FeedBurner's `origLink`: the post's own URL behind the tracking link.
+    pub orig_link: Option<String>,
     pub author: Option<String>,
     /// Summary-like text (HTML by RSS convention).
     pub description: Option<String>,
@@ -66,6 +68,7 @@ fn canonical(uri: &str) -> Option<&'static str> {
             "http://search.yahoo.com/mrss" => "media",
             "http://www.w3.org/2005/atom" => "atom",
             "http://www.w3.org/1999/xhtml" => "xhtml",
+            "http://rssnamespace.org/feedburner/ext/1.0" => "feedburner",
             _ => return None,
         },
     )
@@ -171,6 +174,7 @@ pub fn scan(text: &str, document_url: &str) -> Option<Scan> {
                                 Some(Field::Updated)
                             }
                             (Some("atom"), "content") => Some(Field::Content),
+                            (Some("feedburner"), "origLink") => Some(Field::OrigLink),
                             (Some("xhtml"), "body") => Some(Field::Markup),
                             (None, "body") => Some(Field::Markup),
                             (None, "fullitem") => Some(Field::Content),
@@ -267,6 +271,7 @@ enum Field {
     Updated,
     Content,
     Markup,
+    OrigLink,
 }
 
 fn set(entry: &mut EntryScan, field: Field, value: String) {
@@ -281,6 +286,7 @@ fn set(entry: &mut EntryScan, field: Field, value: String) {
         Field::Published => &mut entry.published,
         Field::Updated => &mut entry.updated,
         Field::Content | Field::Markup => &mut entry.content,
+        Field::OrigLink => &mut entry.orig_link,
         Field::Category => {
             entry.categories.push(value);
             return;
