@@ -16,6 +16,17 @@ fn config(server: &TestServer, extra_feeds: &str) -> String {
     )
 }
 
+/// Three good feeds served and built once at `NOW`.
+fn built_planet() -> (TestServer, tempfile::TempDir) {
+    let server = TestServer::start();
+    serve_three(&server);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(dir.path(), &config(&server, ""));
+    let out = planetoid(dir.path(), &["build", "--now", NOW]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (server, dir)
+}
+
 fn serve_three(server: &TestServer) {
     server.route(
         "/alpha.xml",
@@ -221,15 +232,7 @@ fn two_builds_of_unchanged_feeds_with_the_same_now_are_byte_identical() {
 
 #[test]
 fn a_feed_that_breaks_keeps_its_entries_and_is_marked_stale() {
-    let server = TestServer::start();
-    serve_three(&server);
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_config(dir.path(), &config(&server, ""));
-    assert!(
-        planetoid(dir.path(), &["build", "--now", NOW])
-            .status
-            .success()
-    );
+    let (server, dir) = built_planet();
 
     server.route("/alpha.xml", Response::status(500));
     server.route(
@@ -269,15 +272,7 @@ fn a_feed_that_breaks_keeps_its_entries_and_is_marked_stale() {
 
 #[test]
 fn offline_builds_render_from_the_store_without_any_request() {
-    let server = TestServer::start();
-    serve_three(&server);
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_config(dir.path(), &config(&server, ""));
-    assert!(
-        planetoid(dir.path(), &["build", "--now", NOW])
-            .status
-            .success()
-    );
+    let (server, dir) = built_planet();
     server.clear_requests();
 
     let out = planetoid(
