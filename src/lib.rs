@@ -135,6 +135,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let records = ingest::gather(&config, &before, &known, now, opts);
     clock.lap("fetch, decode, parse and sanitize");
     store.record(now, &records, &config.retention)?;
+    // The cleaned entries are in the store now; free them before the
+    // timeline loads what it shows.
+    drop(records);
     clock.lap("store");
 
     let states = store.feed_states(&ids)?;
