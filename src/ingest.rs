@@ -9,7 +9,7 @@
 //! feed's failure becomes a [`Failure`] record, never an abort.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 
@@ -23,15 +23,18 @@ use crate::{BuildOptions, decode, discover, parse, sanitize};
 /// Raw hashes of the entries the store holds, per feed and entry id.
 pub type KnownEntries = HashMap<FeedId, HashMap<String, String>>;
 
-/// Fetches the feeds that should be fetched and turns every result into a
-/// record for the store; feeds not fetched get `Untouched`. In config order.
+/// Fetches the feeds that should be fetched and hands every result, as a
+/// record for the store, to `sink` as soon as it is ready (from any
+/// thread, in completion order); feeds not fetched get `Untouched` at the
+/// end. Every configured feed gets exactly one record.
 pub fn gather(
     config: &Config,
     states: &HashMap<FeedId, FeedState>,
     known: &KnownEntries,
     now: DateTime<Utc>,
     opts: &BuildOptions,
-) -> Vec<FeedRecord> {
+    sink: &(dyn Fn(FeedRecord) + Sync),
+) {
     let planned: Vec<(usize, Request)> = config
         .feeds
         .iter()
@@ -45,7 +48,18 @@ pub fn gather(
         .clone()
         .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
     let progress = Progress::new(requests.len(), opts.verbosity);
-    let updates: Mutex<Vec<Option<FeedUpdate>>> = Mutex::new(vec![None; config.feeds.len()]);
+    let record = |feed: &FeedConfig, update: FeedUpdate| FeedRecord {
+        id: feed.id.clone(),
+        url: feed.url.clone(),
+        update,
+        date_policy: feed.date_policy,
+        future_dates: feed.future_dates.unwrap_or(config.future_dates),
+    };
+    let done: Vec<AtomicBool> = config
+        .feeds
+        .iter()
+        .map(|_| AtomicBool::new(false))
+        .collect();
     let empty = HashMap::new();
     let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     let sanitizer = &sanitizer;
@@ -56,7 +70,7 @@ pub fn gather(
             };
             let feed = &config.feeds[*index];
             report(&progress, feed, &result);
-            let (updates, known) = (&updates, known.get(&feed.id).unwrap_or(&empty));
+            let (done, record, known) = (&done, &record, known.get(&feed.id).unwrap_or(&empty));
             let shown = Shown {
                 mode: feed.content,
                 excerpt_words: config.excerpt_words,
@@ -64,27 +78,17 @@ pub fn gather(
                 sanitizer,
             };
             scope.spawn(move |_| {
-                let update = ingest(result, now, known, &shown);
-                if let Ok(mut slots) = updates.lock() {
-                    slots[*index] = Some(update);
-                }
+                sink(record(feed, ingest(result, now, known, &shown)));
+                done[*index].store(true, Ordering::Relaxed);
             });
         });
     });
     progress.finish();
-    let updates = updates.into_inner().unwrap_or_default();
-    config
-        .feeds
-        .iter()
-        .zip(updates)
-        .map(|(feed, update)| FeedRecord {
-            id: feed.id.clone(),
-            url: feed.url.clone(),
-            update: update.unwrap_or(FeedUpdate::Untouched),
-            date_policy: feed.date_policy,
-            future_dates: feed.future_dates.unwrap_or(config.future_dates),
-        })
-        .collect()
+    for (feed, done) in config.feeds.iter().zip(&done) {
+        if !done.load(Ordering::Relaxed) {
+            sink(record(feed, FeedUpdate::Untouched));
+        }
+    }
 }
 
 fn report(progress: &Progress, feed: &FeedConfig, result: &Result<Fetched, FetchError>) {

@@ -132,13 +132,23 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
     let known = store.raw_hashes(&ids)?;
-    let records = ingest::gather(&config, &before, &known, now, opts);
-    clock.lap("fetch, decode, parse and sanitize");
-    store.record(now, &records, &config.retention)?;
-    // The cleaned entries are in the store now; free them before the
-    // timeline loads what it shows.
-    drop(records);
-    clock.lap("store");
+    // Each feed's record goes to the store as soon as it is ready, in the
+    // build's single transaction, so cleaned entries are never all held in
+    // memory at once. The bounded channel makes processing wait for a slow
+    // disk rather than pile up.
+    let (send, receive) = std::sync::mpsc::sync_channel::<store::FeedRecord>(16);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| store.record(now, receive, &config.retention));
+        ingest::gather(&config, &before, &known, now, opts, &|record| {
+            // Only fails when the writer stopped on an error, reported below.
+            let _ = send.send(record);
+        });
+        drop(send);
+        writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    clock.lap("fetch, decode, parse, sanitize and store");
 
     let states = store.feed_states(&ids)?;
     let (entries, hidden) = select::timeline(

@@ -267,7 +267,7 @@ impl Store {
     pub fn record(
         &mut self,
         now: DateTime<Utc>,
-        records: &[FeedRecord],
+        records: impl IntoIterator<Item = FeedRecord>,
         retention: &Retention,
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
@@ -276,6 +276,7 @@ impl Store {
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
+        let mut configured: Vec<FeedId> = Vec::new();
         {
             let mut upsert_feed = tx
                 .prepare(
@@ -328,14 +329,17 @@ impl Store {
                 )
                 .map_err(err)?;
 
-            for FeedRecord {
-                id,
-                url,
-                update,
-                date_policy,
-                future_dates,
-            } in records
-            {
+            // Records may arrive while other feeds still download (a
+            // channel): each is written and dropped at once.
+            for record in records {
+                let FeedRecord {
+                    id,
+                    url,
+                    update,
+                    date_policy,
+                    future_dates,
+                } = &record;
+                configured.push(id.clone());
                 upsert_feed
                     .execute(params![id.as_str(), url])
                     .map_err(err)?;
@@ -460,7 +464,7 @@ impl Store {
                 }
             }
         }
-        prune(&tx, now, records, retention).map_err(err)?;
+        prune(&tx, now, &configured, retention).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -616,7 +620,7 @@ impl Store {
 fn prune(
     tx: &rusqlite::Transaction,
     now: DateTime<Utc>,
-    records: &[FeedRecord],
+    configured: &[FeedId],
     retention: &Retention,
 ) -> rusqlite::Result<()> {
     tx.execute_batch(
@@ -624,8 +628,8 @@ fn prune(
     )?;
     {
         let mut add = tx.prepare("INSERT OR IGNORE INTO configured (id) VALUES (?1)")?;
-        for r in records {
-            add.execute([r.id.as_str()])?;
+        for id in configured {
+            add.execute([id.as_str()])?;
         }
     }
     let cutoff = now.timestamp() - i64::from(retention.max_age_days) * 86_400;
@@ -755,7 +759,7 @@ mod tests {
             store
                 .record(
                     t1,
-                    &[rec(
+                    vec![rec(
                         &id,
                         fresh(vec![
                             entry("a", "A", Some(future), "h1"),
@@ -770,7 +774,7 @@ mod tests {
         store
             .record(
                 t2,
-                &[rec(
+                vec![rec(
                     &id,
                     fresh(vec![entry("a", "A edited", Some(t2), "h3")]),
                 )],
@@ -792,7 +796,7 @@ mod tests {
         store
             .record(
                 t2,
-                &[rec(
+                vec![rec(
                     &id,
                     FeedUpdate::Failed(Failure {
                         http_status: Some(500),
@@ -821,7 +825,7 @@ mod tests {
         store
             .record(
                 t3,
-                &[rec(
+                vec![rec(
                     &id,
                     FeedUpdate::NotModified {
                         validators: Validators::default(),
@@ -849,7 +853,7 @@ mod tests {
         store
             .record(
                 t3,
-                &[rec(
+                vec![rec(
                     &id,
                     FeedUpdate::Failed(Failure {
                         http_status: Some(410),
