@@ -9,6 +9,8 @@
 
 use url::Url;
 
+use crate::parse::tag_attribute as attribute;
+
 /// True when a response is an HTML page rather than a feed: by its media
 /// type, or by its first tag when the type says nothing useful.
 pub fn is_html_page(content_type: Option<&str>, text: &str) -> bool {
@@ -51,31 +53,6 @@ pub fn advertised_feed(html: &str, page_url: &str) -> Option<String> {
         {
             return Some(url.to_string());
         }
-    }
-    None
-}
-
-/// The value of `name="…"`, `name='…'` or `name=bare` inside one tag.
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(name) {
-        let at = from + pos;
-        from = at + name.len();
-        let before = lower[..at].chars().last();
-        if !matches!(before, Some(c) if c.is_whitespace()) {
-            continue;
-        }
-        let rest = tag[at + name.len()..].trim_start();
-        let Some(value) = rest.strip_prefix('=') else {
-            continue;
-        };
-        let value = value.trim_start();
-        return match value.chars().next() {
-            Some(q @ ('"' | '\'')) => value[1..].split(q).next().map(str::to_string),
-            Some(_) => value.split(char::is_whitespace).next().map(str::to_string),
-            None => None,
-        };
     }
     None
 }

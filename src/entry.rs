@@ -134,6 +134,29 @@ impl StoredEntry {
     }
 }
 
+#[cfg(test)]
+impl StoredEntry {
+    /// A plain entry dated `date` (published, first seen and placed there),
+    /// titled by its id, for tests of the stages that read the store.
+    pub fn sample(feed_id: FeedId, id: &str, date: DateTime<Utc>) -> StoredEntry {
+        StoredEntry {
+            feed_id,
+            id: id.into(),
+            title: id.into(),
+            link: None,
+            author: None,
+            published: Some(date),
+            updated: None,
+            body: SafeHtml::default(),
+            categories: vec![],
+            enclosures: vec![],
+            first_seen: date,
+            sort_date: date,
+            also_in: vec![],
+        }
+    }
+}
+
 /// Decides an entry's place in time when it is first seen; `None` means
 /// "do not store it yet" (a future date under `future_dates: drop`).
 ///

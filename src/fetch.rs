@@ -35,12 +35,6 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
-impl Validators {
-    pub fn is_empty(&self) -> bool {
-        self.etag.is_none() && self.last_modified.is_none()
-    }
-}
-
 /// One feed to fetch.
 #[derive(Debug, Clone)]
 pub struct Request {

@@ -108,14 +108,6 @@ impl Site {
     pub fn get(&self, path: &str) -> Option<Vec<u8>> {
         self.files.lock().ok()?.get(path).cloned()
     }
-
-    pub fn len(&self) -> usize {
-        self.files.lock().map_or(0, |f| f.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Why the site could not be published. Fatal; the old site stays.

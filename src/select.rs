@@ -51,7 +51,9 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
         .filter_map(|b| b.url.as_deref().map(canonical_link))
         .collect();
     let mut hidden = Hidden::default();
-    let mut kept: Vec<StoredEntry> = Vec::with_capacity(entries.len());
+    // Each kept entry with its canonical link (computed once: the blocklist
+    // and the dedupe both compare it).
+    let mut kept: Vec<(StoredEntry, Option<String>)> = Vec::with_capacity(entries.len());
     for e in entries {
         let Some((_, feed)) = feeds.get(&e.feed_id).filter(|(_, f)| f.enabled) else {
             continue;
@@ -83,14 +85,14 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
             hidden.filtered += 1;
             continue;
         }
-        kept.push(e);
+        kept.push((e, canon));
     }
 
     // A feed's share first (on its own entries), then duplicates among
     // what is left, so a capped feed cannot hide another feed's copy.
-    sort_newest_first(&mut kept);
+    kept.sort_by(|(a, _), (b, _)| newest_first(a, b));
     let mut shown: HashMap<FeedId, usize> = HashMap::new();
-    kept.retain(|e| {
+    kept.retain(|(e, _)| {
         let max = feeds
             .get(&e.feed_id)
             .and_then(|(_, f)| f.max_entries)
@@ -114,7 +116,7 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
         )
     };
     for i in 0..kept.len() {
-        let Some(key) = kept[i].link.as_deref().map(canonical_link) else {
+        let Some(key) = kept[i].1.clone() else {
             continue;
         };
         match first_of.get(&key).copied() {
@@ -122,15 +124,15 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
                 first_of.insert(key, i);
             }
             Some(j) => {
-                let (keep, lose) = if rank(&kept[i]) < rank(&kept[j]) {
+                let (keep, lose) = if rank(&kept[i].0) < rank(&kept[j].0) {
                     (i, j)
                 } else {
                     (j, i)
                 };
-                let credit = kept[lose].feed_id.clone();
-                let mut carried = std::mem::take(&mut kept[lose].also_in);
-                kept[keep].also_in.push(credit);
-                kept[keep].also_in.append(&mut carried);
+                let credit = kept[lose].0.feed_id.clone();
+                let mut carried = std::mem::take(&mut kept[lose].0.also_in);
+                kept[keep].0.also_in.push(credit);
+                kept[keep].0.also_in.append(&mut carried);
                 drop[lose] = true;
                 first_of.insert(key, keep);
                 hidden.duplicates += 1;
@@ -141,7 +143,7 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
         .into_iter()
         .zip(drop)
         .filter(|(_, d)| !d)
-        .map(|(e, _)| e)
+        .map(|((e, _), _)| e)
         .collect();
     for e in &mut kept {
         e.also_in
@@ -199,12 +201,15 @@ impl Page {
 
 /// Sorts newest first: date descending, then feed id, then entry id.
 pub fn sort_newest_first(entries: &mut [StoredEntry]) {
-    entries.sort_by(|a, b| {
-        b.sort_date
-            .cmp(&a.sort_date)
-            .then_with(|| a.feed_id.cmp(&b.feed_id))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    entries.sort_by(newest_first);
+}
+
+/// The timeline's total order: date descending, then feed id, then entry id.
+fn newest_first(a: &StoredEntry, b: &StoredEntry) -> std::cmp::Ordering {
+    b.sort_date
+        .cmp(&a.sort_date)
+        .then_with(|| a.feed_id.cmp(&b.feed_id))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// Cuts `len` entries into pages of `per_page` (at least one page).
@@ -229,21 +234,7 @@ mod tests {
 
     fn stored(feed: &str, id: &str, day: u32) -> StoredEntry {
         let date = Utc.with_ymd_and_hms(2025, 1, day, 0, 0, 0).unwrap();
-        StoredEntry {
-            feed_id: FeedId::from_stored(feed.into()),
-            id: id.into(),
-            title: id.into(),
-            link: None,
-            author: None,
-            published: Some(date),
-            updated: None,
-            body: Default::default(),
-            categories: vec![],
-            enclosures: vec![],
-            first_seen: date,
-            sort_date: date,
-            also_in: vec![],
-        }
+        StoredEntry::sample(FeedId::from_stored(feed.into()), id, date)
     }
 
     #[test]

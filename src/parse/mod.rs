@@ -21,6 +21,7 @@ mod prepare;
 mod repair;
 mod scan;
 
+pub(crate) use prepare::attribute as tag_attribute;
 use prepare::{is_feed_root, prepare, rdf_links_from_about, root_element, without_declarations};
 
 /// Start of the message when feed-rs panicked on a document.

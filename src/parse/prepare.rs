@@ -237,21 +237,28 @@ fn find_rss_tag(text: &str) -> Option<usize> {
     None
 }
 
-pub(super) fn attribute(tag: &str, name: &str) -> Option<String> {
+/// The value of `name="…"`, `name='…'` or `name=bare` inside one start
+/// tag's text, trimmed; the name matches regardless of case. Serves both the
+/// XML fixes here and the HTML `<link>` scan of `discover`.
+pub(crate) fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
     let mut from = 0;
-    while let Some(pos) = tag[from..].find(name) {
+    while let Some(pos) = lower[from..].find(&name) {
         let at = from + pos;
-        let before_ok = tag[..at].ends_with(char::is_whitespace);
-        let after = tag[at + name.len()..].trim_start();
-        if before_ok && let Some(value) = after.strip_prefix('=') {
-            let value = value.trim_start();
-            let quote = value.chars().next()?;
-            if quote == '"' || quote == '\'' {
-                let inner = &value[1..];
-                return inner.find(quote).map(|end| inner[..end].trim().to_string());
-            }
-        }
         from = at + name.len();
+        if !lower[..at].ends_with(char::is_whitespace) {
+            continue;
+        }
+        let Some(value) = tag[at + name.len()..].trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim_start();
+        return match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().map(|v| v.trim().to_string()),
+            Some(_) => value.split(char::is_whitespace).next().map(str::to_string),
+            None => None,
+        };
     }
     None
 }

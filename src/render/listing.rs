@@ -228,19 +228,8 @@ mod tests {
     fn entry(feed: &FeedId, id: &str, month: u32, day: u32, tags: &[&str]) -> StoredEntry {
         let date = Utc.with_ymd_and_hms(2025, month, day, 9, 0, 0).unwrap();
         StoredEntry {
-            feed_id: feed.clone(),
-            id: id.into(),
-            title: id.into(),
-            link: None,
-            author: None,
-            published: Some(date),
-            updated: None,
-            body: Default::default(),
             categories: tags.iter().map(|t| t.to_string()).collect(),
-            enclosures: vec![],
-            first_seen: date,
-            sort_date: date,
-            also_in: vec![],
+            ..StoredEntry::sample(feed.clone(), id, date)
         }
     }
 

@@ -356,19 +356,11 @@ mod tests {
     fn entry(feed: &FeedInfo, id: &str, day: u32, title: &str) -> StoredEntry {
         let date = Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap();
         StoredEntry {
-            feed_id: feed.id.clone(),
-            id: id.into(),
             title: title.into(),
             link: Some(format!("https://site.example/{id}")),
-            author: None,
-            published: Some(date),
-            updated: None,
             body: crate::sanitize::clean("<p>Hello <b>there</b><script>x()</script></p>", None),
             categories: vec!["Rust".into()],
-            enclosures: vec![],
-            first_seen: date,
-            sort_date: date,
-            also_in: vec![],
+            ..StoredEntry::sample(feed.id.clone(), id, date)
         }
     }
 
