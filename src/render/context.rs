@@ -4,12 +4,16 @@
 //! month headings) and URLs are relative to the site root, so templates only
 //! prefix `{{ root }}` and never compute anything.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
+use tera::Value;
 
 use super::i18n::Translation;
 use super::listing::{self, Listings};
-use super::{FeedInfo, SiteInput};
+use super::{FeedIndex, FeedInfo, SiteInput};
 use crate::entry::StoredEntry;
 use crate::report::FeedHealth;
 use crate::sanitize::SafeHtml;
@@ -114,21 +118,6 @@ pub struct MonthCtx {
 pub struct YearCtx {
     pub year: i32,
     pub months: Vec<MonthCtx>,
-}
-
-/// Everything that is the same on every page.
-pub struct Shared<'a> {
-    pub planet: PlanetCtx<'a>,
-    pub feeds: Vec<FeedCtx<'a>>,
-    pub nav: Vec<NavCtx>,
-    pub languages: Vec<LanguageCtx>,
-}
-
-#[derive(Serialize)]
-pub struct DayCtx<'a> {
-    pub heading: String,
-    pub date_iso: String,
-    pub entries: Vec<EntryCtx<'a>>,
 }
 
 #[derive(Serialize)]
@@ -333,38 +322,64 @@ pub fn tags(listings: &Listings) -> Vec<TagCtx> {
     tags
 }
 
-/// The entries of one page grouped under day headings.
-pub fn days<'a>(
+/// Every entry of the timeline as a template value, built once (in
+/// parallel) and shared by every page that lists the entry: Tera values are
+/// reference-counted, so a body is neither serialized nor copied again per
+/// listing it appears in.
+pub fn entry_values(
     t: &Translation,
-    input: &'a SiteInput,
+    input: &SiteInput,
+    feeds: &FeedIndex,
     listings: &Listings,
-    indexes: &[usize],
-) -> Vec<DayCtx<'a>> {
-    let mut days: Vec<DayCtx> = Vec::new();
+) -> Vec<Value> {
+    let tag_counts: HashMap<&str, usize> = listings
+        .tags
+        .iter()
+        .map(|tag| (tag.slug.as_str(), tag.count))
+        .collect();
+    input
+        .entries
+        .par_iter()
+        .map(|e| Value::from_serializable(&entry(t, input, feeds, &tag_counts, e)))
+        .collect()
+}
+
+/// The entries of one page grouped under day headings: a list of
+/// `{heading, date_iso, entries}` (see the theme's README).
+pub fn days(t: &Translation, input: &SiteInput, values: &[Value], indexes: &[usize]) -> Value {
+    let mut days: Vec<(String, DateTime<Utc>, Vec<Value>)> = Vec::new();
     for &i in indexes {
-        let e = &input.entries[i];
+        let (Some(e), Some(value)) = (input.entries.get(i), values.get(i)) else {
+            continue;
+        };
         let date = e.display_date();
         let day_iso = date.format("%Y-%m-%d").to_string();
-        let ctx = entry(t, input, listings, e);
         match days.last_mut() {
-            Some(day) if day.date_iso == day_iso => day.entries.push(ctx),
-            _ => days.push(DayCtx {
-                heading: t.date(date),
-                date_iso: day_iso,
-                entries: vec![ctx],
-            }),
+            Some((iso, _, entries)) if *iso == day_iso => entries.push(value.clone()),
+            _ => days.push((day_iso, date, vec![value.clone()])),
         }
     }
-    days
+    let days: Vec<Value> = days
+        .into_iter()
+        .map(|(date_iso, date, entries)| {
+            let mut day: HashMap<&'static str, Value> = HashMap::with_capacity(3);
+            day.insert("heading", Value::from(t.date(date)));
+            day.insert("date_iso", Value::from(date_iso));
+            day.insert("entries", Value::from(entries));
+            Value::from(day)
+        })
+        .collect();
+    Value::from(days)
 }
 
 fn entry<'a>(
     t: &Translation,
     input: &'a SiteInput,
-    listings: &Listings,
+    feeds: &FeedIndex<'a>,
+    tag_counts: &HashMap<&str, usize>,
     e: &'a StoredEntry,
 ) -> EntryCtx<'a> {
-    let feed: Option<&FeedInfo> = input.feeds.iter().find(|f| f.id == e.feed_id);
+    let feed: Option<&FeedInfo> = feeds.get(&e.feed_id);
     let date = e.display_date();
     let planet_lang = listing::language_code(Some(&input.planet.lang));
     let lang = feed
@@ -380,11 +395,7 @@ fn entry<'a>(
         if tags.iter().any(|t| t.url == url) {
             continue;
         }
-        let count = listings
-            .tags
-            .iter()
-            .find(|t| t.slug == slug)
-            .map_or(0, |t| t.count);
+        let count = tag_counts.get(slug.as_str()).copied().unwrap_or(0);
         tags.push(TagCtx {
             name: name.trim().to_string(),
             url,
@@ -410,7 +421,7 @@ fn entry<'a>(
         also_in: e
             .also_in
             .iter()
-            .filter_map(|id| input.feeds.iter().find(|f| &f.id == id))
+            .filter_map(|id| feeds.get(id))
             .map(|f| SourceCtx {
                 name: &f.name,
                 url: f

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use super::{FeedInfo, RenderError, SiteInput};
+use super::{FeedIndex, FeedInfo, RenderError, SiteInput};
 use crate::entry::StoredEntry;
 use crate::output::Site;
 
@@ -20,15 +20,16 @@ use crate::output::Site;
 pub fn write_all(
     site: &Site,
     input: &SiteInput,
+    feeds: &FeedIndex,
     newest: &[StoredEntry],
 ) -> Result<(), RenderError> {
     let refs: Vec<&StoredEntry> = newest.iter().collect();
     site.add(
         "atom.xml",
-        atom(input, &refs, &input.planet.title, "")?.into_bytes(),
+        atom(input, feeds, &refs, &input.planet.title, "")?.into_bytes(),
     );
-    site.add("rss.xml", rss(input, newest)?.into_bytes());
-    site.add("feed.json", json_feed(input, newest)?.into_bytes());
+    site.add("rss.xml", rss(input, feeds, newest)?.into_bytes());
+    site.add("feed.json", json_feed(input, feeds, newest)?.into_bytes());
     site.add("opml.xml", opml(input)?.into_bytes());
     let health =
         serde_json::to_string_pretty(input.health).map_err(|e| failed("health.json", e))?;
@@ -46,6 +47,13 @@ fn failed(file: &str, e: impl std::fmt::Display) -> RenderError {
 /// Removes characters XML 1.0 does not allow (C0 controls except tab, LF,
 /// CR; U+FFFE/U+FFFF).
 pub fn xml_text(s: &str) -> String {
+    // Nearly every string is clean: one byte scan instead of a char rebuild.
+    let forbidden_byte = s
+        .bytes()
+        .any(|b| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'));
+    if !forbidden_byte && !s.contains(['\u{FFFE}', '\u{FFFF}']) {
+        return s.to_string();
+    }
     s.chars()
         .filter(|&c| {
             matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
@@ -74,8 +82,8 @@ fn entry_uri(e: &StoredEntry) -> String {
     }
 }
 
-fn feed_of<'a>(input: &'a SiteInput, e: &StoredEntry) -> Option<&'a FeedInfo> {
-    input.feeds.iter().find(|f| f.id == e.feed_id)
+fn feed_of<'a>(feeds: &FeedIndex<'a>, e: &StoredEntry) -> Option<&'a FeedInfo> {
+    feeds.get(&e.feed_id)
 }
 
 fn self_url(input: &SiteInput, file: &str) -> String {
@@ -98,6 +106,7 @@ fn updated<'a>(
 /// feed is `atom.xml`, else `<dir>atom.xml`).
 pub fn atom(
     input: &SiteInput,
+    feeds: &FeedIndex,
     entries: &[&StoredEntry],
     title: &str,
     dir: &str,
@@ -114,7 +123,7 @@ pub fn atom(
         entries
             .iter()
             .map(|&e| {
-                let feed = feed_of(input, e);
+                let feed = feed_of(feeds, e);
                 let source = feed.map(|f| Source {
                     title: Text::plain(xml_text(&f.name)),
                     id: xml_text(&f.url),
@@ -188,13 +197,17 @@ pub fn atom(
     String::from_utf8(bytes).map_err(|e| failed(&file, e))
 }
 
-fn rss(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError> {
+fn rss(
+    input: &SiteInput,
+    feeds: &FeedIndex,
+    newest: &[StoredEntry],
+) -> Result<String, RenderError> {
     use rss::extension::dublincore::DublinCoreExtension;
     use rss::{Category, Channel, Enclosure, Guid, Item, Source};
     let items = newest
         .iter()
         .map(|e| {
-            let feed = feed_of(input, e);
+            let feed = feed_of(feeds, e);
             Item {
                 title: Some(xml_text(&e.title)),
                 link: e.link.as_deref().map(xml_text),
@@ -305,11 +318,15 @@ struct JsonSource<'a> {
     feed_url: &'a str,
 }
 
-fn json_feed(input: &SiteInput, newest: &[StoredEntry]) -> Result<String, RenderError> {
+fn json_feed(
+    input: &SiteInput,
+    feeds: &FeedIndex,
+    newest: &[StoredEntry],
+) -> Result<String, RenderError> {
     let items = newest
         .iter()
         .map(|e| {
-            let feed = feed_of(input, e);
+            let feed = feed_of(feeds, e);
             JsonItem {
                 id: entry_uri(e),
                 url: e.link.as_deref(),

@@ -17,10 +17,12 @@ mod i18n;
 mod listing;
 mod theme;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
+use tera::{Context, Value};
 
 pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
@@ -29,8 +31,8 @@ use crate::output::Site;
 use crate::report::Health;
 use crate::sanitize::SafeHtml;
 use crate::select::paginate;
-use context::{FeedCtx, Shared, page_path, root_for};
-use listing::{Kind, Listing, Listings};
+use context::{FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
+use listing::{Kind, Listing};
 
 /// Why rendering failed (a theme template that errors at render time).
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,19 @@ pub struct FeedInfo {
     /// for now: the fetch stage does not record it yet; the health page
     /// shows it when set.
     pub moved_to: Option<String>,
+}
+
+/// The subscriptions by id, built once per render.
+pub struct FeedIndex<'a>(HashMap<&'a str, &'a FeedInfo>);
+
+impl<'a> FeedIndex<'a> {
+    pub fn new(feeds: &'a [FeedInfo]) -> Self {
+        FeedIndex(feeds.iter().map(|f| (f.id.as_str(), f)).collect())
+    }
+
+    pub fn get(&self, id: &FeedId) -> Option<&'a FeedInfo> {
+        self.0.get(id.as_str()).copied()
+    }
 }
 
 /// An extra page from a Markdown file (`pages:` in planet.yaml).
@@ -110,19 +125,21 @@ pub fn render_site_into(theme: &Theme, input: &SiteInput, site: &Site) -> Result
         site.add(path, bytes.clone());
     }
     let listings = listing::build(input.entries, input.feeds);
-    let shared = Shared {
+    let feed_index = FeedIndex::new(input.feeds);
+    let shared = Shared::new(Values {
         planet: context::planet(t, input),
         feeds: context::feeds(t, input, &listings),
         nav: context::nav(t, input, &listings),
         languages: context::languages(t, &listings),
-    };
+        entries: context::entry_values(t, input, &feed_index, &listings),
+    });
     // Listings render in parallel; Tera and the contexts are shared read-only
     // and the site takes files from every thread.
     let shared_site: &Site = site;
     listings
         .all
         .par_iter()
-        .try_for_each(|list| render_listing(theme, input, &listings, &shared, list, shared_site))?;
+        .try_for_each(|list| render_listing(theme, input, &shared, list, shared_site))?;
 
     let path = "archive/index.html";
     let mut ctx = base(&shared, path, "archive");
@@ -138,7 +155,7 @@ pub fn render_site_into(theme: &Theme, input: &SiteInput, site: &Site) -> Result
 
     let path = "health/index.html";
     let mut ctx = base(&shared, path, "health");
-    ctx.insert("health", &context::health(t, input, &shared.feeds));
+    ctx.insert("health", &context::health(t, input, &shared.values.feeds));
     ctx.insert("health_generated", &context::date_time(t, input.now));
     ctx.insert("health_generated_iso", &input.now.to_rfc3339());
     render(theme, "health.html", path, &ctx, site)?;
@@ -157,7 +174,7 @@ pub fn render_site_into(theme: &Theme, input: &SiteInput, site: &Site) -> Result
     }
 
     let newest = &input.entries[..input.entries.len().min(input.planet.feed_entries)];
-    feeds::write_all(site, input, newest)?;
+    feeds::write_all(site, input, &feed_index, newest)?;
     listings.all.par_iter().try_for_each(|list| {
         let title = match &list.kind {
             Kind::Timeline | Kind::Month { .. } => return Ok(()),
@@ -169,7 +186,7 @@ pub fn render_site_into(theme: &Theme, input: &SiteInput, site: &Site) -> Result
             .take(input.planet.feed_entries)
             .map(|&i| &input.entries[i])
             .collect();
-        let xml = feeds::atom(input, &entries, &title, &list.dir)?;
+        let xml = feeds::atom(input, &feed_index, &entries, &title, &list.dir)?;
         shared_site.add(&format!("{}atom.xml", list.dir), xml.into_bytes());
         Ok(())
     })
@@ -230,7 +247,6 @@ fn listing_title(t: &i18n::Translation, input: &SiteInput, list: &Listing) -> St
 fn render_listing(
     theme: &Theme,
     input: &SiteInput,
-    listings: &Listings,
     shared: &Shared,
     list: &Listing,
     site: &Site,
@@ -256,7 +272,7 @@ fn render_listing(
         },
         entry_count: list.entries.len(),
         feed: match list.kind {
-            Kind::Feed { index } => shared.feeds.get(index).cloned(),
+            Kind::Feed { index } => shared.values.feeds.get(index).cloned(),
             _ => None,
         },
         year: match list.kind {
@@ -276,13 +292,14 @@ fn render_listing(
             _ => None,
         },
     };
+    let listing_ctx = Value::from_serializable(&listing_ctx);
     for page in &pages {
         let path = page_path(&list.dir, page.number);
         let mut ctx = base(shared, &path, section);
         if list.kind == Kind::Timeline {
             ctx.insert("sidebar_full", &true);
         }
-        ctx.insert("listing", &listing_ctx);
+        ctx.insert_value("listing", listing_ctx.clone());
         ctx.insert(
             "page",
             &PageCtx {
@@ -291,7 +308,10 @@ fn render_listing(
             },
         );
         let slice: &[usize] = list.entries.get(page.range.clone()).unwrap_or(&[]);
-        ctx.insert("days", &context::days(t, input, listings, slice));
+        ctx.insert_value(
+            "days",
+            context::days(t, input, &shared.values.entries, slice),
+        );
         ctx.insert("pager", &context::pager(page.number, total, &list.dir));
         render(theme, template, &path, &ctx, site)?;
     }
@@ -303,14 +323,48 @@ fn render_listing(
 /// is ~55 KB, more than the entries of a page, on each of thousands of pages).
 const FULL_SIDEBAR_FEEDS: usize = 25;
 
+/// The values every page shows, typed.
+struct Values<'a> {
+    planet: PlanetCtx<'a>,
+    feeds: Vec<FeedCtx<'a>>,
+    nav: Vec<NavCtx>,
+    languages: Vec<LanguageCtx>,
+    /// The timeline's entries, in its order (see [`context::entry_values`]).
+    entries: Vec<Value>,
+}
+
+/// [`Values`] plus the site-wide ones serialized once: thousands of pages
+/// share them by reference instead of each serializing every subscription.
+struct Shared<'a> {
+    values: Values<'a>,
+    planet: Value,
+    feeds: Value,
+    nav: Value,
+    languages: Value,
+    sidebar_full: bool,
+}
+
+impl<'a> Shared<'a> {
+    fn new(values: Values<'a>) -> Self {
+        Shared {
+            planet: Value::from_serializable(&values.planet),
+            feeds: Value::from_serializable(&values.feeds),
+            nav: Value::from_serializable(&values.nav),
+            languages: Value::from_serializable(&values.languages),
+            sidebar_full: values.feeds.len() <= FULL_SIDEBAR_FEEDS,
+            values,
+        }
+    }
+}
+
 /// The variables every page has.
 fn base(shared: &Shared, path: &str, section: &str) -> Context {
     let mut ctx = Context::new();
-    ctx.insert("sidebar_full", &(shared.feeds.len() <= FULL_SIDEBAR_FEEDS));
-    ctx.insert("planet", &shared.planet);
-    ctx.insert("feeds", &shared.feeds);
-    ctx.insert("nav", &shared.nav);
-    ctx.insert("languages", &shared.languages);
+    ctx.insert("sidebar_full", &shared.sidebar_full);
+    ctx.insert_value("planet", shared.planet.clone());
+    ctx.insert_value("feeds", shared.feeds.clone());
+    ctx.insert_value("nav", shared.nav.clone());
+    ctx.insert_value("languages", shared.languages.clone());
     ctx.insert("root", &root_for(path));
     ctx.insert("section", section);
     ctx
