@@ -114,7 +114,12 @@ pub struct StoredEntry {
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
+    /// Empty when the timeline was loaded without bodies (the usual case:
+    /// render fetches the bodies of the pages it writes).
     pub body: SafeHtml,
+    /// Stands for the body wherever its identity matters but its text does
+    /// not (render keys); empty for entries built in memory.
+    pub body_hash: String,
     pub categories: Vec<String>,
     pub enclosures: Vec<Enclosure>,
     /// When planetoid first saw this entry.
@@ -148,6 +153,7 @@ impl StoredEntry {
             published: Some(date),
             updated: None,
             body: SafeHtml::default(),
+            body_hash: String::new(),
             categories: vec![],
             enclosures: vec![],
             first_seen: date,

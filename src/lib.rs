@@ -47,6 +47,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use config::{Config, FeedConfig, FeedSource};
+use entry::StoredEntry;
 use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
 use store::{FeedState, Store};
 
@@ -89,7 +90,7 @@ pub struct BuildReport {
 /// Wall time per pipeline stage, for `-v` and the benchmark's profile.
 struct Stopwatch {
     last: std::time::Instant,
-    laps: Vec<(&'static str, f64)>,
+    laps: Vec<(String, f64)>,
 }
 
 impl Stopwatch {
@@ -100,9 +101,10 @@ impl Stopwatch {
         }
     }
 
-    fn lap(&mut self, stage: &'static str) {
+    fn lap(&mut self, stage: impl Into<String>) {
         let now = std::time::Instant::now();
-        self.laps.push((stage, (now - self.last).as_secs_f64()));
+        self.laps
+            .push((stage.into(), (now - self.last).as_secs_f64()));
         self.last = now;
     }
 
@@ -151,8 +153,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     clock.lap("fetch, decode, parse, sanitize and store");
 
     let states = store.feed_states(&ids)?;
+    // Bodies are read with the timeline only when a filter looks at them;
+    // otherwise render reads just the ones of the pages that changed.
+    let needs_text =
+        config.filters.needs_text() || config.feeds.iter().any(|f| f.filters.needs_text());
     let (entries, hidden) = select::timeline(
-        store.entries(&ids)?,
+        store.entries(&ids, needs_text)?,
         &select::Rules {
             now,
             feeds: &config.feeds,
@@ -202,9 +208,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             health: &health,
             now,
         },
+        &StoredBodies(&store),
         &site,
     )?;
-    clock.lap("render and write");
+    let (written, carried) = site.counts();
+    clock.lap(format!(
+        "render and write ({written} files written, {carried} unchanged carried over)"
+    ));
     site.commit()?;
     clock.lap("publish");
     let summary = report::summary(
@@ -219,6 +229,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         summary,
         timings: clock.report(),
     })
+}
+
+/// The store as the renderer's source of entry bodies.
+struct StoredBodies<'a>(&'a Store);
+
+impl render::Bodies for StoredBodies<'_> {
+    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<sanitize::SafeHtml>, String> {
+        self.0.bodies(entries).map_err(|e| e.to_string())
+    }
 }
 
 fn planet_info(config: &Config) -> PlanetInfo {

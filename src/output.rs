@@ -35,6 +35,8 @@ struct Staging {
     dir: PathBuf,
     fresh: PathBuf,
     written: AtomicUsize,
+    /// Files hard-linked from the live site (unchanged pages).
+    reused: AtomicUsize,
     /// The first write that failed; reported at commit.
     error: Mutex<Option<OutputError>>,
     committed: bool,
@@ -61,6 +63,7 @@ impl Site {
             dir,
             fresh,
             written: AtomicUsize::new(0),
+            reused: AtomicUsize::new(0),
             error: Mutex::new(None),
             committed: false,
         };
@@ -88,6 +91,50 @@ impl Site {
                     }
                 }
             },
+        }
+    }
+
+    /// A file of the site this one will replace (`None` for an in-memory
+    /// site, a first build, or a file that is not there).
+    pub fn previous(&self, path: &str) -> Option<Vec<u8>> {
+        let st = self.staging.as_ref()?;
+        std::fs::read(safe_join(&st.dir, path)?).ok()
+    }
+
+    /// Carries `path` over unchanged from the site this one will replace:
+    /// a hard link (a copy where links fail). False when there is nothing
+    /// to carry (then the caller renders it).
+    pub fn reuse(&self, path: &str) -> bool {
+        let Some(st) = &self.staging else {
+            return false;
+        };
+        let (Some(from), Some(to)) = (safe_join(&st.dir, path), safe_join(&st.fresh, path)) else {
+            return false;
+        };
+        // Only a regular file planetoid wrote, never a link planted there.
+        if !std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
+        if let Some(parent) = to.parent()
+            && std::fs::create_dir_all(parent).is_err()
+        {
+            return false;
+        }
+        let carried = std::fs::hard_link(&from, &to).is_ok() || std::fs::copy(&from, &to).is_ok();
+        if carried {
+            st.reused.fetch_add(1, Ordering::Relaxed);
+        }
+        carried
+    }
+
+    /// Files written and files carried over so far (for reports and tests).
+    pub fn counts(&self) -> (usize, usize) {
+        match &self.staging {
+            None => (self.files.lock().map_or(0, |f| f.len()), 0),
+            Some(st) => (
+                st.written.load(Ordering::Relaxed),
+                st.reused.load(Ordering::Relaxed),
+            ),
         }
     }
 

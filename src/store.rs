@@ -151,7 +151,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -197,6 +197,23 @@ const MIGRATIONS: &[&str] = &[
 "#,
     r#"
     ALTER TABLE entries ADD COLUMN raw_hash TEXT NOT NULL DEFAULT '';
+"#,
+    // Bodies move to their own table so the timeline (and the checks of
+    // what changed) read small rows; a build that changed nothing reads no
+    // body at all. `body_hash` stands for the body in render keys.
+    r#"
+    CREATE TABLE bodies (
+        feed_id   TEXT NOT NULL,
+        entry_id  TEXT NOT NULL,
+        body      TEXT NOT NULL,
+        PRIMARY KEY (feed_id, entry_id),
+        FOREIGN KEY (feed_id, entry_id) REFERENCES entries(feed_id, entry_id)
+            ON DELETE CASCADE ON UPDATE CASCADE
+    );
+    INSERT INTO bodies (feed_id, entry_id, body) SELECT feed_id, entry_id, body FROM entries;
+    ALTER TABLE entries ADD COLUMN body_hash TEXT NOT NULL DEFAULT '';
+    UPDATE entries SET body_hash = 'v3:' || content_hash;
+    ALTER TABLE entries DROP COLUMN body;
 "#,
 ];
 
@@ -316,16 +333,22 @@ impl Store {
                 .map_err(err)?;
             let mut insert_entry = tx
                 .prepare(
-                    "INSERT INTO entries (feed_id, entry_id, title, link, author, published, updated, body,
-                     categories, enclosures, content_hash, first_seen, sort_date, raw_hash)
+                    "INSERT INTO entries (feed_id, entry_id, title, link, author, published, updated,
+                     body_hash, categories, enclosures, content_hash, first_seen, sort_date, raw_hash)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 )
                 .map_err(err)?;
             let mut update_entry = tx
                 .prepare(
                     "UPDATE entries SET title = ?3, link = ?4, author = ?5, published = ?6, updated = ?7,
-                     body = ?8, categories = ?9, enclosures = ?10, content_hash = ?11
+                     body_hash = ?8, categories = ?9, enclosures = ?10, content_hash = ?11
                      WHERE feed_id = ?1 AND entry_id = ?2",
+                )
+                .map_err(err)?;
+            let mut put_body = tx
+                .prepare(
+                    "INSERT INTO bodies (feed_id, entry_id, body) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (feed_id, entry_id) DO UPDATE SET body = excluded.body",
                 )
                 .map_err(err)?;
 
@@ -421,7 +444,7 @@ impl Store {
                                             e.author,
                                             published,
                                             updated,
-                                            e.body.as_str(),
+                                            body_hash(e.body.as_str()),
                                             categories,
                                             enclosures,
                                             e.content_hash,
@@ -429,6 +452,9 @@ impl Store {
                                             sort_date.timestamp(),
                                             e.raw_hash
                                         ])
+                                        .map_err(err)?;
+                                    put_body
+                                        .execute(params![id.as_str(), e.id, e.body.as_str()])
                                         .map_err(err)?;
                                 }
                                 Some(hash) if hash != e.content_hash => {
@@ -441,11 +467,14 @@ impl Store {
                                             e.author,
                                             published,
                                             updated,
-                                            e.body.as_str(),
+                                            body_hash(e.body.as_str()),
                                             categories,
                                             enclosures,
                                             e.content_hash
                                         ])
+                                        .map_err(err)?;
+                                    put_body
+                                        .execute(params![id.as_str(), e.id, e.body.as_str()])
                                         .map_err(err)?;
                                     touch_entry
                                         .execute(params![id.as_str(), e.id, e.raw_hash])
@@ -575,15 +604,23 @@ impl Store {
     }
 
     /// Every stored entry of the given feeds, newest first with the fixed
-    /// tie-break (date, feed id, entry id).
-    pub fn entries(&self, ids: &[FeedId]) -> Result<Vec<StoredEntry>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT feed_id, entry_id, title, link, author, published, updated, body, categories,
-                 enclosures, first_seen, sort_date FROM entries WHERE feed_id = ?1",
-            )
-            .map_err(|e| self.sqlite(e))?;
+    /// tie-break (date, feed id, entry id). Bodies are read only when
+    /// `with_bodies` (filters that look at the text); otherwise they stay
+    /// empty and [`Store::bodies`] fetches the ones a build renders.
+    pub fn entries(
+        &self,
+        ids: &[FeedId],
+        with_bodies: bool,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let sql = if with_bodies {
+            "SELECT e.feed_id, e.entry_id, title, link, author, published, updated, body_hash,
+             categories, enclosures, first_seen, sort_date, b.body
+             FROM entries e JOIN bodies b USING (feed_id, entry_id) WHERE e.feed_id = ?1"
+        } else {
+            "SELECT feed_id, entry_id, title, link, author, published, updated, body_hash,
+             categories, enclosures, first_seen, sort_date, '' FROM entries WHERE feed_id = ?1"
+        };
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(e))?;
         let mut out = Vec::new();
         for id in ids {
             let rows = stmt
@@ -596,11 +633,12 @@ impl Store {
                         author: r.get(4)?,
                         published: r.get::<_, Option<i64>>(5)?.and_then(from_ts),
                         updated: r.get::<_, Option<i64>>(6)?.and_then(from_ts),
-                        body: SafeHtml::trusted_from_store(r.get(7)?),
+                        body_hash: r.get(7)?,
                         categories: split_lines(&r.get::<_, String>(8)?),
                         enclosures: decode_enclosures(&r.get::<_, String>(9)?),
                         first_seen: from_ts(r.get(10)?).unwrap_or_default(),
                         sort_date: from_ts(r.get(11)?).unwrap_or_default(),
+                        body: SafeHtml::trusted_from_store(r.get(12)?),
                         also_in: Vec::new(),
                     })
                 })
@@ -612,6 +650,29 @@ impl Store {
         crate::select::sort_newest_first(&mut out);
         Ok(out)
     }
+
+    /// The stored bodies of `entries`, in their order (empty for an entry
+    /// the store no longer has).
+    pub fn bodies(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM bodies WHERE feed_id = ?1 AND entry_id = ?2")
+            .map_err(|e| self.sqlite(e))?;
+        entries
+            .iter()
+            .map(|e| {
+                stmt.query_row(params![e.feed_id.as_str(), e.id], |r| r.get::<_, String>(0))
+                    .optional()
+                    .map(|body| SafeHtml::trusted_from_store(body.unwrap_or_default()))
+                    .map_err(|err| self.sqlite(err))
+            })
+            .collect()
+    }
+}
+
+/// What stands for a body in render keys (see `render`'s reuse of pages).
+pub fn body_hash(body: &str) -> String {
+    blake3::hash(body.as_bytes()).to_hex().to_string()
 }
 
 /// Retention: entries older than `max_age_days` go, except the newest
@@ -781,7 +842,9 @@ mod tests {
                 &Retention::default(),
             )
             .expect("record");
-        let entries = store.entries(std::slice::from_ref(&id)).expect("entries");
+        let entries = store
+            .entries(std::slice::from_ref(&id), true)
+            .expect("entries");
         assert_eq!(entries.len(), 2, "entries that left the feed stay");
         let a = entries.iter().find(|e| e.id == "a").expect("a");
         assert_eq!(a.title, "A edited");
@@ -897,7 +960,55 @@ mod tests {
             ),
             (1, 0, false)
         );
-        assert_eq!(store.entries(&[id]).expect("entries")[0].title, "T");
+        let full = store
+            .entries(std::slice::from_ref(&id), true)
+            .expect("entries");
+        assert_eq!(
+            (full[0].title.as_str(), full[0].body.as_str()),
+            ("T", "<p>b</p>")
+        );
+        // v4: bodies live apart; the old content hash stands for the body.
+        let light = store.entries(&[id], false).expect("entries");
+        assert_eq!(
+            (light[0].body.as_str(), light[0].body_hash.as_str()),
+            ("", "v3:h")
+        );
+        let bodies = store.bodies(&[&light[0]]).expect("bodies");
+        assert_eq!(bodies[0].as_str(), "<p>b</p>");
+    }
+
+    #[test]
+    fn bodies_follow_their_entries_out_of_the_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        let id = FeedId::from_stored("f".into());
+        let now = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let old = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
+        let update = fresh(vec![
+            entry("a", "A", Some(now), "h1"),
+            entry("b", "B", Some(old), "h2"),
+        ]);
+        let retention = Retention {
+            max_age_days: 30,
+            min_per_feed: 1,
+        };
+        store
+            .record(now, [rec(&id, update)], &retention)
+            .expect("record");
+        let kept = store
+            .entries(std::slice::from_ref(&id), false)
+            .expect("entries");
+        assert_eq!(kept.len(), 1, "the old entry is pruned");
+        assert_eq!(kept[0].body_hash, body_hash("<p>body</p>"));
+        let orphans: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM bodies WHERE entry_id NOT IN (SELECT entry_id FROM entries)",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(orphans, 0, "a pruned entry's body goes with it");
     }
 
     #[test]

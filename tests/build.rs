@@ -361,3 +361,90 @@ fn help_and_version_work_for_every_command() {
         );
     }
 }
+
+/// The inode of a file (a carried-over page is a hard link to the old one).
+fn inode(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .ino()
+}
+
+#[test]
+fn pages_carried_over_from_the_last_build_equal_a_full_render() {
+    // Past 25 feeds, pages other than the timeline stop listing every
+    // subscription, so one feed's news leaves the others' pages alone.
+    let server = TestServer::start();
+    serve_three(&server);
+    let mut extra = String::new();
+    for i in 0..24 {
+        let path = format!("/f{i}.xml");
+        let feed = rss_feed(&format!("f{i}"), 2, 20);
+        server.route(&path, Response::ok("application/rss+xml", feed));
+        extra.push_str(&format!("  - url: {}\n", server.url(&path)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(dir.path(), &config(&server, &extra));
+    let out = planetoid(dir.path(), &["build", "--now", NOW]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out_dir = dir.path().join("output");
+    let feed_page = |name: &str| {
+        std::fs::read_dir(out_dir.join("feeds"))
+            .expect("feeds")
+            .map(|e| e.expect("entry").path().join("index.html"))
+            .find(|p| read(p).contains(&format!(">{name} post 1<")))
+            .unwrap_or_else(|| panic!("no page for {name}"))
+    };
+    let gamma_before = inode(&feed_page("gamma"));
+    let alpha_before = inode(&feed_page("alpha"));
+
+    // Alpha gains a post and edits one; beta and gamma do not change.
+    let alpha = rss_feed("alpha", 11, 30).replace("Body of alpha 3", "Edited body of alpha 3");
+    server.route("/alpha.xml", Response::ok("application/rss+xml", alpha));
+    let later = "2025-06-30T13:00:00Z";
+    let out = planetoid(dir.path(), &["-v", "build", "--now", later]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    let carried: usize = log
+        .split(" files written, ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no render counts in:\n{log}"));
+    assert!(carried > 0, "nothing carried over:\n{log}");
+    assert_eq!(
+        inode(&feed_page("gamma")),
+        gamma_before,
+        "gamma's page was rendered again"
+    );
+    let alpha_page = feed_page("alpha");
+    assert_ne!(inode(&alpha_page), alpha_before, "alpha's page was not");
+    assert!(read(&alpha_page).contains("Edited body of alpha 3"));
+    assert!(read(&alpha_page).contains("alpha post 10"));
+
+    // The same store rendered from scratch gives the same files.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(
+        &dir.path().join(".planetoid"),
+        &fresh.path().join(".planetoid"),
+    );
+    std::fs::copy(
+        dir.path().join("planet.yaml"),
+        fresh.path().join("planet.yaml"),
+    )
+    .expect("copy config");
+    let out = planetoid(fresh.path(), &["build", "--offline", "--now", later]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let full = snapshot(&fresh.path().join("output"));
+    let incremental = snapshot(&out_dir);
+    assert_eq!(
+        full.keys().collect::<Vec<_>>(),
+        incremental.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &full {
+        assert!(
+            incremental[path] == *bytes,
+            "{path} differs between a carried-over and a full render"
+        );
+    }
+}

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rayon::prelude::*;
 use serde::Serialize;
 use tera::Value;
 
@@ -46,7 +45,7 @@ pub fn page_link(dir: &str, number: usize) -> String {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct PlanetCtx<'a> {
     pub title: &'a str,
     /// Sanitized HTML (print with `safe`).
@@ -57,9 +56,12 @@ pub struct PlanetCtx<'a> {
     pub csp_frame_src: &'a str,
     /// The UI language's own name ("Русский").
     pub language_name: &'a str,
-    pub generated_iso: String,
-    pub generated: String,
-    pub entry_count: usize,
+    /// The build time and the timeline's size: on site-wide pages only
+    /// (timeline, archive index, tags, health, extra pages), so the other
+    /// pages stay unchanged while their entries do.
+    pub generated_iso: Option<String>,
+    pub generated: Option<String>,
+    pub entry_count: Option<usize>,
 }
 
 /// One item of the site navigation.
@@ -211,9 +213,9 @@ pub fn planet<'a>(t: &'a Translation, input: &'a SiteInput) -> PlanetCtx<'a> {
         lang: &input.planet.lang,
         csp_frame_src: &input.planet.csp_frame_src,
         language_name: &t.name,
-        generated_iso: input.now.to_rfc3339(),
-        generated: t.date(input.now),
-        entry_count: input.entries.len(),
+        generated_iso: Some(input.now.to_rfc3339()),
+        generated: Some(t.date(input.now)),
+        entry_count: Some(input.entries.len()),
     }
 }
 
@@ -322,34 +324,56 @@ pub fn tags(listings: &Listings) -> Vec<TagCtx> {
     tags
 }
 
-/// Every entry of the timeline as a template value, built once (in
-/// parallel) and shared by every page that lists the entry: Tera values are
-/// reference-counted, so a body is neither serialized nor copied again per
-/// listing it appears in.
-pub fn entry_values(
-    t: &Translation,
-    input: &SiteInput,
-    feeds: &FeedIndex,
-    listings: &Listings,
-) -> Vec<Value> {
-    let tag_counts: HashMap<&str, usize> = listings
+/// Each tag's number of entries, by slug.
+pub fn tag_counts(listings: &Listings) -> HashMap<&str, usize> {
+    listings
         .tags
         .iter()
         .map(|tag| (tag.slug.as_str(), tag.count))
-        .collect();
-    input
-        .entries
-        .par_iter()
-        .map(|e| Value::from_serializable(&entry(t, input, feeds, &tag_counts, e)))
         .collect()
+}
+
+/// What stands for an entry in page keys: its template value (without the
+/// body's text), every stored field (with the body's hash) and its feed.
+pub fn entry_key(
+    t: &Translation,
+    input: &SiteInput,
+    feeds: &FeedIndex,
+    tag_counts: &HashMap<&str, usize>,
+    e: &StoredEntry,
+) -> blake3::Hash {
+    let ctx = entry(t, input, feeds, tag_counts, e, e.body.as_str());
+    let mut key = blake3::Hasher::new();
+    key.update(&serde_json::to_vec(&ctx).unwrap_or_default());
+    key.update(format!("{e:?}").as_bytes());
+    key.update(format!("{:?}", feeds.get(&e.feed_id)).as_bytes());
+    key.finalize()
+}
+
+/// An entry as templates receive it, with its body. Tera values are
+/// reference-counted: built once, shared by every page listing the entry.
+pub fn entry_value(
+    t: &Translation,
+    input: &SiteInput,
+    feeds: &FeedIndex,
+    tag_counts: &HashMap<&str, usize>,
+    e: &StoredEntry,
+    body: &SafeHtml,
+) -> Value {
+    Value::from_serializable(&entry(t, input, feeds, tag_counts, e, body.as_str()))
 }
 
 /// The entries of one page grouped under day headings: a list of
 /// `{heading, date_iso, entries}` (see the theme's README).
-pub fn days(t: &Translation, input: &SiteInput, values: &[Value], indexes: &[usize]) -> Value {
+pub fn days(
+    t: &Translation,
+    input: &SiteInput,
+    values: &[Option<Value>],
+    indexes: &[usize],
+) -> Value {
     let mut days: Vec<(String, DateTime<Utc>, Vec<Value>)> = Vec::new();
     for &i in indexes {
-        let (Some(e), Some(value)) = (input.entries.get(i), values.get(i)) else {
+        let (Some(e), Some(Some(value))) = (input.entries.get(i), values.get(i)) else {
             continue;
         };
         let date = e.display_date();
@@ -378,6 +402,7 @@ fn entry<'a>(
     feeds: &FeedIndex<'a>,
     tag_counts: &HashMap<&str, usize>,
     e: &'a StoredEntry,
+    body: &'a str,
 ) -> EntryCtx<'a> {
     let feed: Option<&FeedInfo> = feeds.get(&e.feed_id);
     let date = e.display_date();
@@ -415,7 +440,7 @@ fn entry<'a>(
         author: e.author.as_deref(),
         date_iso: date.to_rfc3339(),
         date: t.date(date),
-        body: e.body.as_str(),
+        body,
         categories: &e.categories,
         tags,
         also_in: e

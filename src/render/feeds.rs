@@ -16,17 +16,19 @@ use super::{FeedIndex, FeedInfo, RenderError, SiteInput};
 use crate::entry::StoredEntry;
 use crate::output::Site;
 
+/// An entry with its body (the timeline itself may be loaded without).
+pub type Item<'a> = (&'a StoredEntry, &'a str);
+
 /// Adds every machine-readable file for the `newest` entries to the site.
 pub fn write_all(
     site: &Site,
     input: &SiteInput,
     feeds: &FeedIndex,
-    newest: &[StoredEntry],
+    newest: &[Item],
 ) -> Result<(), RenderError> {
-    let refs: Vec<&StoredEntry> = newest.iter().collect();
     site.add(
         "atom.xml",
-        atom(input, feeds, &refs, &input.planet.title, "")?.into_bytes(),
+        atom(input, feeds, newest, &input.planet.title, "")?.into_bytes(),
     );
     site.add("rss.xml", rss(input, feeds, newest)?.into_bytes());
     site.add("feed.json", json_feed(input, feeds, newest)?.into_bytes());
@@ -107,7 +109,7 @@ fn updated<'a>(
 pub fn atom(
     input: &SiteInput,
     feeds: &FeedIndex,
-    entries: &[&StoredEntry],
+    entries: &[Item],
     title: &str,
     dir: &str,
 ) -> Result<String, RenderError> {
@@ -122,7 +124,7 @@ pub fn atom(
     let items =
         entries
             .iter()
-            .map(|&e| {
+            .map(|&(e, body)| {
                 let feed = feed_of(feeds, e);
                 let source = feed.map(|f| Source {
                     title: Text::plain(xml_text(&f.name)),
@@ -165,8 +167,8 @@ pub fn atom(
                             ..Default::default()
                         })
                         .collect(),
-                    content: (!e.body.is_empty()).then(|| Content {
-                        value: Some(xml_text(e.body.as_str())),
+                    content: (!body.is_empty()).then(|| Content {
+                        value: Some(xml_text(body)),
                         content_type: Some("html".to_string()),
                         ..Content::default()
                     }),
@@ -175,7 +177,7 @@ pub fn atom(
                 }
             })
             .collect();
-    let newest = updated(input, entries.iter().copied());
+    let newest = updated(input, entries.iter().map(|&(e, _)| e));
     let feed = Feed {
         title: Text::plain(xml_text(title)),
         id: xml_text(&self_url(input, dir)),
@@ -197,21 +199,18 @@ pub fn atom(
     String::from_utf8(bytes).map_err(|e| failed(&file, e))
 }
 
-fn rss(
-    input: &SiteInput,
-    feeds: &FeedIndex,
-    newest: &[StoredEntry],
-) -> Result<String, RenderError> {
+fn rss(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, RenderError> {
     use rss::extension::dublincore::DublinCoreExtension;
-    use rss::{Category, Channel, Enclosure, Guid, Item, Source};
+    use rss::{Category, Channel, Enclosure, Guid, Source};
+    type RssItem = rss::Item;
     let items = newest
         .iter()
-        .map(|e| {
+        .map(|&(e, body)| {
             let feed = feed_of(feeds, e);
-            Item {
+            RssItem {
                 title: Some(xml_text(&e.title)),
                 link: e.link.as_deref().map(xml_text),
-                description: (!e.body.is_empty()).then(|| xml_text(e.body.as_str())),
+                description: (!body.is_empty()).then(|| xml_text(body)),
                 guid: Some(Guid {
                     value: entry_uri(e),
                     permalink: false,
@@ -241,7 +240,7 @@ fn rss(
                     creators: vec![xml_text(a)],
                     ..DublinCoreExtension::default()
                 }),
-                ..Item::default()
+                ..RssItem::default()
             }
         })
         .collect();
@@ -250,7 +249,7 @@ fn rss(
         link: xml_text(&input.planet.base_url),
         description: xml_text(&input.planet.title),
         language: Some(input.planet.lang.clone()),
-        last_build_date: Some(updated(input, newest).to_rfc2822()),
+        last_build_date: Some(updated(input, newest.iter().map(|&(e, _)| e)).to_rfc2822()),
         generator: Some(format!("planetoid {}", env!("CARGO_PKG_VERSION"))),
         namespaces: BTreeMap::from([(
             "dc".to_string(),
@@ -318,20 +317,16 @@ struct JsonSource<'a> {
     feed_url: &'a str,
 }
 
-fn json_feed(
-    input: &SiteInput,
-    feeds: &FeedIndex,
-    newest: &[StoredEntry],
-) -> Result<String, RenderError> {
+fn json_feed(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, RenderError> {
     let items = newest
         .iter()
-        .map(|e| {
+        .map(|&(e, body)| {
             let feed = feed_of(feeds, e);
             JsonItem {
                 id: entry_uri(e),
                 url: e.link.as_deref(),
                 title: &e.title,
-                content_html: e.body.as_str(),
+                content_html: body,
                 date_published: e.sort_date.to_rfc3339(),
                 date_modified: e
                     .updated

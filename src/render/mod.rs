@@ -15,6 +15,8 @@ mod context;
 mod feeds;
 mod i18n;
 mod listing;
+mod pages;
+mod reuse;
 mod theme;
 
 use std::collections::HashMap;
@@ -22,7 +24,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Value};
+use tera::Value;
 
 pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
@@ -31,8 +33,6 @@ use crate::output::Site;
 use crate::report::Health;
 use crate::sanitize::SafeHtml;
 use crate::select::paginate;
-use context::{FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
-use listing::{Kind, Listing};
 
 /// Why rendering failed (a theme template that errors at render time).
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +41,8 @@ pub enum RenderError {
     Template { page: String, message: String },
     #[error("writing {file} failed: {message}")]
     Feed { file: String, message: String },
+    #[error("reading entry bodies from the store failed: {0}")]
+    Bodies(String),
 }
 
 /// What the renderer needs to know about one subscription.
@@ -110,86 +112,154 @@ pub struct SiteInput<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Renders every file of the site.
+/// Where the bodies of the entries a build renders come from: the timeline
+/// is normally loaded without them, and only the pages that changed need
+/// theirs.
+pub trait Bodies {
+    /// The bodies of `entries`, in their order.
+    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String>;
+}
+
+/// The bodies are in the entries already (a timeline built in memory).
+pub struct InlineBodies;
+
+impl Bodies for InlineBodies {
+    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String> {
+        Ok(entries.iter().map(|e| e.body.clone()).collect())
+    }
+}
+
+/// Renders every file of the site, in memory.
 pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError> {
     let site = Site::default();
-    render_site_into(theme, input, &site)?;
+    render_site_into(theme, input, &InlineBodies, &site)?;
     Ok(site)
 }
 
+/// How many bodies are read (and turned into template values) at a time,
+/// so the read copies never pile up beside the values.
+const BODY_BATCH: usize = 2_000;
+
 /// Renders every file of the site into `site` (in memory, or straight to a
-/// staging directory, see [`Site::staged`]).
-pub fn render_site_into(theme: &Theme, input: &SiteInput, site: &Site) -> Result<(), RenderError> {
+/// staging directory, see [`Site::staged`]). Pages and per-listing feeds
+/// whose key is unchanged are carried over from the live site instead
+/// ([`reuse`]); only the entries of the others have their bodies read.
+pub fn render_site_into(
+    theme: &Theme,
+    input: &SiteInput,
+    bodies: &dyn Bodies,
+    site: &Site,
+) -> Result<(), RenderError> {
     let t = &*theme.translation;
     for (path, bytes) in &theme.statics {
         site.add(path, bytes.clone());
     }
     let listings = listing::build(input.entries, input.feeds);
     let feed_index = FeedIndex::new(input.feeds);
-    let shared = Shared::new(Values {
-        planet: context::planet(t, input),
-        feeds: context::feeds(t, input, &listings),
-        nav: context::nav(t, input, &listings),
-        languages: context::languages(t, &listings),
-        entries: context::entry_values(t, input, &feed_index, &listings),
-    });
-    // Listings render in parallel; Tera and the contexts are shared read-only
-    // and the site takes files from every thread.
-    let shared_site: &Site = site;
-    listings
+    let shared = pages::Shared::new(
+        theme,
+        context::planet(t, input),
+        context::feeds(t, input, &listings),
+        context::nav(t, input, &listings),
+        context::languages(t, &listings),
+    );
+    let tag_counts = context::tag_counts(&listings);
+    let entry_keys: Vec<blake3::Hash> = input
+        .entries
+        .par_iter()
+        .map(|e| context::entry_key(t, input, &feed_index, &tag_counts, e))
+        .collect();
+    let keys = reuse::Keys::load(site);
+
+    // 1. Which pages and feeds changed: the rest is carried over now.
+    let plan = pages::Plan {
+        theme,
+        input,
+        shared: &shared,
+        entry_keys: &entry_keys,
+        keys: &keys,
+        site,
+    };
+    let jobs: Vec<pages::Job> = listings
         .all
         .par_iter()
-        .try_for_each(|list| render_listing(theme, input, &shared, list, shared_site))?;
+        .map(|list| plan.listing(list))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
 
+    // 2. The bodies those need (and the merged feeds' newest entries), read
+    //    in batches and kept only as template values.
+    let newest = input.entries.len().min(input.planet.feed_entries);
+    let mut needed: Vec<usize> = jobs
+        .iter()
+        .flat_map(|job| job.entries.iter().copied())
+        .chain(0..newest)
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let mut values: Vec<Option<Value>> = vec![None; input.entries.len()];
+    for batch in needed.chunks(BODY_BATCH) {
+        let refs: Vec<&StoredEntry> = batch.iter().map(|&i| &input.entries[i]).collect();
+        let loaded = bodies.load(&refs).map_err(RenderError::Bodies)?;
+        let built: Vec<(usize, Value)> = batch
+            .par_iter()
+            .zip(loaded.par_iter())
+            .map(|(&i, body)| {
+                let e = &input.entries[i];
+                let value = context::entry_value(t, input, &feed_index, &tag_counts, e, body);
+                (i, value)
+            })
+            .collect();
+        for (i, value) in built {
+            values[i] = Some(value);
+        }
+    }
+
+    // 3. Render what changed.
+    jobs.par_iter()
+        .try_for_each(|job| plan.render(job, &feed_index, &values))?;
+    let items: Vec<feeds::Item> = (0..newest)
+        .filter_map(|i| Some((&input.entries[i], pages::body_of(values[i].as_ref()?))))
+        .collect();
+    feeds::write_all(site, input, &feed_index, &items)?;
+
+    // 4. The pages every build renders: they show the build time or sums
+    //    over everything, and are few.
     let path = "archive/index.html";
-    let mut ctx = base(&shared, path, "archive");
-    ctx.insert("years", &context::archive(t, &listings));
-    render(theme, "archive.html", path, &ctx, site)?;
+    let mut page = pages::PageBuild::new(&shared, path, "archive", true);
+    page.insert("years", &context::archive(t, &listings));
+    page.render(theme, "archive.html", path, site)?;
 
     if !listings.tags.is_empty() {
         let path = "tags/index.html";
-        let mut ctx = base(&shared, path, "tags");
-        ctx.insert("tags", &context::tags(&listings));
-        render(theme, "tags.html", path, &ctx, site)?;
+        let mut page = pages::PageBuild::new(&shared, path, "tags", true);
+        page.insert("tags", &context::tags(&listings));
+        page.render(theme, "tags.html", path, site)?;
     }
 
     let path = "health/index.html";
-    let mut ctx = base(&shared, path, "health");
-    ctx.insert("health", &context::health(t, input, &shared.values.feeds));
-    ctx.insert("health_generated", &context::date_time(t, input.now));
-    ctx.insert("health_generated_iso", &input.now.to_rfc3339());
-    render(theme, "health.html", path, &ctx, site)?;
+    let mut page = pages::PageBuild::new(&shared, path, "health", true);
+    page.insert("health", &context::health(t, input, shared.feeds()));
+    page.insert("health_generated", &context::date_time(t, input.now));
+    page.insert("health_generated_iso", &input.now.to_rfc3339());
+    page.render(theme, "health.html", path, site)?;
 
-    for page in input.extra_pages {
-        let path = format!("pages/{}/index.html", page.slug);
-        let mut ctx = base(&shared, &path, &format!("page-{}", page.slug));
-        ctx.insert(
+    for extra in input.extra_pages {
+        let path = format!("pages/{}/index.html", extra.slug);
+        let mut page = pages::PageBuild::new(&shared, &path, &format!("page-{}", extra.slug), true);
+        page.insert(
             "doc",
             &DocCtx {
-                title: &page.title,
-                body: page.body.as_str(),
+                title: &extra.title,
+                body: extra.body.as_str(),
             },
         );
-        render(theme, "page.html", &path, &ctx, site)?;
+        page.render(theme, "page.html", &path, site)?;
     }
-
-    let newest = &input.entries[..input.entries.len().min(input.planet.feed_entries)];
-    feeds::write_all(site, input, &feed_index, newest)?;
-    listings.all.par_iter().try_for_each(|list| {
-        let title = match &list.kind {
-            Kind::Timeline | Kind::Month { .. } => return Ok(()),
-            _ => format!("{} · {}", listing_title(t, input, list), input.planet.title),
-        };
-        let entries: Vec<&StoredEntry> = list
-            .entries
-            .iter()
-            .take(input.planet.feed_entries)
-            .map(|&i| &input.entries[i])
-            .collect();
-        let xml = feeds::atom(input, &feed_index, &entries, &title, &list.dir)?;
-        shared_site.add(&format!("{}atom.xml", list.dir), xml.into_bytes());
-        Ok(())
-    })
+    keys.save(site);
+    Ok(())
 }
 
 /// How many pages the timeline gets (what the build summary reports).
@@ -203,189 +273,6 @@ struct DocCtx<'a> {
     title: &'a str,
     /// Sanitized HTML (print with `safe`).
     body: &'a str,
-}
-
-#[derive(Serialize)]
-struct PageCtx {
-    number: usize,
-    total: usize,
-}
-
-#[derive(Serialize)]
-struct ListingCtx<'a> {
-    kind: &'static str,
-    title: String,
-    /// Relative to the root; null for month archives.
-    atom: Option<String>,
-    entry_count: usize,
-    /// Set on a feed's pages: that feed, as in `feeds`.
-    feed: Option<FeedCtx<'a>>,
-    /// Set on month pages.
-    year: Option<i32>,
-    month: Option<u32>,
-    /// Set on tag pages: the tag as most feeds spell it.
-    tag: Option<&'a str>,
-    /// Set on language pages: the language code.
-    language: Option<&'a str>,
-}
-
-fn listing_title(t: &i18n::Translation, input: &SiteInput, list: &Listing) -> String {
-    match &list.kind {
-        Kind::Timeline => input.planet.title.clone(),
-        Kind::Month { year, month } => t.month(*year, *month),
-        Kind::Feed { index } => input
-            .feeds
-            .get(*index)
-            .map_or_else(String::new, |f| f.name.clone()),
-        Kind::Tag { name, .. } => t.text("tag_title").replace("{tag}", name),
-        Kind::Language { code } => t
-            .text("language_title")
-            .replace("{language}", &t.language_name(code)),
-    }
-}
-
-fn render_listing(
-    theme: &Theme,
-    input: &SiteInput,
-    shared: &Shared,
-    list: &Listing,
-    site: &Site,
-) -> Result<(), RenderError> {
-    let t = &*theme.translation;
-    let mut pages = paginate(list.entries.len(), input.per_page);
-    if let (true, Some(max)) = (list.capped, input.max_pages) {
-        pages.truncate(max.max(1));
-    }
-    let total = pages.len();
-    let (template, section) = match list.kind {
-        Kind::Timeline => ("index.html", "home"),
-        Kind::Month { .. } => ("list.html", "archive"),
-        Kind::Tag { .. } => ("list.html", "tags"),
-        Kind::Feed { .. } | Kind::Language { .. } => ("list.html", ""),
-    };
-    let listing_ctx = ListingCtx {
-        kind: list.kind.name(),
-        title: listing_title(t, input, list),
-        atom: match list.kind {
-            Kind::Month { .. } => None,
-            _ => Some(format!("{}atom.xml", list.dir)),
-        },
-        entry_count: list.entries.len(),
-        feed: match list.kind {
-            Kind::Feed { index } => shared.values.feeds.get(index).cloned(),
-            _ => None,
-        },
-        year: match list.kind {
-            Kind::Month { year, .. } => Some(year),
-            _ => None,
-        },
-        month: match list.kind {
-            Kind::Month { month, .. } => Some(month),
-            _ => None,
-        },
-        tag: match &list.kind {
-            Kind::Tag { name, .. } => Some(name),
-            _ => None,
-        },
-        language: match &list.kind {
-            Kind::Language { code } => Some(code),
-            _ => None,
-        },
-    };
-    let listing_ctx = Value::from_serializable(&listing_ctx);
-    for page in &pages {
-        let path = page_path(&list.dir, page.number);
-        let mut ctx = base(shared, &path, section);
-        if list.kind == Kind::Timeline {
-            ctx.insert("sidebar_full", &true);
-        }
-        ctx.insert_value("listing", listing_ctx.clone());
-        ctx.insert(
-            "page",
-            &PageCtx {
-                number: page.number,
-                total,
-            },
-        );
-        let slice: &[usize] = list.entries.get(page.range.clone()).unwrap_or(&[]);
-        ctx.insert_value(
-            "days",
-            context::days(t, input, &shared.values.entries, slice),
-        );
-        ctx.insert("pager", &context::pager(page.number, total, &list.dir));
-        render(theme, template, &path, &ctx, site)?;
-    }
-    Ok(())
-}
-
-/// Up to this many subscriptions, every page's sidebar lists them all;
-/// beyond it only the timeline pages do (measured: with 150 feeds the list
-/// is ~55 KB, more than the entries of a page, on each of thousands of pages).
-const FULL_SIDEBAR_FEEDS: usize = 25;
-
-/// The values every page shows, typed.
-struct Values<'a> {
-    planet: PlanetCtx<'a>,
-    feeds: Vec<FeedCtx<'a>>,
-    nav: Vec<NavCtx>,
-    languages: Vec<LanguageCtx>,
-    /// The timeline's entries, in its order (see [`context::entry_values`]).
-    entries: Vec<Value>,
-}
-
-/// [`Values`] plus the site-wide ones serialized once: thousands of pages
-/// share them by reference instead of each serializing every subscription.
-struct Shared<'a> {
-    values: Values<'a>,
-    planet: Value,
-    feeds: Value,
-    nav: Value,
-    languages: Value,
-    sidebar_full: bool,
-}
-
-impl<'a> Shared<'a> {
-    fn new(values: Values<'a>) -> Self {
-        Shared {
-            planet: Value::from_serializable(&values.planet),
-            feeds: Value::from_serializable(&values.feeds),
-            nav: Value::from_serializable(&values.nav),
-            languages: Value::from_serializable(&values.languages),
-            sidebar_full: values.feeds.len() <= FULL_SIDEBAR_FEEDS,
-            values,
-        }
-    }
-}
-
-/// The variables every page has.
-fn base(shared: &Shared, path: &str, section: &str) -> Context {
-    let mut ctx = Context::new();
-    ctx.insert("sidebar_full", &shared.sidebar_full);
-    ctx.insert_value("planet", shared.planet.clone());
-    ctx.insert_value("feeds", shared.feeds.clone());
-    ctx.insert_value("nav", shared.nav.clone());
-    ctx.insert_value("languages", shared.languages.clone());
-    ctx.insert("root", &root_for(path));
-    ctx.insert("section", section);
-    ctx
-}
-
-fn render(
-    theme: &Theme,
-    template: &str,
-    path: &str,
-    ctx: &Context,
-    site: &Site,
-) -> Result<(), RenderError> {
-    let html = theme
-        .tera
-        .render(template, ctx)
-        .map_err(|e| RenderError::Template {
-            page: path.to_string(),
-            message: e.to_string(),
-        })?;
-    site.add(path, html.into_bytes());
-    Ok(())
 }
 
 #[cfg(test)]

@@ -116,6 +116,9 @@ pub struct Theme {
     pub(super) translation: Arc<Translation>,
     /// Files copied as they are (`static/…`).
     pub(super) statics: BTreeMap<String, Vec<u8>>,
+    /// Stands for everything above (every file, the language, the string
+    /// overrides) in render keys: a theme edit re-renders every page.
+    pub(super) fingerprint: blake3::Hash,
 }
 
 impl Theme {
@@ -127,6 +130,16 @@ impl Theme {
         overrides: &BTreeMap<String, StringOverride>,
     ) -> Result<Theme, ThemeError> {
         let files = collect_files(theme_dir)?;
+        let mut hasher = blake3::Hasher::new();
+        for (path, bytes) in &files {
+            hasher.update(path.as_bytes()).update(b"\0");
+            hasher
+                .update(&(bytes.len() as u64).to_le_bytes())
+                .update(bytes);
+        }
+        hasher.update(lang.as_bytes());
+        hasher.update(format!("{overrides:?}").as_bytes());
+        let fingerprint = hasher.finalize();
         let mut translation = translation_for(&files, lang)?;
         translation
             .apply(overrides)
@@ -186,6 +199,7 @@ impl Theme {
             tera,
             translation,
             statics,
+            fingerprint,
         })
     }
 }

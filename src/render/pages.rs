@@ -1,0 +1,388 @@
+//! Building each page's template context together with its key, deciding
+//! which listing pages and per-listing feeds changed ([`Plan::listing`]),
+//! and rendering those ([`Plan::render`]). A context and its key are built
+//! by the same calls ([`PageBuild`]), so nothing can reach a template
+//! without also reaching the key that decides whether it is rendered again.
+
+use std::ops::Range;
+
+use serde::Serialize;
+use tera::{Context, Value};
+
+use super::context::{self, FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
+use super::listing::{Kind, Listing};
+use super::reuse::{Key, Keys};
+use super::{FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
+use crate::entry::StoredEntry;
+use crate::output::Site;
+use crate::select::paginate;
+
+/// Up to this many subscriptions, every page's sidebar lists them all;
+/// beyond it only the site-wide pages do (measured: with 150 feeds the list
+/// is ~55 KB, more than the entries of a page, on each of thousands of pages).
+const FULL_SIDEBAR_FEEDS: usize = 25;
+
+/// A site-wide value serialized once (thousands of pages share it by
+/// reference) with the hash that stands for it in keys.
+struct SharedValue {
+    value: Value,
+    hash: blake3::Hash,
+}
+
+impl SharedValue {
+    fn new(v: &impl Serialize) -> SharedValue {
+        let json = serde_json::to_vec(v).unwrap_or_default();
+        SharedValue {
+            value: Value::from_serializable(v),
+            hash: blake3::hash(&json),
+        }
+    }
+}
+
+/// The values many pages share.
+pub struct Shared<'a> {
+    theme: blake3::Hash,
+    feeds_typed: Vec<FeedCtx<'a>>,
+    /// With the build time and entry count: the site-wide pages'.
+    planet: SharedValue,
+    /// Without them: listing pages stay unchanged while nothing in them does.
+    planet_listing: SharedValue,
+    feeds: SharedValue,
+    nav: SharedValue,
+    languages: SharedValue,
+    sidebar_full: bool,
+}
+
+impl<'a> Shared<'a> {
+    pub fn new(
+        theme: &Theme,
+        planet: PlanetCtx<'a>,
+        feeds: Vec<FeedCtx<'a>>,
+        nav: Vec<NavCtx>,
+        languages: Vec<LanguageCtx>,
+    ) -> Self {
+        let listing_planet = PlanetCtx {
+            generated: None,
+            generated_iso: None,
+            entry_count: None,
+            ..planet.clone()
+        };
+        Shared {
+            theme: theme.fingerprint,
+            planet: SharedValue::new(&planet),
+            planet_listing: SharedValue::new(&listing_planet),
+            feeds: SharedValue::new(&feeds),
+            nav: SharedValue::new(&nav),
+            languages: SharedValue::new(&languages),
+            sidebar_full: feeds.len() <= FULL_SIDEBAR_FEEDS,
+            feeds_typed: feeds,
+        }
+    }
+
+    pub fn feeds(&self) -> &[FeedCtx<'a>] {
+        &self.feeds_typed
+    }
+}
+
+/// One page's context and key, built by the same calls.
+pub struct PageBuild {
+    ctx: Context,
+    key: Key,
+}
+
+impl PageBuild {
+    /// The variables every page has. `site_wide` pages (timeline, archive
+    /// index, tags, health, extra pages) also get the build time, the entry
+    /// count and every subscription; the others get the subscriptions only
+    /// where the sidebar lists them.
+    pub fn new(shared: &Shared, path: &str, section: &str, site_wide: bool) -> PageBuild {
+        let mut page = PageBuild {
+            ctx: Context::new(),
+            key: Key::new(&shared.theme),
+        };
+        page.key.bytes("path", path.as_bytes());
+        page.shared(
+            "planet",
+            if site_wide {
+                &shared.planet
+            } else {
+                &shared.planet_listing
+            },
+        );
+        if site_wide || shared.sidebar_full {
+            page.shared("feeds", &shared.feeds);
+        }
+        page.shared("nav", &shared.nav);
+        page.shared("languages", &shared.languages);
+        page.insert("sidebar_full", &shared.sidebar_full);
+        page.insert("feed_count", &shared.feeds_typed.len());
+        page.insert("root", &root_for(path));
+        page.insert("section", section);
+        page
+    }
+
+    fn shared(&mut self, name: &'static str, v: &SharedValue) {
+        self.ctx.insert_value(name, v.value.clone());
+        self.key.bytes(name, v.hash.as_bytes());
+    }
+
+    pub fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        self.ctx.insert(name, value);
+        self.key.value(name, value);
+    }
+
+    pub fn render(
+        &self,
+        theme: &Theme,
+        template: &str,
+        path: &str,
+        site: &Site,
+    ) -> Result<(), RenderError> {
+        let html = theme
+            .tera
+            .render(template, &self.ctx)
+            .map_err(|e| RenderError::Template {
+                page: path.to_string(),
+                message: e.to_string(),
+            })?;
+        site.add(path, html.into_bytes());
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct PageCtx {
+    number: usize,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct ListingCtx<'a> {
+    kind: &'static str,
+    title: String,
+    /// Relative to the root; null for month archives.
+    atom: Option<String>,
+    entry_count: usize,
+    /// Set on a feed's pages: that feed, as in `feeds`.
+    feed: Option<FeedCtx<'a>>,
+    /// Set on month pages.
+    year: Option<i32>,
+    month: Option<u32>,
+    /// Set on tag pages: the tag as most feeds spell it.
+    tag: Option<&'a str>,
+    /// Set on language pages: the language code.
+    language: Option<&'a str>,
+}
+
+fn listing_title(t: &i18n::Translation, input: &SiteInput, list: &Listing) -> String {
+    match &list.kind {
+        Kind::Timeline => input.planet.title.clone(),
+        Kind::Month { year, month } => t.month(*year, *month),
+        Kind::Feed { index } => input
+            .feeds
+            .get(*index)
+            .map_or_else(String::new, |f| f.name.clone()),
+        Kind::Tag { name, .. } => t.text("tag_title").replace("{tag}", name),
+        Kind::Language { code } => t
+            .text("language_title")
+            .replace("{language}", &t.language_name(code)),
+    }
+}
+
+/// Something that changed and must be rendered.
+pub struct Job {
+    what: JobKind,
+    path: String,
+    /// Timeline indexes of the entries it shows.
+    pub entries: Vec<usize>,
+}
+
+enum JobKind {
+    Page {
+        template: &'static str,
+        page: Box<PageBuild>,
+    },
+    /// A listing's own Atom feed.
+    Atom { title: String, dir: String },
+}
+
+/// What deciding and rendering listings needs.
+pub struct Plan<'a> {
+    pub theme: &'a Theme,
+    pub input: &'a SiteInput<'a>,
+    pub shared: &'a Shared<'a>,
+    pub entry_keys: &'a [blake3::Hash],
+    pub keys: &'a Keys,
+    pub site: &'a Site,
+}
+
+impl Plan<'_> {
+    /// The pages (and the Atom feed) of `list` that changed; the others are
+    /// carried over into the new site here.
+    pub fn listing(&self, list: &Listing) -> Vec<Job> {
+        let (input, t) = (self.input, &*self.theme.translation);
+        let mut pages = paginate(list.entries.len(), input.per_page);
+        if let (true, Some(max)) = (list.capped, input.max_pages) {
+            pages.truncate(max.max(1));
+        }
+        let total = pages.len();
+        let (template, section) = match list.kind {
+            Kind::Timeline => ("index.html", "home"),
+            Kind::Month { .. } => ("list.html", "archive"),
+            Kind::Tag { .. } => ("list.html", "tags"),
+            Kind::Feed { .. } | Kind::Language { .. } => ("list.html", ""),
+        };
+        let title = listing_title(t, input, list);
+        let listing = SharedValue::new(&ListingCtx {
+            kind: list.kind.name(),
+            title: title.clone(),
+            atom: match list.kind {
+                Kind::Month { .. } => None,
+                _ => Some(format!("{}atom.xml", list.dir)),
+            },
+            entry_count: list.entries.len(),
+            feed: match list.kind {
+                Kind::Feed { index } => self.shared.feeds_typed.get(index).cloned(),
+                _ => None,
+            },
+            year: match list.kind {
+                Kind::Month { year, .. } => Some(year),
+                _ => None,
+            },
+            month: match list.kind {
+                Kind::Month { month, .. } => Some(month),
+                _ => None,
+            },
+            tag: match &list.kind {
+                Kind::Tag { name, .. } => Some(name),
+                _ => None,
+            },
+            language: match &list.kind {
+                Kind::Language { code } => Some(code),
+                _ => None,
+            },
+        });
+        let mut jobs = Vec::new();
+        for page in &pages {
+            let path = page_path(&list.dir, page.number);
+            let site_wide = list.kind == Kind::Timeline;
+            let mut build = PageBuild::new(self.shared, &path, section, site_wide);
+            if site_wide {
+                // The timeline lists every subscription, however many.
+                build.insert("sidebar_full", &true);
+            }
+            build.key.bytes("template", template.as_bytes());
+            build.shared("listing", &listing);
+            build.insert(
+                "page",
+                &PageCtx {
+                    number: page.number,
+                    total,
+                },
+            );
+            build.insert("pager", &context::pager(page.number, total, &list.dir));
+            let entries = slice(list, page.range.clone());
+            self.entries_key(&mut build.key, &entries);
+            if !self.keys.reused(self.site, &path, build.key.finish()) {
+                jobs.push(Job {
+                    what: JobKind::Page {
+                        template,
+                        page: Box::new(build),
+                    },
+                    path,
+                    entries,
+                });
+            }
+        }
+        if !matches!(list.kind, Kind::Timeline | Kind::Month { .. }) {
+            let title = format!("{title} · {}", input.planet.title);
+            let entries = slice(list, 0..input.planet.feed_entries);
+            let path = format!("{}atom.xml", list.dir);
+            let mut key = Key::new(&self.shared.theme);
+            key.bytes("atom", title.as_bytes())
+                .bytes("path", path.as_bytes())
+                .bytes("planet", format!("{:?}", input.planet).as_bytes());
+            if entries.is_empty() {
+                // An empty feed is dated by the build.
+                key.value("now", &input.now);
+            }
+            self.entries_key(&mut key, &entries);
+            if !self.keys.reused(self.site, &path, key.finish()) {
+                jobs.push(Job {
+                    what: JobKind::Atom {
+                        title,
+                        dir: list.dir.clone(),
+                    },
+                    path,
+                    entries,
+                });
+            }
+        }
+        jobs
+    }
+
+    fn entries_key(&self, key: &mut Key, entries: &[usize]) {
+        let mut all = Vec::with_capacity(entries.len() * 32);
+        for &i in entries {
+            if let Some(k) = self.entry_keys.get(i) {
+                all.extend_from_slice(k.as_bytes());
+            }
+        }
+        key.bytes("entries", &all);
+    }
+
+    /// Renders one changed page or feed; `values` holds the template value
+    /// of every entry a job lists.
+    pub fn render(
+        &self,
+        job: &Job,
+        feed_index: &FeedIndex,
+        values: &[Option<Value>],
+    ) -> Result<(), RenderError> {
+        let input = self.input;
+        match &job.what {
+            JobKind::Page { template, page } => {
+                let mut ctx = page.ctx.clone();
+                let t = &*self.theme.translation;
+                ctx.insert_value("days", context::days(t, input, values, &job.entries));
+                let html =
+                    self.theme
+                        .tera
+                        .render(template, &ctx)
+                        .map_err(|e| RenderError::Template {
+                            page: job.path.clone(),
+                            message: e.to_string(),
+                        })?;
+                self.site.add(&job.path, html.into_bytes());
+            }
+            JobKind::Atom { title, dir } => {
+                let items: Vec<feeds::Item> = job
+                    .entries
+                    .iter()
+                    .filter_map(|&i| {
+                        let e: &StoredEntry = input.entries.get(i)?;
+                        Some((e, body_of(values.get(i)?.as_ref()?)))
+                    })
+                    .collect();
+                let xml = feeds::atom(input, feed_index, &items, title, dir)?;
+                self.site.add(&job.path, xml.into_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The entries of `list` within `range` (clamped).
+fn slice(list: &Listing, range: Range<usize>) -> Vec<usize> {
+    let end = range.end.min(list.entries.len());
+    let start = range.start.min(end);
+    list.entries[start..end].to_vec()
+}
+
+/// The sanitized body inside an entry's template value.
+pub fn body_of(value: &Value) -> &str {
+    value
+        .get_from_path("body")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
