@@ -218,7 +218,7 @@ fn swap_in(fresh: &Path, dir: &Path) -> Result<(), OutputError> {
     }
     if exchange(fresh, dir) {
         // `fresh` now holds the previous site.
-        return std::fs::remove_dir_all(fresh).map_err(io(fresh));
+        return remove_tree(fresh).map_err(io(fresh));
     }
     let name = dir
         .file_name()
@@ -234,7 +234,23 @@ fn swap_in(fresh: &Path, dir: &Path) -> Result<(), OutputError> {
             source,
         });
     }
-    std::fs::remove_dir_all(&old).map_err(io(&old))
+    remove_tree(&old).map_err(io(&old))
+}
+
+/// `remove_dir_all` on every core: a big site is thousands of files, and
+/// unlinking them one by one was a third of a build that changed nothing.
+/// Symbolic links are removed, never followed.
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        if entry.file_type()?.is_dir() {
+            remove_tree(&entry.path())
+        } else {
+            std::fs::remove_file(entry.path())
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 /// Swaps two directories atomically where the OS can (Linux renameat2).

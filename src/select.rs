@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
 use crate::config::{Block, FeedConfig, Filters};
 use crate::entry::{FeedId, StoredEntry};
@@ -54,7 +55,12 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
     // Each kept entry with its canonical link (computed once: the blocklist
     // and the dedupe both compare it).
     let mut kept: Vec<(StoredEntry, Option<String>)> = Vec::with_capacity(entries.len());
-    for e in entries {
+    // URL parsing is most of the work here: done on every core first.
+    let canons: Vec<Option<String>> = entries
+        .par_iter()
+        .map(|e| e.link.as_deref().map(canonical_link))
+        .collect();
+    for (e, canon) in entries.into_iter().zip(canons) {
         let Some((_, feed)) = feeds.get(&e.feed_id).filter(|(_, f)| f.enabled) else {
             continue;
         };
@@ -62,7 +68,6 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
             hidden.not_due += 1;
             continue;
         }
-        let canon = e.link.as_deref().map(canonical_link);
         let blocked = rules
             .blocklist
             .iter()

@@ -333,20 +333,71 @@ pub fn tag_counts(listings: &Listings) -> HashMap<&str, usize> {
         .collect()
 }
 
-/// What stands for an entry in page keys: its template value (without the
-/// body's text), every stored field (with the body's hash) and its feed.
+/// Each feed's hash in entry keys: every field of its [`FeedInfo`].
+pub fn feed_hashes(feeds: &[FeedInfo]) -> HashMap<&str, blake3::Hash> {
+    feeds
+        .iter()
+        .map(|f| (f.id.as_str(), blake3::hash(format!("{f:?}").as_bytes())))
+        .collect()
+}
+
+/// What stands for an entry in page keys: every stored field the site
+/// shows (the body by its hash), its feed's and its co-posting feeds'
+/// hashes, and the counts of its tags. Everything else its template value
+/// is made of (the theme, the planet's language) is in every page's key.
 pub fn entry_key(
-    t: &Translation,
-    input: &SiteInput,
-    feeds: &FeedIndex,
+    feed_hashes: &HashMap<&str, blake3::Hash>,
     tag_counts: &HashMap<&str, usize>,
     e: &StoredEntry,
 ) -> blake3::Hash {
-    let ctx = entry(t, input, feeds, tag_counts, e, e.body.as_str());
+    // No `..`: a new field must be decided on here.
+    let StoredEntry {
+        feed_id,
+        id,
+        title,
+        link,
+        author,
+        published,
+        updated,
+        body,
+        body_hash,
+        categories,
+        enclosures,
+        first_seen: _,
+        sort_date,
+        also_in,
+    } = e;
     let mut key = blake3::Hasher::new();
-    key.update(&serde_json::to_vec(&ctx).unwrap_or_default());
-    key.update(format!("{e:?}").as_bytes());
-    key.update(format!("{:?}", feeds.get(&e.feed_id)).as_bytes());
+    let mut text = |s: &str| {
+        key.update(&(s.len() as u64).to_le_bytes());
+        key.update(s.as_bytes());
+    };
+    text(id);
+    text(title);
+    text(link.as_deref().unwrap_or("\0none"));
+    text(author.as_deref().unwrap_or("\0none"));
+    for date in [published, updated, &Some(*sort_date)] {
+        text(&date.map(|d| d.timestamp().to_string()).unwrap_or_default());
+    }
+    if body_hash.is_empty() {
+        text(body.as_str());
+    } else {
+        text(body_hash);
+    }
+    for c in categories {
+        text(c);
+        let count = tag_counts.get(listing::tag_slug(c).as_str()).copied();
+        text(&count.unwrap_or(0).to_string());
+    }
+    for enc in enclosures {
+        text(&enc.url);
+        text(enc.mime_type.as_deref().unwrap_or("\0none"));
+        text(&enc.length.map(|l| l.to_string()).unwrap_or_default());
+    }
+    for feed in std::iter::once(feed_id).chain(also_in) {
+        let hash = feed_hashes.get(feed.as_str());
+        text(&hash.map(|h| h.to_hex().to_string()).unwrap_or_default());
+    }
     key.finalize()
 }
 

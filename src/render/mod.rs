@@ -164,10 +164,11 @@ pub fn render_site_into(
         context::languages(t, &listings),
     );
     let tag_counts = context::tag_counts(&listings);
+    let feed_hashes = context::feed_hashes(input.feeds);
     let entry_keys: Vec<blake3::Hash> = input
         .entries
         .par_iter()
-        .map(|e| context::entry_key(t, input, &feed_index, &tag_counts, e))
+        .map(|e| context::entry_key(&feed_hashes, &tag_counts, e))
         .collect();
     let keys = reuse::Keys::load(site);
 
