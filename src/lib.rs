@@ -103,8 +103,11 @@ impl Stopwatch {
 
     fn lap(&mut self, stage: impl Into<String>) {
         let now = std::time::Instant::now();
-        self.laps
-            .push((stage.into(), (now - self.last).as_secs_f64()));
+        let mut stage = stage.into();
+        if let Some(mb) = peak_rss_mb() {
+            stage.push_str(&format!(" (peak RSS {mb} MB)"));
+        }
+        self.laps.push((stage, (now - self.last).as_secs_f64()));
         self.last = now;
     }
 
@@ -116,6 +119,15 @@ impl Stopwatch {
             .collect();
         format!("timings: {}", parts.join(", "))
     }
+}
+
+/// The process's peak resident memory so far (Linux), for `-v`: which
+/// stage set the peak.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// The whole pipeline, config to published site.
@@ -208,7 +220,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             health: &health,
             now,
         },
-        &StoredBodies(&store),
+        &store.body_reader(),
         &site,
     )?;
     let (written, carried) = site.counts();
@@ -231,12 +243,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
-/// The store as the renderer's source of entry bodies.
-struct StoredBodies<'a>(&'a Store);
-
-impl render::Bodies for StoredBodies<'_> {
+impl render::Bodies for store::BodyReader {
     fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<sanitize::SafeHtml>, String> {
-        self.0.bodies(entries).map_err(|e| e.to_string())
+        store::BodyReader::load(self, entries).map_err(|e| e.to_string())
     }
 }
 

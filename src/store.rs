@@ -9,9 +9,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::config::{DatePolicy, FutureDates, Retention};
 use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
@@ -651,22 +652,58 @@ impl Store {
         Ok(out)
     }
 
+    /// A reader of entry bodies that any thread may use (render reads the
+    /// bodies of the pages it writes, on every core).
+    pub fn body_reader(&self) -> BodyReader {
+        BodyReader {
+            path: self.path.clone(),
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// Reads entry bodies through a pool of read-only connections, one per
+/// thread using it at a time.
+pub struct BodyReader {
+    path: PathBuf,
+    pool: Mutex<Vec<Connection>>,
+}
+
+impl BodyReader {
     /// The stored bodies of `entries`, in their order (empty for an entry
     /// the store no longer has).
-    pub fn bodies(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT body FROM bodies WHERE feed_id = ?1 AND entry_id = ?2")
-            .map_err(|e| self.sqlite(e))?;
-        entries
-            .iter()
-            .map(|e| {
-                stmt.query_row(params![e.feed_id.as_str(), e.id], |r| r.get::<_, String>(0))
-                    .optional()
-                    .map(|body| SafeHtml::trusted_from_store(body.unwrap_or_default()))
-                    .map_err(|err| self.sqlite(err))
-            })
-            .collect()
+    pub fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, StoreError> {
+        let err = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let pooled = self.pool.lock().ok().and_then(|mut pool| pool.pop());
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(err)?,
+        };
+        let bodies = {
+            let mut stmt = conn
+                .prepare_cached("SELECT body FROM bodies WHERE feed_id = ?1 AND entry_id = ?2")
+                .map_err(err)?;
+            entries
+                .iter()
+                .map(|e| {
+                    stmt.query_row(params![e.feed_id.as_str(), e.id], |r| r.get::<_, String>(0))
+                        .optional()
+                        .map(|body| SafeHtml::trusted_from_store(body.unwrap_or_default()))
+                        .map_err(err)
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(conn);
+        }
+        Ok(bodies)
     }
 }
 
@@ -973,7 +1010,7 @@ mod tests {
             (light[0].body.as_str(), light[0].body_hash.as_str()),
             ("", "v3:h")
         );
-        let bodies = store.bodies(&[&light[0]]).expect("bodies");
+        let bodies = store.body_reader().load(&[&light[0]]).expect("bodies");
         assert_eq!(bodies[0].as_str(), "<p>b</p>");
     }
 

@@ -401,8 +401,7 @@ pub fn entry_key(
     key.finalize()
 }
 
-/// An entry as templates receive it, with its body. Tera values are
-/// reference-counted: built once, shared by every page listing the entry.
+/// An entry as templates receive it, with its body.
 pub fn entry_value(
     t: &Translation,
     input: &SiteInput,
@@ -416,21 +415,13 @@ pub fn entry_value(
 
 /// The entries of one page grouped under day headings: a list of
 /// `{heading, date_iso, entries}` (see the theme's README).
-pub fn days(
-    t: &Translation,
-    input: &SiteInput,
-    values: &[Option<Value>],
-    indexes: &[usize],
-) -> Value {
+pub fn days(t: &Translation, entries: &[(&StoredEntry, Value)]) -> Value {
     let mut days: Vec<(String, DateTime<Utc>, Vec<Value>)> = Vec::new();
-    for &i in indexes {
-        let (Some(e), Some(Some(value))) = (input.entries.get(i), values.get(i)) else {
-            continue;
-        };
+    for (e, value) in entries {
         let date = e.display_date();
         let day_iso = date.format("%Y-%m-%d").to_string();
         match days.last_mut() {
-            Some((iso, _, entries)) if *iso == day_iso => entries.push(value.clone()),
+            Some((iso, _, values)) if *iso == day_iso => values.push(value.clone()),
             _ => days.push((day_iso, date, vec![value.clone()])),
         }
     }

@@ -24,7 +24,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Value;
 
 pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
@@ -115,7 +114,7 @@ pub struct SiteInput<'a> {
 /// Where the bodies of the entries a build renders come from: the timeline
 /// is normally loaded without them, and only the pages that changed need
 /// theirs.
-pub trait Bodies {
+pub trait Bodies: Sync {
     /// The bodies of `entries`, in their order.
     fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String>;
 }
@@ -135,10 +134,6 @@ pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError
     render_site_into(theme, input, &InlineBodies, &site)?;
     Ok(site)
 }
-
-/// How many bodies are read (and turned into template values) at a time,
-/// so the read copies never pile up beside the values.
-const BODY_BATCH: usize = 2_000;
 
 /// Renders every file of the site into `site` (in memory, or straight to a
 /// staging directory, see [`Site::staged`]). Pages and per-listing feeds
@@ -177,6 +172,8 @@ pub fn render_site_into(
         theme,
         input,
         shared: &shared,
+        feed_index: &feed_index,
+        tag_counts: &tag_counts,
         entry_keys: &entry_keys,
         keys: &keys,
         site,
@@ -190,39 +187,20 @@ pub fn render_site_into(
         .flatten()
         .collect();
 
-    // 2. The bodies those need (and the merged feeds' newest entries), read
-    //    in batches and kept only as template values.
-    let newest = input.entries.len().min(input.planet.feed_entries);
-    let mut needed: Vec<usize> = jobs
-        .iter()
-        .flat_map(|job| job.entries.iter().copied())
-        .chain(0..newest)
-        .collect();
-    needed.sort_unstable();
-    needed.dedup();
-    let mut values: Vec<Option<Value>> = vec![None; input.entries.len()];
-    for batch in needed.chunks(BODY_BATCH) {
-        let refs: Vec<&StoredEntry> = batch.iter().map(|&i| &input.entries[i]).collect();
-        let loaded = bodies.load(&refs).map_err(RenderError::Bodies)?;
-        let built: Vec<(usize, Value)> = batch
-            .par_iter()
-            .zip(loaded.par_iter())
-            .map(|(&i, body)| {
-                let e = &input.entries[i];
-                let value = context::entry_value(t, input, &feed_index, &tag_counts, e, body);
-                (i, value)
-            })
-            .collect();
-        for (i, value) in built {
-            values[i] = Some(value);
-        }
-    }
-
-    // 3. Render what changed.
+    // 2. Render what changed, each job reading its own entries' bodies:
+    //    nothing holds every body at once, however big the planet.
     jobs.par_iter()
-        .try_for_each(|job| plan.render(job, &feed_index, &values))?;
-    let items: Vec<feeds::Item> = (0..newest)
-        .filter_map(|i| Some((&input.entries[i], pages::body_of(values[i].as_ref()?))))
+        .try_for_each(|job| plan.render(job, bodies))?;
+    let newest: Vec<&StoredEntry> = input
+        .entries
+        .iter()
+        .take(input.planet.feed_entries)
+        .collect();
+    let newest_bodies = bodies.load(&newest).map_err(RenderError::Bodies)?;
+    let items: Vec<feeds::Item> = newest
+        .iter()
+        .zip(&newest_bodies)
+        .map(|(&e, body)| (e, body.as_str()))
         .collect();
     feeds::write_all(site, input, &feed_index, &items)?;
 

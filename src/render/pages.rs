@@ -4,6 +4,7 @@
 //! by the same calls ([`PageBuild`]), so nothing can reach a template
 //! without also reaching the key that decides whether it is rendered again.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -12,7 +13,7 @@ use tera::{Context, Value};
 use super::context::{self, FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
 use super::listing::{Kind, Listing};
 use super::reuse::{Key, Keys};
-use super::{FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
+use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
 use crate::entry::StoredEntry;
 use crate::output::Site;
 use crate::select::paginate;
@@ -211,6 +212,8 @@ pub struct Plan<'a> {
     pub theme: &'a Theme,
     pub input: &'a SiteInput<'a>,
     pub shared: &'a Shared<'a>,
+    pub feed_index: &'a FeedIndex<'a>,
+    pub tag_counts: &'a HashMap<&'a str, usize>,
     pub entry_keys: &'a [blake3::Hash],
     pub keys: &'a Keys,
     pub site: &'a Site,
@@ -331,20 +334,35 @@ impl Plan<'_> {
         key.bytes("entries", &all);
     }
 
-    /// Renders one changed page or feed; `values` holds the template value
-    /// of every entry a job lists.
-    pub fn render(
-        &self,
-        job: &Job,
-        feed_index: &FeedIndex,
-        values: &[Option<Value>],
-    ) -> Result<(), RenderError> {
+    /// Renders one changed page or feed, reading its entries' bodies.
+    pub fn render(&self, job: &Job, bodies: &dyn Bodies) -> Result<(), RenderError> {
         let input = self.input;
+        let entries: Vec<&StoredEntry> = job
+            .entries
+            .iter()
+            .filter_map(|&i| input.entries.get(i))
+            .collect();
+        let loaded = bodies.load(&entries).map_err(RenderError::Bodies)?;
         match &job.what {
             JobKind::Page { template, page } => {
-                let mut ctx = page.ctx.clone();
                 let t = &*self.theme.translation;
-                ctx.insert_value("days", context::days(t, input, values, &job.entries));
+                let values: Vec<(&StoredEntry, Value)> = entries
+                    .iter()
+                    .zip(&loaded)
+                    .map(|(&e, body)| {
+                        let value = context::entry_value(
+                            t,
+                            input,
+                            self.feed_index,
+                            self.tag_counts,
+                            e,
+                            body,
+                        );
+                        (e, value)
+                    })
+                    .collect();
+                let mut ctx = page.ctx.clone();
+                ctx.insert_value("days", context::days(t, &values));
                 let html =
                     self.theme
                         .tera
@@ -356,15 +374,12 @@ impl Plan<'_> {
                 self.site.add(&job.path, html.into_bytes());
             }
             JobKind::Atom { title, dir } => {
-                let items: Vec<feeds::Item> = job
-                    .entries
+                let items: Vec<feeds::Item> = entries
                     .iter()
-                    .filter_map(|&i| {
-                        let e: &StoredEntry = input.entries.get(i)?;
-                        Some((e, body_of(values.get(i)?.as_ref()?)))
-                    })
+                    .zip(&loaded)
+                    .map(|(&e, body)| (e, body.as_str()))
                     .collect();
-                let xml = feeds::atom(input, feed_index, &items, title, dir)?;
+                let xml = feeds::atom(input, self.feed_index, &items, title, dir)?;
                 self.site.add(&job.path, xml.into_bytes());
             }
         }
@@ -377,12 +392,4 @@ fn slice(list: &Listing, range: Range<usize>) -> Vec<usize> {
     let end = range.end.min(list.entries.len());
     let start = range.start.min(end);
     list.entries[start..end].to_vec()
-}
-
-/// The sanitized body inside an entry's template value.
-pub fn body_of(value: &Value) -> &str {
-    value
-        .get_from_path("body")
-        .and_then(Value::as_str)
-        .unwrap_or("")
 }
