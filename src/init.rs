@@ -69,7 +69,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
     let mut files: Vec<(PathBuf, &str)> = vec![
         (config, STARTER_CONFIG),
         (dir.join("feeds/welcome.xml"), WELCOME_FEED),
-        (dir.join(".gitignore"), "output/\n.planetoid/\n"),
+        (dir.join(".gitignore"), "output/\n.output.*/\n.planetoid/\n"),
         (dir.join(".github/workflows/planet.yml"), WORKFLOW),
         (dir.join("README.md"), README),
     ];

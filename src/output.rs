@@ -8,13 +8,16 @@
 //! A directory planetoid did not create (no `.planetoid-site` marker) is
 //! never replaced, so a typo in `output_dir` cannot wipe someone's files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The marker file that says "this directory is a planetoid site".
 pub const MARKER: &str = ".planetoid-site";
+
+/// A page's key: what it was rendered from (see `render`'s reuse of pages).
+pub type PageKey = [u8; 32];
 
 /// Every file of the site, by path relative to the output directory: kept in
 /// memory, or — for a real build — written straight into the staging
@@ -28,14 +31,25 @@ pub struct Site {
     staging: Option<Staging>,
 }
 
-/// A fresh directory beside the output directory, swapped in by `commit`
-/// and removed if the build stops before that.
+/// The spare copy of the site beside the output directory (`.NAME.spare`,
+/// the site of the build before the live one), brought up to date by this
+/// build and swapped in by `commit`. Updating it in place, not building a
+/// fresh tree, means a page nobody changed costs nothing: no directory is
+/// made, no file linked or removed. It is never live while it changes, so
+/// the live site stays whole whatever happens.
 #[derive(Debug)]
 struct Staging {
     dir: PathBuf,
     fresh: PathBuf,
+    /// Files of the live site and of the spare, with their keys (`None`
+    /// for files that have none, such as style sheets).
+    live_keys: HashMap<String, Option<PageKey>>,
+    spare_keys: HashMap<String, Option<PageKey>>,
+    /// This build's files.
+    listed: Mutex<Vec<(String, Option<PageKey>)>>,
     written: AtomicUsize,
-    /// Files hard-linked from the live site (unchanged pages).
+    /// Files carried over unchanged (already right in the spare, or linked
+    /// from the live site).
     reused: AtomicUsize,
     /// The first write that failed; reported at commit.
     error: Mutex<Option<OutputError>>,
@@ -45,7 +59,7 @@ struct Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.fresh);
+            let _ = remove_tree(&self.fresh);
         }
     }
 }
@@ -56,12 +70,34 @@ impl Site {
     /// planetoid did not create or that holds planet.yaml.
     pub fn staged(dir: &Path, config_dir: &Path) -> Result<Site, OutputError> {
         let (dir, fresh) = prepare(dir, config_dir)?;
+        let spare = parent_of(&dir).join(format!(".{}.spare", name_of(&dir)));
+        let live_keys = read_keys(&dir).unwrap_or_default();
+        // The spare's keys file goes before anything in it changes: a build
+        // killed halfway leaves a spare without keys, which the next build
+        // discards instead of trusting.
+        let spare_keys = read_keys(&spare)
+            .filter(|keys| !keys.is_empty() && spare.join(MARKER).is_file())
+            .unwrap_or_default();
+        let fresh = if spare_keys.is_empty() {
+            // No usable spare (none yet, or a build died updating it): a
+            // new directory, as for a first build.
+            if spare.exists() {
+                remove_tree(&spare).map_err(io(&spare))?;
+            }
+            fresh
+        } else {
+            std::fs::remove_file(spare.join(KEYS)).map_err(io(&spare))?;
+            spare
+        };
         std::fs::create_dir_all(&fresh).map_err(io(&fresh))?;
         // From here on, dropping `staging` (an error, a failed render)
         // removes the half-written directory.
         let staging = Staging {
             dir,
             fresh,
+            live_keys,
+            spare_keys,
+            listed: Mutex::new(Vec::new()),
             written: AtomicUsize::new(0),
             reused: AtomicUsize::new(0),
             error: Mutex::new(None),
@@ -74,54 +110,66 @@ impl Site {
         })
     }
 
+    /// Adds a file that has no key (written on every build).
     pub fn add(&self, path: &str, bytes: Vec<u8>) {
-        match &self.staging {
-            None => {
-                if let Ok(mut files) = self.files.lock() {
-                    files.insert(path.to_string(), bytes);
+        self.add_keyed(path, None, bytes);
+    }
+
+    /// Adds a file rendered from what `key` stands for.
+    pub fn add_keyed(&self, path: &str, key: Option<PageKey>, bytes: Vec<u8>) {
+        let Some(st) = &self.staging else {
+            if let Ok(mut files) = self.files.lock() {
+                files.insert(path.to_string(), bytes);
+            }
+            return;
+        };
+        st.list(path, key);
+        // A file the spare holds may be a hard link shared with the live
+        // site: it is replaced, never written into.
+        let existing = st.spare_keys.contains_key(path);
+        match write_file(&st.fresh, path, &bytes, existing) {
+            Ok(()) => {
+                st.written.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                if let Ok(mut slot) = st.error.lock() {
+                    slot.get_or_insert(e);
                 }
             }
-            Some(st) => match write_file(&st.fresh, path, &bytes) {
-                Ok(()) => {
-                    st.written.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(e) => {
-                    if let Ok(mut slot) = st.error.lock() {
-                        slot.get_or_insert(e);
-                    }
-                }
-            },
         }
     }
 
-    /// A file of the site this one will replace (`None` for an in-memory
-    /// site, a first build, or a file that is not there).
-    pub fn previous(&self, path: &str) -> Option<Vec<u8>> {
-        let st = self.staging.as_ref()?;
-        std::fs::read(safe_join(&st.dir, path)?).ok()
-    }
-
-    /// Carries `path` over unchanged from the site this one will replace:
-    /// a hard link (a copy where links fail). False when there is nothing
-    /// to carry (then the caller renders it).
-    pub fn reuse(&self, path: &str) -> bool {
+    /// Carries `path` over unchanged when a file rendered from the same
+    /// `key` is at hand: already in the spare, or in the live site (then
+    /// hard-linked, copied where links fail). False when there is none
+    /// (then the caller renders it).
+    pub fn carry(&self, path: &str, key: PageKey) -> bool {
         let Some(st) = &self.staging else {
             return false;
         };
-        let (Some(from), Some(to)) = (safe_join(&st.dir, path), safe_join(&st.fresh, path)) else {
+        let (Some(spare), Some(live)) = (safe_join(&st.fresh, path), safe_join(&st.dir, path))
+        else {
             return false;
         };
-        // Only a regular file planetoid wrote, never a link planted there.
-        if !std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_file()) {
-            return false;
-        }
-        if let Some(parent) = to.parent()
-            && std::fs::create_dir_all(parent).is_err()
-        {
-            return false;
-        }
-        let carried = std::fs::hard_link(&from, &to).is_ok() || std::fs::copy(&from, &to).is_ok();
+        let is_file = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+        let carried = if st.spare_keys.get(path) == Some(&Some(key)) && is_file(&spare) {
+            true
+        } else if st.live_keys.get(path) == Some(&Some(key)) && is_file(&live) {
+            if st.spare_keys.contains_key(path) {
+                let _ = std::fs::remove_file(&spare);
+            }
+            let linked = |to: &Path| {
+                std::fs::hard_link(&live, to).is_ok() || std::fs::copy(&live, to).is_ok()
+            };
+            linked(&spare)
+                || spare
+                    .parent()
+                    .is_some_and(|parent| std::fs::create_dir_all(parent).is_ok() && linked(&spare))
+        } else {
+            false
+        };
         if carried {
+            st.list(path, Some(key));
             st.reused.fetch_add(1, Ordering::Relaxed);
         }
         carried
@@ -138,7 +186,9 @@ impl Site {
         }
     }
 
-    /// Swaps a staged site into place (see [`Site::staged`]).
+    /// Swaps a staged site into place (see [`Site::staged`]): files of the
+    /// spare this build did not produce go, the keys file is written, and
+    /// the spare and the live site trade places.
     pub fn commit(mut self) -> Result<usize, OutputError> {
         let Some(mut st) = self.staging.take() else {
             return Ok(0);
@@ -146,7 +196,29 @@ impl Site {
         if let Some(e) = st.error.lock().ok().and_then(|mut slot| slot.take()) {
             return Err(e);
         }
-        swap_in(&st.fresh, &st.dir)?;
+        let listed = std::mem::take(&mut *st.listed.lock().map_err(|_| OutputError::Io {
+            path: st.fresh.clone(),
+            source: std::io::Error::other("a rendering thread panicked"),
+        })?);
+        let current: HashMap<&str, Option<PageKey>> =
+            listed.iter().map(|(p, k)| (p.as_str(), *k)).collect();
+        for stale in st
+            .spare_keys
+            .keys()
+            .filter(|p| !current.contains_key(p.as_str()))
+        {
+            remove_with_empty_parents(&st.fresh, stale);
+        }
+        let mut lines: Vec<String> = current
+            .iter()
+            .map(|(path, key)| match key {
+                Some(k) => format!("{} {path}\n", hex(k)),
+                None => format!("- {path}\n"),
+            })
+            .collect();
+        lines.sort();
+        write_file(&st.fresh, KEYS, lines.concat().as_bytes(), true)?;
+        swap_in(&st.fresh, &st.dir, true)?;
         st.committed = true;
         Ok(st.written.load(Ordering::Relaxed))
     }
@@ -155,6 +227,69 @@ impl Site {
     pub fn get(&self, path: &str) -> Option<Vec<u8>> {
         self.files.lock().ok()?.get(path).cloned()
     }
+}
+
+impl Staging {
+    fn list(&self, path: &str, key: Option<PageKey>) {
+        if let Ok(mut listed) = self.listed.lock() {
+            listed.push((path.to_string(), key));
+        }
+    }
+}
+
+/// The keys file of a published site or spare: `<hex key> <path>`, or
+/// `- <path>` for a file without a key, one per line; every file listed.
+const KEYS: &str = ".planetoid-keys";
+
+fn read_keys(dir: &Path) -> Option<HashMap<String, Option<PageKey>>> {
+    let text = std::fs::read_to_string(dir.join(KEYS)).ok()?;
+    text.lines()
+        .map(|line| {
+            let (key, path) = line.split_once(' ')?;
+            let key = if key == "-" { None } else { Some(unhex(key)?) };
+            Some((path.to_string(), key))
+        })
+        .collect()
+}
+
+fn hex(key: &PageKey) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<PageKey> {
+    let mut key = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(key)
+}
+
+/// Removes `root/rel` and then its folders up to `root` as they empty.
+fn remove_with_empty_parents(root: &Path, rel: &str) {
+    let Some(path) = safe_join(root, rel) else {
+        return;
+    };
+    let _ = std::fs::remove_file(&path);
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == root || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+fn parent_of(dir: &Path) -> PathBuf {
+    dir.parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn name_of(dir: &Path) -> String {
+    dir.file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Why the site could not be published. Fatal; the old site stays.
@@ -187,7 +322,7 @@ pub fn publish(site: &Site, dir: &Path, config_dir: &Path) -> Result<(), OutputE
         let _ = std::fs::remove_dir_all(&fresh);
         return Err(e);
     }
-    swap_in(&fresh, &dir)
+    swap_in(&fresh, &dir, false)
 }
 
 /// Checks `dir` may be replaced, repairs leftovers of killed builds, and
@@ -199,31 +334,32 @@ fn prepare(dir: &Path, config_dir: &Path) -> Result<(PathBuf, PathBuf), OutputEr
         return Err(OutputError::ContainsConfig { path: dir });
     }
     check_ours(&dir)?;
-    let parent = dir
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let parent = parent_of(&dir);
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let name = dir
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let name = name_of(&dir);
     recover(&parent, &name, &dir)?;
     let fresh = parent.join(format!(".{name}.new-{}", std::process::id()));
     Ok((dir, fresh))
 }
 
-/// Puts the complete site at `fresh` in place of `dir`.
-fn swap_in(fresh: &Path, dir: &Path) -> Result<(), OutputError> {
+/// Puts the complete site at `fresh` in place of `dir`. The site it
+/// replaces becomes the spare (`keep`) or is removed.
+fn swap_in(fresh: &Path, dir: &Path, keep: bool) -> Result<(), OutputError> {
+    let spare = parent_of(dir).join(format!(".{}.spare", name_of(dir)));
     if !dir.exists() {
         return std::fs::rename(fresh, dir).map_err(io(dir));
     }
     if exchange(fresh, dir) {
         // `fresh` now holds the previous site.
-        return remove_tree(fresh).map_err(io(fresh));
+        return if !keep {
+            remove_tree(fresh).map_err(io(fresh))
+        } else if fresh == spare {
+            Ok(())
+        } else {
+            std::fs::rename(fresh, &spare).map_err(io(&spare))
+        };
     }
-    let name = dir
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let old = dir.with_file_name(format!(".{name}.old-{}", std::process::id()));
+    let old = dir.with_file_name(format!(".{}.old-{}", name_of(dir), std::process::id()));
     std::fs::rename(dir, &old).map_err(io(dir))?;
     if let Err(source) = std::fs::rename(fresh, dir) {
         // Put the old site back; the new one is lost, the old stays whole.
@@ -234,7 +370,11 @@ fn swap_in(fresh: &Path, dir: &Path) -> Result<(), OutputError> {
             source,
         });
     }
-    remove_tree(&old).map_err(io(&old))
+    if keep {
+        std::fs::rename(&old, &spare).map_err(io(&spare))
+    } else {
+        remove_tree(&old).map_err(io(&old))
+    }
 }
 
 /// `remove_dir_all` on every core: a big site is thousands of files, and
@@ -325,7 +465,7 @@ fn write_tree(site: &Site, root: &Path) -> Result<(), OutputError> {
         source: std::io::Error::other("a rendering thread panicked"),
     })?;
     for (rel, bytes) in files.iter() {
-        write_file(root, rel, bytes)?;
+        write_file(root, rel, bytes, false)?;
     }
     Ok(())
 }
@@ -338,7 +478,9 @@ fn write_markers(root: &Path) -> Result<(), OutputError> {
     std::fs::write(root.join(".nojekyll"), b"").map_err(io(root))
 }
 
-fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+/// Writes `root/rel`; `replace` when a file may be there already (it is
+/// unlinked first, so a hard link shared with the live site is untouched).
+fn write_file(root: &Path, rel: &str, bytes: &[u8], replace: bool) -> Result<(), OutputError> {
     let path = safe_join(root, rel).ok_or_else(|| OutputError::Io {
         path: root.join(rel),
         source: std::io::Error::new(
@@ -348,6 +490,12 @@ fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
     })?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    if replace {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&path)(e)),
+            _ => {}
+        }
     }
     std::fs::write(&path, bytes).map_err(io(&path))
 }
@@ -461,6 +609,60 @@ mod tests {
             1,
             "staging removed"
         );
+    }
+
+    #[test]
+    fn the_spare_copy_is_updated_in_place_and_never_touches_the_live_site() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (out, cfg) = (tmp.path().join("output"), tmp.path().join("cfg"));
+        let spare = tmp.path().join(".output.spare");
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        let (k1, k2, k3) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+
+        let a = Site::staged(&out, &cfg).expect("staged");
+        a.add_keyed("a.html", Some(k1), b"A1".to_vec());
+        a.add_keyed("x/b.html", Some(k2), b"B".to_vec());
+        a.commit().expect("commit a");
+
+        // Build b: a.html unchanged (linked from the live site), b gone, c new.
+        let b = Site::staged(&out, &cfg).expect("staged");
+        assert!(b.carry("a.html", k1));
+        assert!(!b.carry("c.html", k3), "nothing to carry yet");
+        b.add_keyed("c.html", Some(k3), b"C".to_vec());
+        assert_eq!(b.counts(), (1, 1));
+        b.commit().expect("commit b");
+        assert_eq!(read(&out.join("a.html")), "A1");
+        assert!(!out.join("x/b.html").exists());
+        assert_eq!(
+            read(&spare.join("x/b.html")),
+            "B",
+            "the previous site is the spare"
+        );
+
+        // Build c updates that spare: a.html is already right there, c.html
+        // comes from the live site, b.html and its folder go. Rewriting a
+        // file the spare shares with the live site leaves the live one alone.
+        let c = Site::staged(&out, &cfg).expect("staged");
+        assert!(c.carry("a.html", k1));
+        assert!(c.carry("c.html", k3));
+        c.add_keyed("a.html", Some(k2), b"A2".to_vec());
+        assert_eq!(read(&out.join("a.html")), "A1", "live site untouched");
+        c.commit().expect("commit c");
+        assert_eq!(read(&out.join("a.html")), "A2");
+        assert_eq!(read(&out.join("c.html")), "C");
+        assert!(!out.join("x").exists(), "stale files and folders removed");
+        assert_eq!(read(&spare.join("a.html")), "A1");
+
+        // A build that dies while updating the spare leaves the live site
+        // whole and no spare to trust.
+        let d = Site::staged(&out, &cfg).expect("staged");
+        d.add_keyed("a.html", Some(k3), b"half".to_vec());
+        drop(d);
+        assert_eq!(read(&out.join("a.html")), "A2");
+        assert!(!spare.exists());
+        let e = Site::staged(&out, &cfg).expect("staged");
+        assert!(e.carry("a.html", k2), "the live site's keys still count");
+        assert!(!e.carry("c.html", k1), "a changed key is rendered");
     }
 
     #[test]

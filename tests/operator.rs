@@ -47,7 +47,10 @@ fn init_scaffolds_a_repository_with_workflow_and_readme() {
         assert!(workflow.contains(needle), "workflow has {needle}");
     }
     assert!(read(planet.join("README.md")).contains("planetoid fix-moved"));
-    assert_eq!(read(planet.join(".gitignore")), "output/\n.planetoid/\n");
+    assert_eq!(
+        read(planet.join(".gitignore")),
+        "output/\n.output.*/\n.planetoid/\n"
+    );
     let out = planetoid(&planet, &["build", "--offline"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -165,7 +165,6 @@ pub fn render_site_into(
         .par_iter()
         .map(|e| context::entry_key(&feed_hashes, &tag_counts, e))
         .collect();
-    let keys = reuse::Keys::load(site);
 
     // 1. Which pages and feeds changed: the rest is carried over now.
     let plan = pages::Plan {
@@ -175,7 +174,6 @@ pub fn render_site_into(
         feed_index: &feed_index,
         tag_counts: &tag_counts,
         entry_keys: &entry_keys,
-        keys: &keys,
         site,
     };
     let jobs: Vec<pages::Job> = listings
@@ -237,7 +235,6 @@ pub fn render_site_into(
         );
         page.render(theme, "page.html", &path, site)?;
     }
-    keys.save(site);
     Ok(())
 }
 

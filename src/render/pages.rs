@@ -12,10 +12,10 @@ use tera::{Context, Value};
 
 use super::context::{self, FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
 use super::listing::{Kind, Listing};
-use super::reuse::{Key, Keys};
+use super::reuse::Key;
 use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
 use crate::entry::StoredEntry;
-use crate::output::Site;
+use crate::output::{PageKey, Site};
 use crate::select::paginate;
 
 /// Up to this many subscriptions, every page's sidebar lists them all;
@@ -194,6 +194,7 @@ fn listing_title(t: &i18n::Translation, input: &SiteInput, list: &Listing) -> St
 pub struct Job {
     what: JobKind,
     path: String,
+    key: PageKey,
     /// Timeline indexes of the entries it shows.
     pub entries: Vec<usize>,
 }
@@ -215,7 +216,6 @@ pub struct Plan<'a> {
     pub feed_index: &'a FeedIndex<'a>,
     pub tag_counts: &'a HashMap<&'a str, usize>,
     pub entry_keys: &'a [blake3::Hash],
-    pub keys: &'a Keys,
     pub site: &'a Site,
 }
 
@@ -286,13 +286,15 @@ impl Plan<'_> {
             build.insert("pager", &context::pager(page.number, total, &list.dir));
             let entries = slice(list, page.range.clone());
             self.entries_key(&mut build.key, &entries);
-            if !self.keys.reused(self.site, &path, build.key.finish()) {
+            let key = build.key.finish();
+            if !self.site.carry(&path, key) {
                 jobs.push(Job {
                     what: JobKind::Page {
                         template,
                         page: Box::new(build),
                     },
                     path,
+                    key,
                     entries,
                 });
             }
@@ -310,13 +312,15 @@ impl Plan<'_> {
                 key.value("now", &input.now);
             }
             self.entries_key(&mut key, &entries);
-            if !self.keys.reused(self.site, &path, key.finish()) {
+            let key = key.finish();
+            if !self.site.carry(&path, key) {
                 jobs.push(Job {
                     what: JobKind::Atom {
                         title,
                         dir: list.dir.clone(),
                     },
                     path,
+                    key,
                     entries,
                 });
             }
@@ -371,7 +375,8 @@ impl Plan<'_> {
                             page: job.path.clone(),
                             message: e.to_string(),
                         })?;
-                self.site.add(&job.path, html.into_bytes());
+                self.site
+                    .add_keyed(&job.path, Some(job.key), html.into_bytes());
             }
             JobKind::Atom { title, dir } => {
                 let items: Vec<feeds::Item> = entries
@@ -380,7 +385,8 @@ impl Plan<'_> {
                     .map(|(&e, body)| (e, body.as_str()))
                     .collect();
                 let xml = feeds::atom(input, self.feed_index, &items, title, dir)?;
-                self.site.add(&job.path, xml.into_bytes());
+                self.site
+                    .add_keyed(&job.path, Some(job.key), xml.into_bytes());
             }
         }
         Ok(())
