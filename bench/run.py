@@ -101,6 +101,7 @@ def main():
     names = sorted(n for n in os.listdir(feeds_dir) if n.endswith((".rss", ".atom")))
 
     rows = []
+    profiles = []
     with Nginx(os.path.join(corpus, "www"), args.port, args.work) as nginx:
         for n in sizes:
             urls = [f"{base}/feeds/{name}" for name in names[:n]]
@@ -125,10 +126,12 @@ def main():
                 if mode == "incremental":
                     sh(gen + ["--feeds", str(n), "--change", "5", "--round", "1"], stdout=subprocess.DEVNULL)
                 mark = nginx.mark()
-                wall, cpu, rss, err = timed([planetoid, "build", "--now", NOW], planet)
+                wall, cpu, rss, err = timed([planetoid, "-v", "build", "--now", NOW], planet)
                 ok, nm = nginx.counts(mark)
                 entries = next((w.split(" entries")[0].split()[-1] for w in err.splitlines() if " entries on " in w), "?")
                 rows.append((n, mode, wall, cpu, rss, entries, ok, nm))
+                stages = next((w.split("timings: ", 1)[1] for w in err.splitlines() if "timings: " in w), "?")
+                profiles.append((n, mode, stages))
             shutil.rmtree(planet)
             if not args.corpus:
                 # Round 0 writes the changed feeds back as they were.
@@ -139,6 +142,9 @@ def main():
     for n, mode, wall, cpu, rss, entries, ok, nm in rows:
         ratio = "" if mode == "floor" else f"{wall / floors[n]:.2f}"
         print(f"{n:>5} {mode:<12} {wall:>8.2f} {cpu:>8.2f} {rss:>8.1f} {entries:>8} {ok!s:>6} {nm!s:>6} {ratio:>8}")
+    print("\nwhere the time goes (planetoid -v: wall time per stage, peak RSS after it):")
+    for n, mode, stages in profiles:
+        print(f"{n:>5} {mode:<12} {stages}")
     print("\nfloor = download (curl, 32 parallel) + parse and sanitize every entry (2 threads); "
           "targets at N=2000: cold <= 1.5x floor, peak RSS <= 300 MB, warm <= 1 s, incremental <= 20% of cold")
 

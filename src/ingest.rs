@@ -21,8 +21,9 @@ use crate::progress::Progress;
 use crate::store::{Failure, FeedRecord, FeedState, FeedStatus, FeedUpdate};
 use crate::{BuildOptions, decode, discover, parse, sanitize};
 
-/// Raw hashes of the entries the store holds, per feed and entry id.
-pub type KnownEntries = HashMap<FeedId, HashMap<String, String>>;
+/// The raw hashes of a feed's stored entries, by entry id; asked only for
+/// feeds that sent new content.
+pub type KnownEntries<'a> = dyn Fn(&FeedId) -> HashMap<String, String> + Sync + 'a;
 
 /// Fetches the feeds that should be fetched and hands every result, as a
 /// record for the store, to `sink` as soon as it is ready (from any
@@ -61,7 +62,6 @@ pub fn gather(
         .iter()
         .map(|_| AtomicBool::new(false))
         .collect();
-    let empty = HashMap::new();
     let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     let sanitizer = &sanitizer;
     let backlog = &Backlog::new(2 * rayon::current_num_threads() + 4);
@@ -73,7 +73,7 @@ pub fn gather(
             backlog.enter();
             let feed = &config.feeds[*index];
             report(&progress, feed, &result);
-            let (done, record, known) = (&done, &record, known.get(&feed.id).unwrap_or(&empty));
+            let (done, record) = (&done, &record);
             let shown = Shown {
                 mode: feed.content,
                 excerpt_words: config.excerpt_words,
@@ -81,7 +81,13 @@ pub fn gather(
                 sanitizer,
             };
             scope.spawn(move |_| {
-                let update = ingest(result, now, known, &shown);
+                let changed = matches!(&result, Ok(f) if !f.not_modified);
+                let known = if changed {
+                    known(&feed.id)
+                } else {
+                    HashMap::new()
+                };
+                let update = ingest(result, now, &known, &shown);
                 backlog.leave();
                 sink(record(feed, update));
                 done[*index].store(true, Ordering::Relaxed);

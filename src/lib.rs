@@ -145,7 +145,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
-    let known = store.raw_hashes(&ids)?;
+    // Read only for feeds that sent new content; an unreadable store here
+    // means re-sanitizing that feed (the write below reports the store).
+    let reader = store.reader();
+    let known = |id: &entry::FeedId| reader.raw_hashes(id).unwrap_or_default();
     // Each feed's record goes to the store as soon as it is ready, in the
     // build's single transaction, so cleaned entries are never all held in
     // memory at once. The bounded channel makes processing wait for a slow
@@ -220,7 +223,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             health: &health,
             now,
         },
-        &store.body_reader(),
+        &reader,
         &site,
     )?;
     let (written, carried) = site.counts();
@@ -243,9 +246,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
-impl render::Bodies for store::BodyReader {
+impl render::Bodies for store::Reader {
     fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<sanitize::SafeHtml>, String> {
-        store::BodyReader::load(self, entries).map_err(|e| e.to_string())
+        self.bodies(entries).map_err(|e| e.to_string())
     }
 }
 

@@ -530,30 +530,6 @@ impl Store {
         tx.commit().map_err(err)
     }
 
-    /// The raw hashes of the given feeds' stored entries, so unchanged
-    /// entries need not be sanitized again.
-    pub fn raw_hashes(&self, ids: &[FeedId]) -> Result<crate::ingest::KnownEntries, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT entry_id, raw_hash FROM entries WHERE feed_id = ?1 AND raw_hash != ''")
-            .map_err(|e| self.sqlite(e))?;
-        let mut out = crate::ingest::KnownEntries::new();
-        for id in ids {
-            let rows = stmt
-                .query_map([id.as_str()], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })
-                .map_err(|e| self.sqlite(e))?;
-            let mut map = std::collections::HashMap::new();
-            for row in rows {
-                let (entry, hash) = row.map_err(|e| self.sqlite(e))?;
-                map.insert(entry, hash);
-            }
-            out.insert(id.clone(), map);
-        }
-        Ok(out)
-    }
-
     /// The stored state of the given feeds (feeds never seen are absent).
     pub fn feed_states(&self, ids: &[FeedId]) -> Result<HashMap<FeedId, FeedState>, StoreError> {
         let mut stmt = self
@@ -652,27 +628,30 @@ impl Store {
         Ok(out)
     }
 
-    /// A reader of entry bodies that any thread may use (render reads the
-    /// bodies of the pages it writes, on every core).
-    pub fn body_reader(&self) -> BodyReader {
-        BodyReader {
+    /// A reader that any thread may use: render reads the bodies of the
+    /// pages it writes on every core, ingest the raw hashes of the feeds
+    /// that changed.
+    pub fn reader(&self) -> Reader {
+        Reader {
             path: self.path.clone(),
             pool: Mutex::new(Vec::new()),
         }
     }
 }
 
-/// Reads entry bodies through a pool of read-only connections, one per
-/// thread using it at a time.
-pub struct BodyReader {
+/// Reads through a pool of read-only connections, one per thread using it
+/// at a time. It sees what the store held when the read began (WAL), not
+/// a transaction still being written.
+pub struct Reader {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
 }
 
-impl BodyReader {
-    /// The stored bodies of `entries`, in their order (empty for an entry
-    /// the store no longer has).
-    pub fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, StoreError> {
+impl Reader {
+    fn with_conn<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
         let err = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -686,24 +665,39 @@ impl BodyReader {
             )
             .map_err(err)?,
         };
-        let bodies = {
+        let out = read(&conn).map_err(err);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(conn);
+        }
+        out
+    }
+
+    /// The stored bodies of `entries`, in their order (empty for an entry
+    /// the store no longer has).
+    pub fn bodies(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, StoreError> {
+        self.with_conn(|conn| {
             let mut stmt = conn
-                .prepare_cached("SELECT body FROM bodies WHERE feed_id = ?1 AND entry_id = ?2")
-                .map_err(err)?;
+                .prepare_cached("SELECT body FROM bodies WHERE feed_id = ?1 AND entry_id = ?2")?;
             entries
                 .iter()
                 .map(|e| {
                     stmt.query_row(params![e.feed_id.as_str(), e.id], |r| r.get::<_, String>(0))
                         .optional()
                         .map(|body| SafeHtml::trusted_from_store(body.unwrap_or_default()))
-                        .map_err(err)
                 })
-                .collect::<Result<Vec<_>, _>>()?
-        };
-        if let Ok(mut pool) = self.pool.lock() {
-            pool.push(conn);
-        }
-        Ok(bodies)
+                .collect()
+        })
+    }
+
+    /// One feed's stored entries' raw hashes, by entry id.
+    pub fn raw_hashes(&self, id: &FeedId) -> Result<HashMap<String, String>, StoreError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT entry_id, raw_hash FROM entries WHERE feed_id = ?1 AND raw_hash != ''",
+            )?;
+            let rows = stmt.query_map([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
     }
 }
 
@@ -731,7 +725,15 @@ fn prune(
         }
     }
     let cutoff = now.timestamp() - i64::from(retention.max_age_days) * 86_400;
-    tx.execute(
+    // Ranking every entry is the costly part: skip it when nothing is old
+    // enough to go (one index lookup).
+    let any_old: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM entries WHERE sort_date < ?1)",
+        [cutoff],
+        |r| r.get(0),
+    )?;
+    if any_old {
+        tx.execute(
         "DELETE FROM entries WHERE sort_date < ?1 AND rowid NOT IN (
            SELECT rowid FROM (
              SELECT rowid, feed_id,
@@ -740,6 +742,7 @@ fn prune(
            WHERE rank <= ?2 AND feed_id IN (SELECT id FROM configured))",
         params![cutoff, retention.min_per_feed as i64],
     )?;
+    }
     tx.execute(
         "DELETE FROM feeds WHERE id NOT IN (SELECT id FROM configured)
          AND NOT EXISTS (SELECT 1 FROM entries WHERE entries.feed_id = feeds.id)",
@@ -1010,7 +1013,7 @@ mod tests {
             (light[0].body.as_str(), light[0].body_hash.as_str()),
             ("", "v3:h")
         );
-        let bodies = store.body_reader().load(&[&light[0]]).expect("bodies");
+        let bodies = store.reader().bodies(&[&light[0]]).expect("bodies");
         assert_eq!(bodies[0].as_str(), "<p>b</p>");
     }
 

@@ -368,35 +368,36 @@ pub fn entry_key(
         also_in,
     } = e;
     let mut key = blake3::Hasher::new();
-    let mut text = |s: &str| {
-        key.update(&(s.len() as u64).to_le_bytes());
-        key.update(s.as_bytes());
+    let mut bytes = |b: &[u8]| {
+        key.update(&(b.len() as u64).to_le_bytes());
+        key.update(b);
     };
-    text(id);
-    text(title);
-    text(link.as_deref().unwrap_or("\0none"));
-    text(author.as_deref().unwrap_or("\0none"));
+    let none = b"\0none".as_slice();
+    bytes(id.as_bytes());
+    bytes(title.as_bytes());
+    bytes(link.as_deref().map_or(none, str::as_bytes));
+    bytes(author.as_deref().map_or(none, str::as_bytes));
     for date in [published, updated, &Some(*sort_date)] {
-        text(&date.map(|d| d.timestamp().to_string()).unwrap_or_default());
+        bytes(&date.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
     }
     if body_hash.is_empty() {
-        text(body.as_str());
+        bytes(body.as_str().as_bytes());
     } else {
-        text(body_hash);
+        bytes(body_hash.as_bytes());
     }
     for c in categories {
-        text(c);
+        bytes(c.as_bytes());
         let count = tag_counts.get(listing::tag_slug(c).as_str()).copied();
-        text(&count.unwrap_or(0).to_string());
+        bytes(&count.unwrap_or(0).to_le_bytes());
     }
     for enc in enclosures {
-        text(&enc.url);
-        text(enc.mime_type.as_deref().unwrap_or("\0none"));
-        text(&enc.length.map(|l| l.to_string()).unwrap_or_default());
+        bytes(enc.url.as_bytes());
+        bytes(enc.mime_type.as_deref().map_or(none, str::as_bytes));
+        bytes(&enc.length.unwrap_or(u64::MAX).to_le_bytes());
     }
     for feed in std::iter::once(feed_id).chain(also_in) {
         let hash = feed_hashes.get(feed.as_str());
-        text(&hash.map(|h| h.to_hex().to_string()).unwrap_or_default());
+        bytes(hash.map_or(none, |h| h.as_bytes().as_slice()));
     }
     key.finalize()
 }
