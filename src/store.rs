@@ -659,13 +659,20 @@ impl Reader {
         let pooled = self.pool.lock().ok().and_then(|mut pool| pool.pop());
         let conn = match pooled {
             Some(conn) => conn,
+            // Not memory-mapped: mapped pages of the whole database would
+            // count in the process's resident memory once per connection.
             None => Connection::open_with_flags(
                 &self.path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(err)?,
         };
-        let out = read(&conn).map_err(err);
+        // One read transaction per call, not one lock round per row.
+        let out = conn
+            .execute_batch("BEGIN")
+            .and_then(|()| read(&conn))
+            .map_err(err);
+        let _ = conn.execute_batch("COMMIT");
         if let Ok(mut pool) = self.pool.lock() {
             pool.push(conn);
         }

@@ -385,8 +385,7 @@ impl Plan<'_> {
                     .map(|(&e, body)| (e, body.as_str()))
                     .collect();
                 let xml = feeds::atom(input, self.feed_index, &items, title, dir)?;
-                self.site
-                    .add_keyed(&job.path, Some(job.key), xml.into_bytes());
+                self.site.add_keyed(&job.path, Some(job.key), xml);
             }
         }
         Ok(())
