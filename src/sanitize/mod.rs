@@ -199,12 +199,23 @@ pub fn text_to_html(text: &str) -> String {
         .join("\n")
 }
 
-/// Text → HTML text or attribute value (`&`, `<`, `>`, `"` escaped).
+/// Text → HTML text or attribute value (`&`, `<`, `>`, `"` escaped), in one
+/// pass (URLs, the usual input, rarely have any of them).
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&quot;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

@@ -437,7 +437,7 @@ pub(super) fn resolve(raw: &str, base: Option<&Url>) -> Option<Url> {
 /// runs to whitespace, descriptors run to the next comma.
 fn resolve_srcset(raw: &str, base: Option<&Url>) -> Option<String> {
     let value = decode_entities(raw);
-    let mut rest = value.as_str();
+    let mut rest = value.as_ref();
     let mut out: Vec<String> = Vec::new();
     loop {
         rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
@@ -473,9 +473,9 @@ fn resolve_srcset(raw: &str, base: Option<&Url>) -> Option<String> {
 /// references a URL can contain (`&amp;`, `&lt;`, `&gt;`, `&quot;`,
 /// `&apos;`, numeric). Anything else stays literal, and is re-escaped when the
 /// value is written back, so what the browser decodes is what was checked.
-fn decode_entities(raw: &str) -> String {
+fn decode_entities(raw: &str) -> Cow<'_, str> {
     if !raw.contains('&') {
-        return raw.to_string();
+        return raw.into();
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -517,7 +517,7 @@ fn decode_entities(raw: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    out.into()
 }
 
 #[cfg(test)]
