@@ -12,7 +12,9 @@
 //! classes, tables, figures, details, images, audio/video, a MathML subset)
 //! and nothing that can run. The [`postpass`] works on ammonia's well-formed
 //! output: it re-levels headings so a post never outranks the page (post
-//! headings start at `h4`) and re-checks iframes. [`excerpt`] cuts sanitized
+//! headings start at `h4`) and re-checks iframes; when [`nesting`] finds a
+//! nesting a browser would rebuild, the output is sanitized once more until
+//! it is stable. [`excerpt`] cuts sanitized
 //! HTML after a number of words on element boundaries. Every step is
 //! deterministic, so the same input gives byte-identical output in every
 //! process, and sanitizing an output again changes nothing.
