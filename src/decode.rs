@@ -33,9 +33,15 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, host: Option<&str>) -> D
             had_errors,
         };
     }
-    let (encoding, decided_by, body) = choose(bytes, http_charset, host);
-    let (text, had_errors) = encoding.decode_without_bom_handling(body);
-    let text = rewrite_declaration(text.into_owned());
+    let (text, encoding, decided_by, had_errors) = match choose(bytes, http_charset, host) {
+        // Checked once by `choose`: copied, not decoded (checked) again.
+        Chosen::Utf8(text) => (text.to_owned(), encoding_rs::UTF_8, "utf-8", false),
+        Chosen::Other(encoding, decided_by, body) => {
+            let (text, had_errors) = encoding.decode_without_bom_handling(body);
+            (text.into_owned(), encoding, decided_by, had_errors)
+        }
+    };
+    let text = rewrite_declaration(text);
     Decoded {
         text,
         encoding: encoding.name(),
@@ -44,38 +50,42 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, host: Option<&str>) -> D
     }
 }
 
-fn choose<'b>(
-    bytes: &'b [u8],
-    http_charset: Option<&str>,
-    host: Option<&str>,
-) -> (&'static Encoding, &'static str, &'b [u8]) {
+/// The encoding `choose` decided on.
+enum Chosen<'b> {
+    /// The bytes are valid UTF-8 (rule `utf-8`): here they are as text.
+    Utf8(&'b str),
+    /// Encoding, rule, and the bytes to decode (without the BOM).
+    Other(&'static Encoding, &'static str, &'b [u8]),
+}
+
+fn choose<'b>(bytes: &'b [u8], http_charset: Option<&str>, host: Option<&str>) -> Chosen<'b> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        return (encoding, "bom", &bytes[bom_len..]);
+        return Chosen::Other(encoding, "bom", &bytes[bom_len..]);
     }
     // No BOM, but `<` as UTF-16 (XML 1.0 appendix F); NULs are valid UTF-8,
     // so this must come before the UTF-8 check.
     match bytes {
-        [0, b'<', 0, _, ..] => return (encoding_rs::UTF_16BE, "xml", bytes),
-        [b'<', 0, _, 0, ..] => return (encoding_rs::UTF_16LE, "xml", bytes),
+        [0, b'<', 0, _, ..] => return Chosen::Other(encoding_rs::UTF_16BE, "xml", bytes),
+        [b'<', 0, _, 0, ..] => return Chosen::Other(encoding_rs::UTF_16LE, "xml", bytes),
         _ => {}
     }
-    if std::str::from_utf8(bytes).is_ok() {
-        return (encoding_rs::UTF_8, "utf-8", bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Chosen::Utf8(text);
     }
     if let Some(encoding) =
         declared_encoding(bytes).and_then(|l| usable(Encoding::for_label(l.as_bytes())))
     {
-        return (encoding, "xml", bytes);
+        return Chosen::Other(encoding, "xml", bytes);
     }
     if let Some(encoding) =
         http_charset.and_then(|l| usable(Encoding::for_label(l.trim().as_bytes())))
     {
-        return (encoding, "http", bytes);
+        return Chosen::Other(encoding, "http", bytes);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let tld = host.and_then(|h| h.rsplit('.').next()).map(str::as_bytes);
-    (
+    Chosen::Other(
         detector.guess(tld, chardetng::Utf8Detection::Deny),
         "detected",
         bytes,
@@ -143,7 +153,7 @@ fn declaration(text: &str) -> Option<&str> {
 }
 
 /// Makes the XML declaration (if any) say `encoding="UTF-8"`.
-fn rewrite_declaration(text: String) -> String {
+fn rewrite_declaration(mut text: String) -> String {
     let Some(decl) = declaration(&text) else {
         return text;
     };
@@ -161,7 +171,9 @@ fn rewrite_declaration(text: String) -> String {
     };
     let from = start + pos;
     let to = start + pos + q1 + 1 + len + 1;
-    format!("{}encoding=\"UTF-8\"{}", &text[..from], &text[to..])
+    // In place: the document is not copied for a few bytes of its prolog.
+    text.replace_range(from..to, "encoding=\"UTF-8\"");
+    text
 }
 
 #[cfg(test)]

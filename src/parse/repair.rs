@@ -17,7 +17,13 @@ pub fn has_unknown_references(text: &str) -> bool {
     let mut from = 0;
     while let Some(pos) = text[from..].find('&') {
         let at = from + pos;
-        if matches!(reference(&text[at..], &[]), (Some(_), _)) {
+        let after = &text.as_bytes()[at + 1..];
+        // The five predefined references (most of escaped HTML content) are
+        // known to `reference` too; saying so here skips its name parsing.
+        let predefined = [&b"lt;"[..], b"gt;", b"amp;", b"quot;", b"apos;"]
+            .iter()
+            .any(|r| after.starts_with(r));
+        if !predefined && matches!(reference(&text[at..], &[]), (Some(_), _)) {
             return true;
         }
         from = at + 1;

@@ -12,12 +12,15 @@
 //! classes, tables, figures, details, images, audio/video, a MathML subset)
 //! and nothing that can run. The [`postpass`] works on ammonia's well-formed
 //! output: it re-levels headings so a post never outranks the page (post
-//! headings start at `h4`) and re-checks iframes. [`excerpt`] cuts sanitized
+//! headings start at `h4`) and re-checks iframes; when [`nesting`] finds a
+//! nesting a browser would rebuild, the output is sanitized once more until
+//! it is stable. [`excerpt`] cuts sanitized
 //! HTML after a number of words on element boundaries. Every step is
 //! deterministic, so the same input gives byte-identical output in every
 //! process, and sanitizing an output again changes nothing.
 
 mod excerpt;
+mod nesting;
 mod policy;
 mod postpass;
 mod prepass;
@@ -104,21 +107,35 @@ impl Sanitizer {
     pub fn clean(&self, html: &str, base: Option<&str>) -> SafeHtml {
         let base = base.and_then(|b| Url::parse(b).ok());
         let prepared = prepass::run(html, base.as_ref(), &self.hosts);
-        let mut out = postpass::run(self.policy.clean(&prepared).to_string(), &self.hosts);
+        let mut out = postpass::run(self.policy_clean(&prepared), &self.hosts);
         // ammonia can leave a nesting that a browser re-parses differently;
         // then the output is sanitized again until it is stable, so what is
         // stored is exactly what every later parse (and sanitize) sees.
         for _ in 0..3 {
-            if !postpass::may_not_round_trip(&out) {
+            if !nesting::may_not_round_trip(&out) {
                 break;
             }
-            let again = postpass::run(self.policy.clean(&out).to_string(), &self.hosts);
+            let again = postpass::run(self.policy_clean(&out), &self.hosts);
             if again == out {
                 break;
             }
             out = again;
         }
         SafeHtml(out)
+    }
+
+    /// ammonia's policy over `html`, serialized. `Document::to_string` goes
+    /// through `Display`, which serializes into a buffer, checks it and then
+    /// copies it into a growing `String`; writing into a `Vec` sized for the
+    /// input keeps just the check. The bytes are the same.
+    fn policy_clean(&self, html: &str) -> String {
+        let document = self.policy.clean(html);
+        let mut out = Vec::with_capacity(html.len() + html.len() / 8);
+        match document.write_to(&mut out) {
+            Ok(()) => String::from_utf8(out).unwrap_or_else(|_| document.to_string()),
+            // Writing into a Vec does not fail; should it, Display would say.
+            Err(_) => document.to_string(),
+        }
     }
 
     /// The first `words` words of sanitized HTML, cut on element boundaries
@@ -184,12 +201,23 @@ pub fn text_to_html(text: &str) -> String {
         .join("\n")
 }
 
-/// Text → HTML text or attribute value (`&`, `<`, `>`, `"` escaped).
+/// Text → HTML text or attribute value (`&`, `<`, `>`, `"` escaped), in one
+/// pass (URLs, the usual input, rarely have any of them).
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&quot;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

@@ -42,18 +42,38 @@ const TRACKER_HOSTS: &[&str] = &[
 
 /// Selectors are parsed once per process; every one of them but the MathJax
 /// list matches on tag names alone, so lol_html never has to look at the
-/// attributes of elements no handler cares about.
+/// attributes of elements no handler cares about. Tag-name selectors are
+/// one per name, so that a post gets handlers (which lol_html compiles anew
+/// for every post) only for the elements it has: see [`Tags`].
 struct Selectors {
     script: Selector,
-    drop: Selector,
+    /// One per element of [`DROP_WITH_CONTENT`] but `script`.
+    drop: Vec<(Tag, Selector)>,
     math: Selector,
     iframe: Selector,
     img: Selector,
     source: Selector,
     media: Selector,
-    /// Elements whose `href`/`src`/`poster`/`cite`/`srcset` the policy keeps.
-    urls: Selector,
+    /// Elements whose `href`/`src`/`poster`/`cite`/`srcset` the policy
+    /// keeps, one selector each.
+    urls: Vec<(Tag, Selector)>,
 }
+
+/// Elements whose `href`/`src`/`poster`/`cite`/`srcset` the policy keeps.
+const URL_ELEMENTS: &[&str] = &[
+    "a",
+    "area",
+    "img",
+    "image",
+    "video",
+    "audio",
+    "source",
+    "track",
+    "blockquote",
+    "q",
+    "del",
+    "ins",
+];
 
 static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
     let parse = |s: &str| match s.parse::<Selector>() {
@@ -61,23 +81,134 @@ static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
         // The selectors are constants: a typo is caught by every test.
         Err(e) => panic!("bad selector {s:?}: {e}"),
     };
-    let drop = DROP_WITH_CONTENT
+    let each = |names: &[&str]| -> Vec<(Tag, Selector)> {
+        names.iter().map(|n| (Tag::of(n), parse(n))).collect()
+    };
+    let drop: Vec<&str> = DROP_WITH_CONTENT
         .iter()
         .filter(|t| **t != "script")
         .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
+        .collect();
     Selectors {
         script: parse("script"),
-        drop: parse(&drop),
+        drop: each(&drop),
         math: parse(MATH_RENDERINGS),
         iframe: parse("iframe"),
         img: parse("img, image"),
         source: parse("source"),
         media: parse("video, audio"),
-        urls: parse("a, area, img, image, video, audio, source, track, blockquote, q, del, ins"),
+        urls: each(URL_ELEMENTS),
     }
 });
+
+/// A tag name some handler selects on, as a bit of [`Tags`].
+#[derive(Clone, Copy)]
+struct Tag(u64);
+
+/// Every name a tag-name selector of this pass uses, in bit order.
+const TAG_NAMES: &[&str] = &[
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "textarea",
+    "xmp",
+    "noembed",
+    "noframes",
+    "title",
+    "object",
+    "embed",
+    "applet",
+    "frameset",
+    "frame",
+    "head",
+    "select",
+    "button",
+    "form",
+    "svg",
+    "canvas",
+    "dialog",
+    "annotation-xml",
+    "mglyph",
+    "malignmark",
+    "portal",
+    "fencedframe",
+    "iframe",
+    "a",
+    "area",
+    "img",
+    "image",
+    "video",
+    "audio",
+    "source",
+    "track",
+    "blockquote",
+    "q",
+    "del",
+    "ins",
+];
+
+const _: () = assert!(TAG_NAMES.len() <= 64, "one bit per name");
+
+impl Tag {
+    /// The bit of a name this pass selects on; a name missing from
+    /// [`TAG_NAMES`] is a bug caught by every test (the tables are constants).
+    fn of(name: &str) -> Tag {
+        match Tag::index(name.as_bytes()) {
+            Some(i) => Tag(1 << i),
+            None => panic!("tag {name:?} missing from TAG_NAMES"),
+        }
+    }
+
+    fn index(name: &[u8]) -> Option<usize> {
+        TAG_NAMES.iter().position(|n| n.as_bytes() == name)
+    }
+}
+
+/// The set of selected tag names a post's markup can contain.
+#[derive(Clone, Copy)]
+struct Tags(u64);
+
+impl Tags {
+    /// Every `<name` in `html` whose name this pass selects on. A superset of
+    /// the start tags lol_html will see (it also counts `<` in comments,
+    /// attribute values and raw text), so a handler left out for a name not
+    /// found here could never have run: the output is the same without it.
+    /// A name is read as lol_html reads it up to the first character that
+    /// cannot be part of a name this pass knows (letters, digits, `-`), and
+    /// compared ASCII case-insensitively, as selectors are.
+    fn scan(html: &str) -> Tags {
+        let bytes = html.as_bytes();
+        let mut found = 0u64;
+        let mut name = [0u8; 16];
+        let mut from = 0;
+        while let Some(pos) = html.get(from..).and_then(|rest| rest.find('<')) {
+            let start = from + pos + 1;
+            let len = bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+                .count();
+            from = start + len;
+            if (1..=name.len()).contains(&len) {
+                for (to, b) in name.iter_mut().zip(&bytes[start..start + len]) {
+                    *to = b.to_ascii_lowercase();
+                }
+                if let Some(i) = Tag::index(&name[..len]) {
+                    found |= 1 << i;
+                }
+            }
+        }
+        Tags(found)
+    }
+
+    fn has(self, tag: Tag) -> bool {
+        self.0 & tag.0 != 0
+    }
+
+    fn has_name(self, name: &str) -> bool {
+        self.has(Tag::of(name))
+    }
+}
 
 type Handler<'h> = (Cow<'static, Selector>, ElementContentHandlers<'h>);
 
@@ -93,10 +224,14 @@ fn on<'h>(
 
 /// Runs the pass. On a rewriter error (pathological input) the original goes
 /// on to ammonia, which is safe alone; only the fidelity fixes are lost.
+/// Handlers are registered only for elements the post has ([`Tags`]); a post
+/// with none of them passes through as it is.
 pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
     let sel = &*SELECTORS;
-    let mut handlers: Vec<Handler> = vec![
-        on(&sel.script, |el| {
+    let tags = Tags::scan(html);
+    let mut handlers: Vec<Handler> = Vec::new();
+    if tags.has_name("script") {
+        handlers.push(on(&sel.script, |el| {
             let kind = el.get_attribute("type").unwrap_or_default();
             let kind = kind.trim().to_ascii_lowercase();
             if kind.starts_with("math/tex") {
@@ -108,8 +243,8 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
                 el.remove();
             }
             Ok(())
-        }),
-        (
+        }));
+        handlers.push((
             Cow::Borrowed(&sel.script),
             ElementContentHandlers::default().text(|t: &mut TextChunk| {
                 // Script text is raw: re-emit it escaped so it stays text.
@@ -117,12 +252,16 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
                 t.replace(&raw, ContentType::Text);
                 Ok(())
             }),
-        ),
-        on(&sel.drop, |el| {
-            el.remove();
-            Ok(())
-        }),
-    ];
+        ));
+    }
+    for (tag, selector) in &sel.drop {
+        if tags.has(*tag) {
+            handlers.push(on(selector, |el| {
+                el.remove();
+                Ok(())
+            }));
+        }
+    }
     // Class selectors make lol_html read every element's attributes: only
     // pay for them when a math renderer left its marks.
     if ["MathJax", "mjx", "MJX", "katex"]
@@ -134,12 +273,14 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
             Ok(())
         }));
     }
-    handlers.extend([
-        on(&sel.iframe, |el| {
+    if tags.has_name("iframe") {
+        handlers.push(on(&sel.iframe, |el| {
             iframe(el, base, hosts);
             Ok(())
-        }),
-        on(&sel.img, |el| {
+        }));
+    }
+    if tags.has_name("img") || tags.has_name("image") {
+        handlers.push(on(&sel.img, |el| {
             // The HTML parser reads `<image>` as `<img>`; so must we.
             if el.tag_name() == "image" {
                 el.set_tag_name("img")?;
@@ -152,41 +293,56 @@ pub(super) fn run(html: &str, base: Option<&Url>, hosts: &[String]) -> String {
             el.set_attribute("loading", "lazy")?;
             el.set_attribute("referrerpolicy", "no-referrer")?;
             Ok(())
-        }),
-        on(&sel.source, |el| {
+        }));
+    }
+    if tags.has_name("source") {
+        handlers.push(on(&sel.source, |el| {
             restore_lazy(el);
             Ok(())
-        }),
-        on(&sel.media, |el| {
+        }));
+    }
+    if tags.has_name("video") || tags.has_name("audio") {
+        handlers.push(on(&sel.media, |el| {
             el.set_attribute("controls", "")?;
             el.set_attribute("preload", "none")?;
             el.remove_attribute("autoplay");
             Ok(())
-        }),
-        on(&sel.urls, |el| {
-            for name in ["href", "src", "poster", "cite"] {
-                if let Some(value) = el.get_attribute(name) {
-                    match resolve(&value, base) {
-                        Some(url) => el.set_attribute(name, &escape(url.as_str()))?,
-                        None => el.remove_attribute(name),
-                    }
-                }
-            }
-            if let Some(value) = el.get_attribute("srcset") {
-                match resolve_srcset(&value, base) {
-                    Some(set) => el.set_attribute("srcset", &escape(&set))?,
-                    None => el.remove_attribute("srcset"),
-                }
-            }
-            Ok(())
-        }),
-    ]);
+        }));
+    }
+    for (tag, selector) in &sel.urls {
+        if tags.has(*tag) {
+            handlers.push(on(selector, |el| resolve_urls(el, base)));
+        }
+    }
+    if handlers.is_empty() {
+        return html.to_string();
+    }
     let settings = handlers
         .into_iter()
         .fold(RewriteStrSettings::new(), |s, h| {
             s.append_element_content_handler(h)
         });
     rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
+/// Every URL attribute the policy keeps, resolved against `base` (or
+/// removed when it is not an http, https or mailto URL).
+fn resolve_urls(el: &mut Element, base: Option<&Url>) -> HandlerResult {
+    for name in ["href", "src", "poster", "cite"] {
+        if let Some(value) = el.get_attribute(name) {
+            match resolve(&value, base) {
+                Some(url) => el.set_attribute(name, &escape(url.as_str()))?,
+                None => el.remove_attribute(name),
+            }
+        }
+    }
+    if let Some(value) = el.get_attribute("srcset") {
+        match resolve_srcset(&value, base) {
+            Some(set) => el.set_attribute("srcset", &escape(&set))?,
+            None => el.remove_attribute("srcset"),
+        }
+    }
+    Ok(())
 }
 
 /// Allowed hosts keep a sandboxed, lazy iframe (http upgraded to https);
@@ -281,7 +437,7 @@ pub(super) fn resolve(raw: &str, base: Option<&Url>) -> Option<Url> {
 /// runs to whitespace, descriptors run to the next comma.
 fn resolve_srcset(raw: &str, base: Option<&Url>) -> Option<String> {
     let value = decode_entities(raw);
-    let mut rest = value.as_str();
+    let mut rest = value.as_ref();
     let mut out: Vec<String> = Vec::new();
     loop {
         rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
@@ -317,9 +473,9 @@ fn resolve_srcset(raw: &str, base: Option<&Url>) -> Option<String> {
 /// references a URL can contain (`&amp;`, `&lt;`, `&gt;`, `&quot;`,
 /// `&apos;`, numeric). Anything else stays literal, and is re-escaped when the
 /// value is written back, so what the browser decodes is what was checked.
-fn decode_entities(raw: &str) -> String {
+fn decode_entities(raw: &str) -> Cow<'_, str> {
     if !raw.contains('&') {
-        return raw.to_string();
+        return raw.into();
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -361,7 +517,7 @@ fn decode_entities(raw: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    out.into()
 }
 
 #[cfg(test)]
