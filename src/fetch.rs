@@ -152,10 +152,30 @@ pub fn default_user_agent(base_url: &str) -> String {
 
 /// Receives each result as soon as its request completes, with its index
 /// in `requests`, so the caller can process it while others download.
-pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>) + Sync);
+pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>, Slot) + Sync);
 
-/// Fetches every request, handing each result to `sink` as it arrives.
-pub fn fetch_each(requests: &[Request], config: &FetchConfig, user_agent: &str, sink: Sink) {
+/// One of the `held` results [`fetch_each`] may have handed on and not yet
+/// seen dropped: whoever processes a result drops its slot when done, and
+/// no new request starts while every slot is taken. Downloads on loopback
+/// outrun parsing several times over; unbounded, every body of a
+/// 2,000-feed planet waited in memory at once (250 MB). Waiting happens
+/// before a request starts (its time budget not yet running) and never
+/// stalls the requests already in flight. The bound costs time where
+/// downloads are faster than parsing (measured on loopback, 2,000 feeds:
+/// 40 slots +40% ingest time, 544 slots +15-30%, RSS 335 -> 160 MB).
+pub struct Slot {
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Fetches every request, handing each result to `sink` as it arrives;
+/// at most `held` results are downloading or handed on at a time.
+pub fn fetch_each(
+    requests: &[Request],
+    config: &FetchConfig,
+    user_agent: &str,
+    held: usize,
+    sink: Sink,
+) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -165,12 +185,12 @@ pub fn fetch_each(requests: &[Request], config: &FetchConfig, user_agent: &str, 
         Err(e) => {
             let err = FetchError::Request(format!("cannot start the network runtime: {e}"));
             for i in 0..requests.len() {
-                sink(i, Err(err.clone()));
+                sink(i, Err(err.clone()), Slot { _permit: None });
             }
             return;
         }
     };
-    runtime.block_on(fetch_each_async(requests, config, user_agent, sink));
+    runtime.block_on(fetch_each_async(requests, config, user_agent, held, sink));
 }
 
 /// Fetches every request; results are in the same order as `requests`.
@@ -180,7 +200,8 @@ pub fn fetch_all(
     user_agent: &str,
 ) -> Vec<Result<Fetched, FetchError>> {
     let slots = std::sync::Mutex::new(vec![None; requests.len()]);
-    fetch_each(requests, config, user_agent, &|i, result| {
+    let held = requests.len().max(1);
+    fetch_each(requests, config, user_agent, held, &|i, result, _| {
         if let Ok(mut slots) = slots.lock() {
             slots[i] = Some(result);
         }
@@ -197,17 +218,19 @@ async fn fetch_each_async(
     requests: &[Request],
     config: &FetchConfig,
     user_agent: &str,
+    held: usize,
     sink: Sink<'_>,
 ) {
     let client = match build_client(config, user_agent) {
         Ok(c) => c,
         Err(e) => {
             for i in 0..requests.len() {
-                sink(i, Err(e.clone()));
+                sink(i, Err(e.clone()), Slot { _permit: None });
             }
             return;
         }
     };
+    let slots = Arc::new(Semaphore::new(held.max(1)));
     let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let jobs = requests.iter().enumerate().map(|(i, request)| {
         let limit = match &request.source {
@@ -220,7 +243,12 @@ async fn fetch_each_async(
             FeedSource::File(_) => None,
         };
         let client = client.clone();
+        let slots = slots.clone();
         async move {
+            // Never closed, so this always yields a permit.
+            let slot = Slot {
+                _permit: slots.acquire_owned().await.ok(),
+            };
             let result = match &request.source {
                 FeedSource::File(path) => read_file(path, config.max_body_mb).await,
                 FeedSource::Http(url) => {
@@ -244,12 +272,12 @@ async fn fetch_each_async(
                     }
                 }
             };
-            (i, result)
+            (i, result, slot)
         }
     });
     let mut stream = futures::stream::iter(jobs).buffer_unordered(config.concurrency);
-    while let Some((i, result)) = stream.next().await {
-        sink(i, result);
+    while let Some((i, result, slot)) = stream.next().await {
+        sink(i, result, slot);
     }
 }
 

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
 
 use chrono::{DateTime, Utc};
 
@@ -64,82 +63,49 @@ pub fn gather(
         .collect();
     let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     let sanitizer = &sanitizer;
-    let backlog = &Backlog::new(2 * rayon::current_num_threads() + 4);
     rayon::scope(|scope| {
-        fetch::fetch_each(&requests, &config.fetch, &user_agent, &|i, result| {
-            let Some((index, _)) = planned.get(i) else {
-                return;
-            };
-            backlog.enter();
-            let feed = &config.feeds[*index];
-            report(&progress, feed, &result);
-            let (done, record) = (&done, &record);
-            let shown = Shown {
-                mode: feed.content,
-                excerpt_words: config.excerpt_words,
-                iframe_hosts: &config.sanitize.iframe_hosts,
-                sanitizer,
-            };
-            scope.spawn(move |_| {
-                let changed = matches!(&result, Ok(f) if !f.not_modified);
-                let known = if changed {
-                    known(&feed.id)
-                } else {
-                    HashMap::new()
+        // Downloads in flight plus a queue deep enough that the cores never
+        // wait for the network, and shallow enough to bound memory (~64 MB
+        // of feeds of the usual size); see `fetch::Slot`.
+        let held = config.fetch.concurrency + 512;
+        fetch::fetch_each(
+            &requests,
+            &config.fetch,
+            &user_agent,
+            held,
+            &|i, result, slot| {
+                let Some((index, _)) = planned.get(i) else {
+                    return;
                 };
-                let update = ingest(result, now, &known, &shown);
-                backlog.leave();
-                sink(record(feed, update));
-                done[*index].store(true, Ordering::Relaxed);
-            });
-        });
+                let feed = &config.feeds[*index];
+                report(&progress, feed, &result);
+                let (done, record) = (&done, &record);
+                let shown = Shown {
+                    mode: feed.content,
+                    excerpt_words: config.excerpt_words,
+                    iframe_hosts: &config.sanitize.iframe_hosts,
+                    sanitizer,
+                };
+                scope.spawn(move |_| {
+                    let changed = matches!(&result, Ok(f) if !f.not_modified);
+                    let known = if changed {
+                        known(&feed.id)
+                    } else {
+                        HashMap::new()
+                    };
+                    let update = ingest(result, now, &known, &shown);
+                    drop(slot);
+                    sink(record(feed, update));
+                    done[*index].store(true, Ordering::Relaxed);
+                });
+            },
+        );
     });
     progress.finish();
     for (feed, done) in config.feeds.iter().zip(&done) {
         if !done.load(Ordering::Relaxed) {
             sink(record(feed, FeedUpdate::Untouched));
         }
-    }
-}
-
-/// How many downloaded feeds may wait for a CPU. Downloads on loopback
-/// outrun parsing and sanitizing several times over; unbounded, every body
-/// of a 2,000-feed planet sat in memory at once (250 MB). When the backlog
-/// is full the download loop waits for one feed to be processed, which
-/// keeps every core busy and the downloads a few feeds ahead.
-struct Backlog {
-    waiting: Mutex<usize>,
-    freed: Condvar,
-    limit: usize,
-}
-
-impl Backlog {
-    fn new(limit: usize) -> Self {
-        Backlog {
-            waiting: Mutex::new(0),
-            freed: Condvar::new(),
-            limit,
-        }
-    }
-
-    fn enter(&self) {
-        let Ok(mut waiting) = self.waiting.lock() else {
-            return;
-        };
-        while *waiting >= self.limit {
-            match self.freed.wait(waiting) {
-                Ok(guard) => waiting = guard,
-                Err(_) => return,
-            }
-        }
-        *waiting += 1;
-    }
-
-    fn leave(&self) {
-        if let Ok(mut waiting) = self.waiting.lock() {
-            *waiting = waiting.saturating_sub(1);
-        }
-        self.freed.notify_one();
     }
 }
 
