@@ -106,49 +106,19 @@ static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
 struct Tag(u64);
 
 /// Every name a tag-name selector of this pass uses, in bit order.
-const TAG_NAMES: &[&str] = &[
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "textarea",
-    "xmp",
-    "noembed",
-    "noframes",
-    "title",
-    "object",
-    "embed",
-    "applet",
-    "frameset",
-    "frame",
-    "head",
-    "select",
-    "button",
-    "form",
-    "svg",
-    "canvas",
-    "dialog",
-    "annotation-xml",
-    "mglyph",
-    "malignmark",
-    "portal",
-    "fencedframe",
-    "iframe",
-    "a",
-    "area",
-    "img",
-    "image",
-    "video",
-    "audio",
-    "source",
-    "track",
-    "blockquote",
-    "q",
-    "del",
-    "ins",
-];
+static TAG_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    DROP_WITH_CONTENT
+        .iter()
+        .chain(&["iframe"])
+        .chain(URL_ELEMENTS)
+        .copied()
+        .collect()
+});
 
-const _: () = assert!(TAG_NAMES.len() <= 64, "one bit per name");
+const _: () = assert!(
+    DROP_WITH_CONTENT.len() + 1 + URL_ELEMENTS.len() <= 64,
+    "one bit per name"
+);
 
 impl Tag {
     /// The bit of a name this pass selects on; a name missing from
