@@ -80,7 +80,9 @@ impl Site {
             .unwrap_or_default();
         let fresh = if spare_keys.is_empty() {
             // No usable spare (none yet, or a build died updating it): a
-            // new directory, as for a first build.
+            // new directory, as for a first build. A directory by that name
+            // that planetoid did not make is left alone (and refused).
+            check_ours(&spare)?;
             if spare.exists() {
                 remove_tree(&spare).map_err(io(&spare))?;
             }
@@ -663,6 +665,18 @@ mod tests {
         let e = Site::staged(&out, &cfg).expect("staged");
         assert!(e.carry("a.html", k2), "the live site's keys still count");
         assert!(!e.carry("c.html", k1), "a changed key is rendered");
+    }
+
+    #[test]
+    fn a_foreign_directory_where_the_spare_goes_is_never_removed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (out, cfg) = (tmp.path().join("output"), tmp.path().join("cfg"));
+        let foreign = tmp.path().join(".output.spare");
+        std::fs::create_dir_all(&foreign).expect("mkdir");
+        std::fs::write(foreign.join("notes.txt"), "mine").expect("write");
+        let err = Site::staged(&out, &cfg).expect_err("not ours");
+        assert!(matches!(err, OutputError::NotOurs { .. }), "{err}");
+        assert!(foreign.join("notes.txt").is_file());
     }
 
     #[test]
