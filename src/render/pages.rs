@@ -32,10 +32,11 @@ struct SharedValue {
 
 impl SharedValue {
     fn new(v: &impl Serialize) -> SharedValue {
-        let json = serde_json::to_vec(v).unwrap_or_default();
+        let mut key = Key::new(&blake3::Hash::from_bytes([0; 32]));
+        key.value("value", v);
         SharedValue {
             value: Value::from_serializable(v),
-            hash: blake3::hash(&json),
+            hash: blake3::Hash::from_bytes(key.finish()),
         }
     }
 }

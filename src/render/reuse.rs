@@ -34,8 +34,17 @@ impl Key {
     /// Adds a named part as its JSON form (field order is the struct's, so
     /// the same value always hashes the same).
     pub fn value<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> &mut Key {
-        let json = serde_json::to_vec(value).unwrap_or_default();
-        self.bytes(name, &json)
+        match serde_json::to_vec(value) {
+            Ok(json) => self.bytes(name, &json),
+            // Never expected of these plain values; if it happens, a key
+            // that matches nothing earlier means the page is rendered.
+            Err(_) => {
+                let nonce = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos());
+                self.bytes(name, &nonce.to_le_bytes())
+            }
+        }
     }
 
     pub fn finish(&self) -> PageKey {
