@@ -161,8 +161,9 @@ pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>, Slot) + Sync
 /// 2,000-feed planet waited in memory at once (250 MB). Waiting happens
 /// before a request starts (its time budget not yet running) and never
 /// stalls the requests already in flight. The bound costs time where
-/// downloads are faster than parsing (measured on loopback, 2,000 feeds:
-/// 40 slots +40% ingest time, 544 slots +15-30%, RSS 335 -> 160 MB).
+/// downloads are faster than parsing (measured on loopback, 2,000 feeds,
+/// against no bound, on a noisy machine: 288 slots +40% ingest time, 544
+/// slots +17-41%; peak RSS 335 -> 160 MB).
 pub struct Slot {
     _permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }

@@ -217,16 +217,7 @@ fn two_builds_of_unchanged_feeds_with_the_same_now_are_byte_identical() {
     let out = planetoid(dir.path(), &["build", "--now", NOW]);
     assert!(out.status.success(), "{}", stderr(&out));
     let after = snapshot(&dir.path().join("output"));
-    assert_eq!(
-        before.keys().collect::<Vec<_>>(),
-        after.keys().collect::<Vec<_>>()
-    );
-    for (path, bytes) in &before {
-        assert!(
-            after[path] == *bytes,
-            "{path} differs between identical builds"
-        );
-    }
+    assert_same_files(&before, &after, "identical builds");
     assert!(before.len() >= 10, "{:?}", before.keys());
 }
 
@@ -437,14 +428,17 @@ fn pages_carried_over_from_the_last_build_equal_a_full_render() {
     assert!(out.status.success(), "{}", stderr(&out));
     let full = snapshot(&fresh.path().join("output"));
     let incremental = snapshot(&out_dir);
-    assert_eq!(
-        full.keys().collect::<Vec<_>>(),
-        incremental.keys().collect::<Vec<_>>()
-    );
-    for (path, bytes) in &full {
-        assert!(
-            incremental[path] == *bytes,
-            "{path} differs between a carried-over and a full render"
-        );
+    assert_same_files(&full, &incremental, "a carried-over and a full render");
+}
+
+/// The same paths with the same bytes; `what` names the two sides.
+fn assert_same_files(
+    a: &std::collections::BTreeMap<String, Vec<u8>>,
+    b: &std::collections::BTreeMap<String, Vec<u8>>,
+    what: &str,
+) {
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in a {
+        assert!(b[path] == *bytes, "{path} differs between {what}");
     }
 }
