@@ -60,9 +60,43 @@ pub struct Config {
     pub blocklist: Vec<Block>,
     /// What the sanitizer lets through beyond its fixed allow-list.
     pub sanitize: SanitizeConfig,
-    /// Length of excerpts (feeds with `content: summary`), in words.
+    /// Length of excerpts (feeds with `content: summary`, and listings
+    /// with `listing_content: excerpt`), in words.
     pub excerpt_words: usize,
+    /// What per-feed, per-tag and per-language pages show of each post.
+    pub listing_content: ListingContent,
+    /// `output:` in planet.yaml: the size budget of the site.
+    pub output: OutputConfig,
     pub feeds: Vec<FeedConfig>,
+}
+
+/// What per-feed, per-tag and per-language pages (and the tag and language
+/// feeds) show of each post (`listing_content:`). The timeline and the
+/// monthly archive always show the full text, so by default a post's full
+/// text is published twice at most, and the site stays within the size
+/// caps of static hosts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListingContent {
+    /// An excerpt of `excerpt_words` words, with links to the original and
+    /// to the post's place in the archive.
+    #[default]
+    Excerpt,
+    /// The full text everywhere (for small planets).
+    Full,
+}
+
+/// `output:` in planet.yaml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputConfig {
+    /// Warn when the published site grows past this many megabytes
+    /// (GitHub and GitLab Pages refuse sites over 1 GB).
+    pub max_site_mb: u64,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig { max_site_mb: 950 }
+    }
 }
 
 /// `sanitize:` in planet.yaml.
@@ -248,6 +282,8 @@ const TOP_KEYS: &[&str] = &[
     "blocklist",
     "sanitize",
     "excerpt_words",
+    "listing_content",
+    "output",
     "feeds",
 ];
 
@@ -277,6 +313,7 @@ const FEED_KEYS: &[&str] = &[
     "content",
 ];
 const SANITIZE_KEYS: &[&str] = &["iframe_hosts"];
+const OUTPUT_KEYS: &[&str] = &["max_site_mb"];
 
 /// Reads and validates a planet.yaml file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -408,6 +445,14 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("excerpt_words")
         .and_then(|n| count(n, 1, 100_000, problems))
         .unwrap_or(60) as usize;
+    let listing_content = top
+        .optional("listing_content")
+        .and_then(|n| listing_content(n, problems))
+        .unwrap_or_default();
+    let output = top
+        .optional("output")
+        .map(|n| output_config(n, problems))
+        .unwrap_or_default();
     let feeds = top
         .required("feeds", problems)
         .map(|n| feeds(n, dir, problems))
@@ -435,8 +480,45 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         blocklist,
         sanitize,
         excerpt_words,
+        listing_content,
+        output,
         feeds,
     })
+}
+
+fn listing_content(node: &Node, problems: &mut Problems) -> Option<ListingContent> {
+    let raw = text(node, problems)?;
+    match raw.trim() {
+        "excerpt" => Some(ListingContent::Excerpt),
+        "full" => Some(ListingContent::Full),
+        _ => {
+            problems.at(
+                node,
+                format!("`listing_content` must be one of: excerpt, full; found `{raw}`"),
+            );
+            None
+        }
+    }
+}
+
+fn output_config(node: &Node, problems: &mut Problems) -> OutputConfig {
+    let mut config = OutputConfig::default();
+    if !matches!(node.value, Value::Map(_)) {
+        problems.at(
+            node,
+            format!("`output` must be a mapping, found {}", node.value.kind()),
+        );
+        return config;
+    }
+    let mut fields = Fields::new(node, "output", OUTPUT_KEYS);
+    if let Some(n) = fields
+        .optional("max_site_mb")
+        .and_then(|n| count(n, 1, 1_000_000, problems))
+    {
+        config.max_site_mb = n;
+    }
+    fields.finish(problems);
+    config
 }
 
 fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
@@ -1028,6 +1110,43 @@ feeds:
             cfg.sanitize
                 .iframe_hosts
                 .contains(&"www.youtube-nocookie.com".to_string())
+        );
+    }
+
+    #[test]
+    fn listing_content_and_the_site_size_budget_are_read_and_checked() {
+        let cfg = parse(
+            "title: P\nbase_url: https://p.example/\nfeeds: []\n",
+            Path::new("/p/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(cfg.listing_content, ListingContent::Excerpt);
+        assert_eq!(cfg.output.max_site_mb, 950);
+        let cfg = parse(
+            "title: P\nbase_url: https://p.example/\nlisting_content: full\noutput:\n  max_site_mb: 400\nfeeds: []\n",
+            Path::new("/p/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(cfg.listing_content, ListingContent::Full);
+        assert_eq!(cfg.output.max_site_mb, 400);
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nlisting_content: summary\noutput:\n  max_site: 10\nfeeds: []\n",
+        );
+        let summary: Vec<(u64, u64, &str)> = found
+            .iter()
+            .map(|p| (p.line, p.column, p.message.as_str()))
+            .collect();
+        assert!(
+            summary
+                .iter()
+                .any(|(l, _, m)| *l == 3 && m.contains("one of: excerpt, full")),
+            "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|(l, _, m)| *l == 5 && m.contains("max_site_mb")),
+            "{summary:?}"
         );
     }
 

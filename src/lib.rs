@@ -223,7 +223,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             health: &health,
             now,
         },
-        &reader,
+        &StoredBodies {
+            reader: &reader,
+            sanitizer: sanitize::Sanitizer::new(&config.sanitize.iframe_hosts),
+        },
         &site,
     )?;
     let (written, carried) = site.counts();
@@ -246,9 +249,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
-impl render::Bodies for store::Reader {
+/// Bodies for render: read from the store, cut into excerpts by the
+/// planet's sanitizer (its iframe allow-list).
+struct StoredBodies<'a> {
+    reader: &'a store::Reader,
+    sanitizer: sanitize::Sanitizer,
+}
+
+impl render::Bodies for StoredBodies<'_> {
     fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<sanitize::SafeHtml>, String> {
-        self.bodies(entries).map_err(|e| e.to_string())
+        self.reader.bodies(entries).map_err(|e| e.to_string())
+    }
+
+    fn excerpt(&self, body: &sanitize::SafeHtml, words: usize) -> sanitize::SafeHtml {
+        self.sanitizer.excerpt(body, words)
     }
 }
 
@@ -260,6 +274,8 @@ fn planet_info(config: &Config) -> PlanetInfo {
         base_url: config.base_url.to_string(),
         lang: config.lang.clone(),
         feed_entries: config.feed_entries,
+        listing_excerpts: (config.listing_content == config::ListingContent::Excerpt)
+            .then_some(config.excerpt_words),
     }
 }
 

@@ -81,9 +81,9 @@ pub struct FeedCtx<'a> {
     /// True when `url` is a web address (not a local file).
     pub url_is_web: bool,
     pub site_url: Option<&'a str>,
-    /// The feed's own pages and Atom feed, relative to the root.
+    /// The feed's own pages, relative to the root (they link to the
+    /// member's own feed, `url`; planetoid writes no per-feed Atom feed).
     pub page: String,
-    pub atom: String,
     pub avatar: Option<&'a str>,
     pub status: &'a str,
     pub status_label: String,
@@ -125,6 +125,15 @@ pub struct YearCtx {
 #[derive(Serialize)]
 pub struct EntryCtx<'a> {
     pub id: &'a str,
+    /// A stable HTML id for the entry (`e-` and 16 hex digits), the same on
+    /// every page and in every build.
+    pub anchor: String,
+    /// The entry's permanent place: its month page in the archive, with
+    /// `#anchor`, relative to the root.
+    pub archive_url: String,
+    /// True when `body` is an excerpt (per-feed, per-tag and per-language
+    /// pages under `listing_content: excerpt`).
+    pub excerpt: bool,
     pub title: &'a str,
     pub link: Option<&'a str>,
     pub feed_id: &'a str,
@@ -239,7 +248,6 @@ pub fn feeds<'a>(t: &Translation, input: &'a SiteInput, listings: &Listings) -> 
                 url: &f.url,
                 url_is_web: is_web(&f.url),
                 site_url: f.site_url.as_deref(),
-                atom: format!("{dir}atom.xml"),
                 page: dir,
                 avatar: f.avatar.as_deref(),
                 status: f.status,
@@ -343,11 +351,13 @@ pub fn feed_hashes(feeds: &[FeedInfo]) -> HashMap<&str, blake3::Hash> {
 
 /// What stands for an entry in page keys: every stored field the site
 /// shows (the body by its hash), its feed's and its co-posting feeds'
-/// hashes, and the counts of its tags. Everything else its template value
-/// is made of (the theme, the planet's language) is in every page's key.
+/// hashes, the counts of its tags and the number of its archive page.
+/// Everything else its template value is made of (the theme, the planet's
+/// language, whether it is shown as an excerpt) is in every page's key.
 pub fn entry_key(
     feed_hashes: &HashMap<&str, blake3::Hash>,
     tag_counts: &HashMap<&str, usize>,
+    archive_page: usize,
     e: &StoredEntry,
 ) -> blake3::Hash {
     // No `..`: a new field must be decided on here.
@@ -373,6 +383,7 @@ pub fn entry_key(
         key.update(b);
     };
     let none = b"\0none".as_slice();
+    bytes(&archive_page.to_le_bytes());
     bytes(id.as_bytes());
     bytes(title.as_bytes());
     bytes(link.as_deref().map_or(none, str::as_bytes));
@@ -402,6 +413,14 @@ pub fn entry_key(
     key.finalize()
 }
 
+/// How one entry is shown on a page: its body (the full text or an
+/// excerpt, as `excerpt` says) and its page in the month archive.
+pub struct Shown<'a> {
+    pub body: &'a SafeHtml,
+    pub excerpt: bool,
+    pub archive_page: usize,
+}
+
 /// An entry as templates receive it, with its body.
 pub fn entry_value(
     t: &Translation,
@@ -409,9 +428,29 @@ pub fn entry_value(
     feeds: &FeedIndex,
     tag_counts: &HashMap<&str, usize>,
     e: &StoredEntry,
-    body: &SafeHtml,
+    shown: &Shown,
 ) -> Value {
-    Value::from_serializable(&entry(t, input, feeds, tag_counts, e, body.as_str()))
+    Value::from_serializable(&entry(t, input, feeds, tag_counts, e, shown))
+}
+
+/// An entry's HTML id: stable for its feed and id, safe in any attribute.
+pub fn anchor(e: &StoredEntry) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(e.feed_id.as_str().as_bytes());
+    h.update(b"\0");
+    h.update(e.id.as_bytes());
+    let hex = h.finalize().to_hex();
+    format!("e-{}", hex.get(..16).unwrap_or_default())
+}
+
+/// An entry's month page in the archive with its anchor, from the root.
+fn archive_url(e: &StoredEntry, archive_page: usize, anchor: &str) -> String {
+    let date = e.display_date();
+    let dir = listing::month_dir(
+        chrono::Datelike::year(&date),
+        chrono::Datelike::month(&date),
+    );
+    format!("{}#{anchor}", page_link(&dir, archive_page))
 }
 
 /// The entries of one page grouped under day headings: a list of
@@ -445,7 +484,7 @@ fn entry<'a>(
     feeds: &FeedIndex<'a>,
     tag_counts: &HashMap<&str, usize>,
     e: &'a StoredEntry,
-    body: &'a str,
+    shown: &Shown<'a>,
 ) -> EntryCtx<'a> {
     let feed: Option<&FeedInfo> = feeds.get(&e.feed_id);
     let date = e.display_date();
@@ -470,8 +509,12 @@ fn entry<'a>(
             count,
         });
     }
+    let anchor = anchor(e);
     EntryCtx {
         id: &e.id,
+        archive_url: archive_url(e, shown.archive_page, &anchor),
+        anchor,
+        excerpt: shown.excerpt,
         title: &e.title,
         link: e.link.as_deref(),
         feed_id: e.feed_id.as_str(),
@@ -483,7 +526,7 @@ fn entry<'a>(
         author: e.author.as_deref(),
         date_iso: date.to_rfc3339(),
         date: t.date(date),
-        body,
+        body: shown.body.as_str(),
         categories: &e.categories,
         tags,
         also_in: e

@@ -28,7 +28,7 @@ pub fn write_all(
 ) -> Result<(), RenderError> {
     site.add(
         "atom.xml",
-        atom(input, feeds, newest, &input.planet.title, "")?,
+        atom(input, feeds, newest, &input.planet.title, "", false)?,
     );
     site.add("rss.xml", rss(input, feeds, newest)?.into_bytes());
     site.add("feed.json", json_feed(input, feeds, newest)?.into_bytes());
@@ -105,13 +105,15 @@ fn updated<'a>(
 
 /// An Atom document of `entries` titled `title`, for the listing whose pages
 /// are in folder `dir` (relative to the site root; `""` for the planet, whose
-/// feed is `atom.xml`, else `<dir>atom.xml`).
+/// feed is `atom.xml`, else `<dir>atom.xml`). With `excerpts`, the bodies
+/// are excerpts and go in `<summary>`, each entry linking to its original.
 pub fn atom(
     input: &SiteInput,
     feeds: &FeedIndex,
     entries: &[Item],
     title: &str,
     dir: &str,
+    excerpts: bool,
 ) -> Result<Vec<u8>, RenderError> {
     let file = format!("{dir}atom.xml");
     use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Source, Text};
@@ -167,11 +169,12 @@ pub fn atom(
                             ..Default::default()
                         })
                         .collect(),
-                    content: (!body.is_empty()).then(|| Content {
+                    content: (!excerpts && !body.is_empty()).then(|| Content {
                         value: Some(xml_text(body)),
                         content_type: Some("html".to_string()),
                         ..Content::default()
                     }),
+                    summary: (excerpts && !body.is_empty()).then(|| Text::html(xml_text(body))),
                     source,
                     ..Entry::default()
                 }

@@ -35,6 +35,16 @@ impl Kind {
             Kind::Language { .. } => "language",
         }
     }
+
+    /// Whether the listing may show excerpts instead of the full text:
+    /// everything but the timeline and the monthly archive, which are
+    /// where a post's full text lives.
+    pub fn may_excerpt(&self) -> bool {
+        matches!(
+            self,
+            Kind::Feed { .. } | Kind::Tag { .. } | Kind::Language { .. }
+        )
+    }
 }
 
 /// One list of entries and the folder its pages go to.
@@ -122,6 +132,22 @@ pub fn tag_slug(tag: &str) -> String {
     } else {
         slug
     }
+}
+
+/// Each entry's page in its month of the archive (1 for the first), by
+/// timeline index: where its permanent `#anchor` is.
+pub fn archive_pages(listings: &Listings, entries: usize, per_page: usize) -> Vec<usize> {
+    let mut pages = vec![1; entries];
+    for list in &listings.all {
+        if let Kind::Month { .. } = list.kind {
+            for (pos, &i) in list.entries.iter().enumerate() {
+                if let Some(page) = pages.get_mut(i) {
+                    *page = pos / per_page.max(1) + 1;
+                }
+            }
+        }
+    }
+    pages
 }
 
 /// Groups the timeline into every listing the site publishes.

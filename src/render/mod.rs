@@ -1,8 +1,10 @@
 //! The timeline → the site's files, in memory: the numbered timeline, monthly
 //! archives, per-feed, per-tag and per-language pages ([`listing`]), the
 //! health page, extra Markdown pages, the theme's static files, and the
-//! merged Atom / RSS / JSON Feed / OPML documents plus per-feed and per-tag
-//! Atom feeds ([`feeds`]).
+//! merged Atom / RSS / JSON Feed / OPML documents plus per-tag and
+//! per-language Atom feeds ([`feeds`]). A post's full text is on the
+//! timeline and its month in the archive; the other listings show
+//! excerpts ([`excerpts`]) unless the planet asks for full text.
 //!
 //! Templates receive plain, serializable contexts ([`context`]; the theme's
 //! README documents every variable). Titles and names are plain text that
@@ -12,6 +14,7 @@
 //! this module.
 
 mod context;
+mod excerpts;
 mod feeds;
 mod i18n;
 mod listing;
@@ -95,6 +98,10 @@ pub struct PlanetInfo {
     pub base_url: String,
     pub lang: String,
     pub feed_entries: usize,
+    /// `Some(words)`: per-feed, per-tag and per-language pages and feeds
+    /// show excerpts of that many words (`listing_content: excerpt`);
+    /// `None`: the full text.
+    pub listing_excerpts: Option<usize>,
 }
 
 /// Everything one build renders.
@@ -117,6 +124,9 @@ pub struct SiteInput<'a> {
 pub trait Bodies: Sync {
     /// The bodies of `entries`, in their order.
     fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String>;
+    /// The first `words` words of `body`, cut on the document tree by the
+    /// planet's sanitizer.
+    fn excerpt(&self, body: &SafeHtml, words: usize) -> SafeHtml;
 }
 
 /// The bodies are in the entries already (a timeline built in memory).
@@ -125,6 +135,10 @@ pub struct InlineBodies;
 impl Bodies for InlineBodies {
     fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String> {
         Ok(entries.iter().map(|e| e.body.clone()).collect())
+    }
+
+    fn excerpt(&self, body: &SafeHtml, words: usize) -> SafeHtml {
+        crate::sanitize::excerpt(body, words)
     }
 }
 
@@ -160,10 +174,12 @@ pub fn render_site_into(
     );
     let tag_counts = context::tag_counts(&listings);
     let feed_hashes = context::feed_hashes(input.feeds);
+    let archive_pages = listing::archive_pages(&listings, input.entries.len(), input.per_page);
     let entry_keys: Vec<blake3::Hash> = input
         .entries
         .par_iter()
-        .map(|e| context::entry_key(&feed_hashes, &tag_counts, e))
+        .zip(&archive_pages)
+        .map(|(e, &page)| context::entry_key(&feed_hashes, &tag_counts, page, e))
         .collect();
 
     // 1. Which pages and feeds changed: the rest is carried over now.
@@ -174,6 +190,7 @@ pub fn render_site_into(
         feed_index: &feed_index,
         tag_counts: &tag_counts,
         entry_keys: &entry_keys,
+        archive_pages: &archive_pages,
         site,
     };
     let jobs: Vec<pages::Job> = listings
@@ -186,9 +203,24 @@ pub fn render_site_into(
         .collect();
 
     // 2. Render what changed, each job reading its own entries' bodies:
-    //    nothing holds every body at once, however big the planet.
-    jobs.par_iter()
-        .try_for_each(|job| plan.render(job, bodies))?;
+    //    nothing holds every body at once, however big the planet. The
+    //    full-text pages go first and leave the excerpts the others need.
+    let mut needed = vec![false; input.entries.len()];
+    for job in jobs.iter().filter(|j| j.excerpts) {
+        for &i in &job.entries {
+            if let Some(slot) = needed.get_mut(i) {
+                *slot = true;
+            }
+        }
+    }
+    let excerpts = excerpts::Excerpts::new(input.planet.listing_excerpts.unwrap_or(0), needed);
+    let (excerpt_jobs, full_jobs): (Vec<&pages::Job>, Vec<&pages::Job>) =
+        jobs.iter().partition(|j| j.excerpts);
+    for batch in [full_jobs, excerpt_jobs] {
+        batch
+            .par_iter()
+            .try_for_each(|job| plan.render(job, bodies, &excerpts))?;
+    }
     let newest: Vec<&StoredEntry> = input
         .entries
         .iter()
@@ -282,6 +314,15 @@ mod tests {
     }
 
     fn site(feeds: &[FeedInfo], entries: &[StoredEntry], lang: &str) -> Site {
+        site_with(feeds, entries, lang, Some(4))
+    }
+
+    fn site_with(
+        feeds: &[FeedInfo],
+        entries: &[StoredEntry],
+        lang: &str,
+        listing_excerpts: Option<usize>,
+    ) -> Site {
         let theme = Theme::load(None, lang, &BTreeMap::new()).expect("theme");
         let planet = PlanetInfo {
             title: "P <&>".into(),
@@ -290,6 +331,7 @@ mod tests {
             base_url: "https://p.example/".into(),
             lang: lang.into(),
             feed_entries: 10,
+            listing_excerpts,
         };
         let health = Health {
             generated: "2025-01-31T00:00:00Z".into(),
@@ -361,6 +403,66 @@ mod tests {
             feed_page.contains("aria-current=\"page\">Alpha</a>"),
             "{feed_page}"
         );
+    }
+
+    #[test]
+    fn full_text_is_on_the_timeline_and_in_the_archive_and_listings_show_excerpts() {
+        let a = feed("https://a.example/feed", "Alpha");
+        let long = |id: &str, day: u32| StoredEntry {
+            body: crate::sanitize::clean(
+                &format!("<p>Post {id} <b>one two three</b> four five</p><p>six</p>"),
+                None,
+            ),
+            ..entry(&a, id, day, &format!("Post {id}"))
+        };
+        // Newest first: 5, 4, 3 — page 2 of January holds the third.
+        let entries = [long("5", 5), long("4", 4), long("3", 3)];
+        let site = site(std::slice::from_ref(&a), &entries, "en");
+        let full = "<p>Post 3 <b>one two three</b> four five</p><p>six</p>";
+        let anchor = context::anchor(&entries[2]);
+        let month = text(&site, "archive/2025/01/page/2/index.html");
+        assert!(month.contains(full), "{month}");
+        assert!(month.contains(&format!("id=\"{anchor}\"")), "{month}");
+        assert!(text(&site, "page/2/index.html").contains(full));
+
+        let feed_page = text(&site, &format!("feeds/{}/page/2/index.html", a.id));
+        assert!(!feed_page.contains(full), "{feed_page}");
+        assert!(
+            feed_page.contains("<p>Post 3 <b>one two…</b></p>"),
+            "cut on the tree after 4 words: {feed_page}"
+        );
+        assert!(
+            feed_page.contains("<a href=\"https://site.example/3\">Read the original</a>"),
+            "{feed_page}"
+        );
+        assert!(
+            feed_page.contains(&format!(
+                "<a href=\"../../../../archive/2025/01/page/2/#{anchor}\">In the archive</a>"
+            )),
+            "{feed_page}"
+        );
+        let tag_page = text(&site, "tags/rust/index.html");
+        assert!(tag_page.contains("<b>one two…</b>") && !tag_page.contains(full));
+        assert!(
+            site.get(&format!("feeds/{}/atom.xml", a.id)).is_none(),
+            "a feed's page links the member's own feed instead"
+        );
+        let tag_feed = text(&site, "tags/rust/atom.xml");
+        let parsed = atom_syndication::Feed::read_from(tag_feed.as_bytes()).expect("atom");
+        assert_eq!(parsed.entries().len(), 3);
+        for e in parsed.entries() {
+            assert!(e.content().is_none(), "{tag_feed}");
+            let summary = e.summary().expect("an excerpt");
+            assert!(summary.value.contains("one two…"), "{tag_feed}");
+        }
+
+        // listing_content: full keeps the full text everywhere.
+        let full_site = site_with(std::slice::from_ref(&a), &entries, "en", None);
+        let feed_page = text(&full_site, &format!("feeds/{}/page/2/index.html", a.id));
+        assert!(feed_page.contains(full), "{feed_page}");
+        assert!(!feed_page.contains("Read the original"), "{feed_page}");
+        let tag_feed = text(&full_site, "tags/rust/atom.xml");
+        assert!(tag_feed.contains("<content type=\"html\">"), "{tag_feed}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use tera::{Context, Value};
 
 use super::context::{self, FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
+use super::excerpts::Excerpts;
 use super::listing::{Kind, Listing};
 use super::reuse::Key;
 use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
@@ -162,8 +163,13 @@ struct PageCtx {
 struct ListingCtx<'a> {
     kind: &'static str,
     title: String,
-    /// Relative to the root; null for month archives.
+    /// Relative to the root; null for the timeline (whose feeds every page
+    /// links), month archives and feeds' pages (which link the member's
+    /// own feed).
     atom: Option<String>,
+    /// True when the entries show excerpts, each linking to the original
+    /// and to its place in the archive.
+    excerpts: bool,
     entry_count: usize,
     /// Set on a feed's pages: that feed, as in `feeds`.
     feed: Option<FeedCtx<'a>>,
@@ -198,6 +204,8 @@ pub struct Job {
     key: PageKey,
     /// Timeline indexes of the entries it shows.
     pub entries: Vec<usize>,
+    /// Whether it shows their excerpts rather than their bodies.
+    pub excerpts: bool,
 }
 
 enum JobKind {
@@ -217,6 +225,8 @@ pub struct Plan<'a> {
     pub feed_index: &'a FeedIndex<'a>,
     pub tag_counts: &'a HashMap<&'a str, usize>,
     pub entry_keys: &'a [blake3::Hash],
+    /// Each entry's page in its month of the archive, by timeline index.
+    pub archive_pages: &'a [usize],
     pub site: &'a Site,
 }
 
@@ -237,13 +247,15 @@ impl Plan<'_> {
             Kind::Feed { .. } | Kind::Language { .. } => ("list.html", ""),
         };
         let title = listing_title(t, input, list);
+        let excerpts = list.kind.may_excerpt() && input.planet.listing_excerpts.is_some();
+        // Tags and languages have their own feeds; the timeline's are the
+        // planet's, and a feed's page links to the member's own feed.
+        let has_atom = matches!(list.kind, Kind::Tag { .. } | Kind::Language { .. });
         let listing = SharedValue::new(&ListingCtx {
             kind: list.kind.name(),
             title: title.clone(),
-            atom: match list.kind {
-                Kind::Month { .. } => None,
-                _ => Some(format!("{}atom.xml", list.dir)),
-            },
+            atom: has_atom.then(|| format!("{}atom.xml", list.dir)),
+            excerpts,
             entry_count: list.entries.len(),
             feed: match list.kind {
                 Kind::Feed { index } => self.shared.feeds_typed.get(index).cloned(),
@@ -276,6 +288,11 @@ impl Plan<'_> {
                 build.insert("sidebar_full", &true);
             }
             build.key.bytes("template", template.as_bytes());
+            if excerpts {
+                build
+                    .key
+                    .value("excerpt_words", &input.planet.listing_excerpts);
+            }
             build.shared("listing", &listing);
             build.insert(
                 "page",
@@ -297,10 +314,11 @@ impl Plan<'_> {
                     path,
                     key,
                     entries,
+                    excerpts,
                 });
             }
         }
-        if !matches!(list.kind, Kind::Timeline | Kind::Month { .. }) {
+        if has_atom {
             let title = format!("{title} · {}", input.planet.title);
             let entries = slice(list, 0..input.planet.feed_entries);
             let path = format!("{}atom.xml", list.dir);
@@ -323,6 +341,7 @@ impl Plan<'_> {
                     path,
                     key,
                     entries,
+                    excerpts,
                 });
             }
         }
@@ -339,29 +358,51 @@ impl Plan<'_> {
         key.bytes("entries", &all);
     }
 
-    /// Renders one changed page or feed, reading its entries' bodies.
-    pub fn render(&self, job: &Job, bodies: &dyn Bodies) -> Result<(), RenderError> {
+    /// Renders one changed page or feed, reading its entries' bodies (or
+    /// excerpts), and leaving in `excerpts` those other pages need.
+    pub fn render(
+        &self,
+        job: &Job,
+        bodies: &dyn Bodies,
+        excerpts: &Excerpts,
+    ) -> Result<(), RenderError> {
         let input = self.input;
-        let entries: Vec<&StoredEntry> = job
+        let indexed: Vec<(usize, &StoredEntry)> = job
             .entries
             .iter()
-            .filter_map(|&i| input.entries.get(i))
+            .filter_map(|&i| Some((i, input.entries.get(i)?)))
             .collect();
-        let loaded = bodies.load(&entries).map_err(RenderError::Bodies)?;
+        let entries: Vec<&StoredEntry> = indexed.iter().map(|&(_, e)| e).collect();
+        let loaded = if job.excerpts {
+            excerpts.get(&indexed, bodies)
+        } else {
+            let loaded = bodies.load(&entries);
+            if let Ok(loaded) = &loaded {
+                let indexes: Vec<usize> = indexed.iter().map(|&(i, _)| i).collect();
+                excerpts.offer(&indexes, loaded, bodies);
+            }
+            loaded
+        }
+        .map_err(RenderError::Bodies)?;
         match &job.what {
             JobKind::Page { template, page } => {
                 let t = &*self.theme.translation;
-                let values: Vec<(&StoredEntry, Value)> = entries
+                let values: Vec<(&StoredEntry, Value)> = indexed
                     .iter()
                     .zip(&loaded)
-                    .map(|(&e, body)| {
+                    .map(|(&(i, e), body)| {
+                        let shown = context::Shown {
+                            body,
+                            excerpt: job.excerpts,
+                            archive_page: self.archive_pages.get(i).copied().unwrap_or(1),
+                        };
                         let value = context::entry_value(
                             t,
                             input,
                             self.feed_index,
                             self.tag_counts,
                             e,
-                            body,
+                            &shown,
                         );
                         (e, value)
                     })
@@ -385,7 +426,7 @@ impl Plan<'_> {
                     .zip(&loaded)
                     .map(|(&e, body)| (e, body.as_str()))
                     .collect();
-                let xml = feeds::atom(input, self.feed_index, &items, title, dir)?;
+                let xml = feeds::atom(input, self.feed_index, &items, title, dir, job.excerpts)?;
                 self.site.add_keyed(&job.path, Some(job.key), xml);
             }
         }

@@ -159,6 +159,11 @@ pub fn clean(html: &str, base: Option<&str>) -> SafeHtml {
     DEFAULT.clean(html, base)
 }
 
+/// [`Sanitizer::excerpt`] with the default iframe allow-list.
+pub fn excerpt(html: &SafeHtml, words: usize) -> SafeHtml {
+    DEFAULT.excerpt(html, words)
+}
+
 /// Markdown written by the planet's operator (descriptions, pages), rendered
 /// and then sanitized like any post.
 pub fn markdown(source: &str) -> SafeHtml {

@@ -200,8 +200,9 @@ fn feed_tag_language_health_and_extra_pages_exist_and_say_the_right_things() {
             index.contains(&format!("href=\"./{dir}\"")),
             "sidebar links {dir}"
         );
+        // No per-feed Atom copy: the page links the member's own feed.
         assert!(
-            files.contains_key(&format!("{dir}atom.xml")),
+            !files.contains_key(&format!("{dir}atom.xml")),
             "{dir}atom.xml"
         );
     }
@@ -219,7 +220,12 @@ fn feed_tag_language_health_and_extra_pages_exist_and_say_the_right_things() {
         .map(|p| page(p))
         .find(|h| h.contains("<h1><span class=\"status status-ok\""))
         .expect("a feed page with a status heading");
-    assert!(anna.contains("Atom-лента этих записей"), "{anna}");
+    // No Atom copy of a member's feed (these are local files, so no link
+    // to the feed itself either), and its posts as excerpts that link to
+    // their full text in the archive.
+    assert!(!anna.contains("Atom-лента этих записей"), "{anna}");
+    assert!(anna.contains("\">В архиве</a>"), "{anna}");
+    assert!(anna.contains("href=\"../../archive/20"), "{anna}");
 
     // Tag pages and the language pages (the demo has en and ru feeds).
     assert!(files.contains_key("tags/index.html"));
@@ -316,18 +322,37 @@ fn every_output_feed_parses_back() {
             }
         }
     }
-    // A per-feed Atom feed holds only that feed's entries.
-    let feed_atom = xml
+    // A tag's Atom feed holds only that tag's entries, as excerpts (the
+    // full text lives on the timeline and in the archive).
+    assert!(!xml.iter().any(|p| p.starts_with("feeds/")), "{xml:?}");
+    let tag_atom = xml
         .iter()
-        .find(|p| p.starts_with("feeds/"))
-        .expect("per-feed atom");
-    let atom = atom_syndication::Feed::read_from(files[*feed_atom].as_slice()).expect("atom");
-    let sources: std::collections::BTreeSet<String> = atom
-        .entries()
-        .iter()
-        .filter_map(|e| e.source().map(|s| s.title().to_string()))
-        .collect();
-    assert_eq!(sources.len(), 1, "{feed_atom}: {sources:?}");
+        .find(|p| p.starts_with("tags/"))
+        .expect("per-tag atom");
+    let atom = atom_syndication::Feed::read_from(files[*tag_atom].as_slice()).expect("atom");
+    assert!(!atom.entries().is_empty(), "{tag_atom}");
+    let tag_name = atom
+        .title()
+        .as_str()
+        .split(" · ")
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    for entry in atom.entries() {
+        assert!(entry.content().is_none(), "{tag_atom}: no full text");
+        assert!(
+            entry.summary().is_some_and(|s| !s.value.is_empty()),
+            "{tag_atom}: an excerpt"
+        );
+        assert!(
+            entry
+                .categories()
+                .iter()
+                .any(|c| tag_name.contains(&c.term().to_lowercase())),
+            "{tag_atom}: {tag_name} vs {:?}",
+            entry.categories()
+        );
+    }
     rss::Channel::read_from(files["rss.xml"].as_slice()).expect("rss parses");
     let opml = opml::OPML::from_str(&page("opml.xml")).expect("opml parses");
     assert_eq!(opml.body.outlines.len(), 9);
