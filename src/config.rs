@@ -67,6 +67,8 @@ pub struct Config {
     pub listing_content: ListingContent,
     /// `output:` in planet.yaml: the size budget of the site.
     pub output: OutputConfig,
+    /// `search:` in planet.yaml: publish a search page and its index.
+    pub search: bool,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -284,6 +286,7 @@ const TOP_KEYS: &[&str] = &[
     "excerpt_words",
     "listing_content",
     "output",
+    "search",
     "feeds",
 ];
 
@@ -453,6 +456,10 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("output")
         .map(|n| output_config(n, problems))
         .unwrap_or_default();
+    let search = top
+        .optional("search")
+        .and_then(|n| boolean(n, problems))
+        .unwrap_or(true);
     let feeds = top
         .required("feeds", problems)
         .map(|n| feeds(n, dir, problems))
@@ -482,6 +489,7 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         excerpt_words,
         listing_content,
         output,
+        search,
         feeds,
     })
 }

@@ -211,7 +211,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     clock.lap("timeline");
     let config_dir = config.path.parent().unwrap_or(Path::new("."));
     let site = output::Site::staged(&output_dir, config_dir)?;
-    render::render_site_into(
+    let search = render::render_site_into(
         &theme,
         &SiteInput {
             planet: &planet_info(&config),
@@ -230,8 +230,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         &site,
     )?;
     let (written, carried) = site.counts();
+    let search = search.map_or_else(String::new, |s| format!("; {s}"));
     clock.lap(format!(
-        "render and write ({written} files written, {carried} unchanged carried over)"
+        "render and write ({written} files written, {carried} unchanged carried over{search})"
     ));
     site.commit()?;
     clock.lap("publish");
@@ -276,6 +277,7 @@ fn planet_info(config: &Config) -> PlanetInfo {
         feed_entries: config.feed_entries,
         listing_excerpts: (config.listing_content == config::ListingContent::Excerpt)
             .then_some(config.excerpt_words),
+        search: config.search,
     }
 }
 

@@ -177,6 +177,42 @@ impl Site {
         carried
     }
 
+    /// Carries over every file under `prefix` that the previous build (or
+    /// the spare) made from `key`, for a group of files made together
+    /// (a search index) whose names are not known before they are made.
+    /// Returns how many files and bytes were carried, or `None` when there
+    /// is no such group or a file of it is missing (then the caller makes
+    /// the group again, and its files replace whatever was carried).
+    pub fn carry_all(&self, prefix: &str, key: PageKey) -> Option<(usize, u64)> {
+        let st = self.staging.as_ref()?;
+        let group = |keys: &HashMap<String, Option<PageKey>>| -> Vec<String> {
+            let mut paths: Vec<String> = keys
+                .iter()
+                .filter(|(p, k)| p.starts_with(prefix) && **k == Some(key))
+                .map(|(p, _)| p.clone())
+                .collect();
+            paths.sort();
+            paths
+        };
+        let mut paths = group(&st.live_keys);
+        if paths.is_empty() {
+            paths = group(&st.spare_keys);
+        }
+        if paths.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        for path in &paths {
+            if !self.carry(path, key) {
+                return None;
+            }
+            bytes += safe_join(&st.fresh, path)
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len());
+        }
+        Some((paths.len(), bytes))
+    }
+
     /// Files written and files carried over so far (for reports and tests).
     pub fn counts(&self) -> (usize, usize) {
         match &self.staging {

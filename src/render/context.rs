@@ -62,6 +62,8 @@ pub struct PlanetCtx<'a> {
     pub generated_iso: Option<String>,
     pub generated: Option<String>,
     pub entry_count: Option<usize>,
+    /// The header has a search box and the site a search page.
+    pub search: bool,
 }
 
 /// One item of the site navigation.
@@ -225,6 +227,7 @@ pub fn planet<'a>(t: &'a Translation, input: &'a SiteInput) -> PlanetCtx<'a> {
         generated_iso: Some(input.now.to_rfc3339()),
         generated: Some(t.date(input.now)),
         entry_count: Some(input.entries.len()),
+        search: input.planet.search,
     }
 }
 
@@ -444,7 +447,7 @@ pub fn anchor(e: &StoredEntry) -> String {
 }
 
 /// An entry's month page in the archive with its anchor, from the root.
-fn archive_url(e: &StoredEntry, archive_page: usize, anchor: &str) -> String {
+pub fn archive_url(e: &StoredEntry, archive_page: usize, anchor: &str) -> String {
     let date = e.display_date();
     let dir = listing::month_dir(
         chrono::Datelike::year(&date),

@@ -20,6 +20,7 @@ mod i18n;
 mod listing;
 mod pages;
 mod reuse;
+pub mod search;
 mod theme;
 
 use std::collections::HashMap;
@@ -45,6 +46,8 @@ pub enum RenderError {
     Feed { file: String, message: String },
     #[error("reading entry bodies from the store failed: {0}")]
     Bodies(String),
+    #[error("{0}")]
+    Search(String),
 }
 
 /// What the renderer needs to know about one subscription.
@@ -102,6 +105,8 @@ pub struct PlanetInfo {
     /// show excerpts of that many words (`listing_content: excerpt`);
     /// `None`: the full text.
     pub listing_excerpts: Option<usize>,
+    /// Publish the search page and index (`search:` in planet.yaml).
+    pub search: bool,
 }
 
 /// Everything one build renders.
@@ -153,12 +158,14 @@ pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError
 /// staging directory, see [`Site::staged`]). Pages and per-listing feeds
 /// whose key is unchanged are carried over from the live site instead
 /// ([`reuse`]); only the entries of the others have their bodies read.
+/// With search on, also the search page and index ([`search`]), whose
+/// figures are returned.
 pub fn render_site_into(
     theme: &Theme,
     input: &SiteInput,
     bodies: &dyn Bodies,
     site: &Site,
-) -> Result<(), RenderError> {
+) -> Result<Option<search::SearchStats>, RenderError> {
     let t = &*theme.translation;
     for (path, bytes) in &theme.statics {
         site.add(path, bytes.clone());
@@ -267,7 +274,19 @@ pub fn render_site_into(
         );
         page.render(theme, "page.html", &path, site)?;
     }
-    Ok(())
+
+    if !input.planet.search {
+        return Ok(None);
+    }
+    let inputs = search::Inputs {
+        theme,
+        input,
+        shared: &shared,
+        listings: &listings,
+        feeds: &feed_index,
+        archive_pages: &archive_pages,
+    };
+    search::write(&inputs, bodies, site).map(Some)
 }
 
 /// How many pages the timeline gets (what the build summary reports).
@@ -332,6 +351,7 @@ mod tests {
             lang: lang.into(),
             feed_entries: 10,
             listing_excerpts,
+            search: true,
         };
         let health = Health {
             generated: "2025-01-31T00:00:00Z".into(),

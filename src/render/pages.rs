@@ -141,15 +141,35 @@ impl PageBuild {
         path: &str,
         site: &Site,
     ) -> Result<(), RenderError> {
-        let html = theme
+        site.add(path, self.html(theme, template, path)?);
+        Ok(())
+    }
+
+    /// Like [`PageBuild::render`], for a page that changes only when what
+    /// it shows does: carried over unchanged when its key is.
+    pub fn render_keyed(
+        &self,
+        theme: &Theme,
+        template: &str,
+        path: &str,
+        site: &Site,
+    ) -> Result<(), RenderError> {
+        let key = self.key.finish();
+        if !site.carry(path, key) {
+            site.add_keyed(path, Some(key), self.html(theme, template, path)?);
+        }
+        Ok(())
+    }
+
+    fn html(&self, theme: &Theme, template: &str, path: &str) -> Result<Vec<u8>, RenderError> {
+        theme
             .tera
             .render(template, &self.ctx)
+            .map(String::into_bytes)
             .map_err(|e| RenderError::Template {
                 page: path.to_string(),
                 message: e.to_string(),
-            })?;
-        site.add(path, html.into_bytes());
-        Ok(())
+            })
     }
 }
 

@@ -61,8 +61,16 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/sidebar.html"),
     ),
     (
+        "templates/search.html",
+        include_str!("../../themes/default/templates/search.html"),
+    ),
+    (
         "static/style.css",
         include_str!("../../themes/default/static/style.css"),
+    ),
+    (
+        "static/search.js",
+        include_str!("../../themes/default/static/search.js"),
     ),
     (
         "i18n/en.yaml",

@@ -15,7 +15,8 @@
 //! headings start at `h4`) and re-checks iframes; when [`nesting`] finds a
 //! nesting a browser would rebuild, the output is sanitized once more until
 //! it is stable. [`excerpt`] cuts sanitized
-//! HTML after a number of words on element boundaries. Every step is
+//! HTML after a number of words on element boundaries; [`text`] reads its
+//! words back out for the search index. Every step is
 //! deterministic, so the same input gives byte-identical output in every
 //! process, and sanitizing an output again changes nothing.
 
@@ -24,6 +25,9 @@ mod nesting;
 mod policy;
 mod postpass;
 mod prepass;
+mod text;
+
+pub use text::search_text;
 
 use std::sync::{Arc, LazyLock};
 
