@@ -224,13 +224,16 @@ fn serve(stream: TcpStream, shared: &Shared) {
             f.now += 1;
             f.peak = f.peak.max(f.now);
         }
-        let response = shared
-            .routes
-            .lock()
-            .expect("routes")
-            .get(&path)
-            .cloned()
-            .unwrap_or_else(|| Response::status(404));
+        // A route without a query also answers for that path with one
+        // (a static site ignores `?q=…`), unless the query has its own.
+        let response = {
+            let routes = shared.routes.lock().expect("routes");
+            routes
+                .get(&path)
+                .or_else(|| path.split_once('?').and_then(|(bare, _)| routes.get(bare)))
+                .cloned()
+                .unwrap_or_else(|| Response::status(404))
+        };
         shared.seen.lock().expect("seen").push(Seen {
             path: path.clone(),
             status: effective_status(&response, &headers),

@@ -89,13 +89,14 @@ fn english_demo() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
 }
 
 /// Serves a built site under `/<prefix>/` on the test server.
-fn serve_site(server: &TestServer, prefix: &str, files: &BTreeMap<String, Vec<u8>>) {
+pub fn serve_site(server: &TestServer, prefix: &str, files: &BTreeMap<String, Vec<u8>>) {
     for (path, bytes) in files {
         let kind = match path.rsplit('.').next() {
             Some("html") => "text/html; charset=utf-8",
             Some("css") => "text/css",
             Some("xml") => "application/xml",
             Some("json") => "application/json",
+            Some("js") => "text/javascript",
             _ => "application/octet-stream",
         };
         let response = Response::ok(kind, bytes.clone());

@@ -13,7 +13,10 @@
 mod browser;
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../safety/mod.rs"]
+mod safety;
 mod schema;
+mod search;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -19,7 +19,7 @@ const root = new URL(data.root, document.baseURI);
 const codes = data.bundles.split(" ").filter(Boolean);
 const plural = data.results ? JSON.parse(data.results) : {};
 const rules = new Intl.PluralRules(data.lang);
-const PAGE = 10;
+const PAGE = 20;
 const EXCERPT_WORDS = 30;
 
 const bundles = new Map();
@@ -134,8 +134,14 @@ class Merged {
 let current = null;
 let generation = 0;
 
+// `data-state` on the form says busy / done / failed (for tests and styles).
+function state(value) {
+  form.dataset.state = value;
+}
+
 async function showMore() {
   const mine = generation;
+  state("busy");
   for (let i = 0; i < PAGE && current; i++) {
     const next = await current.next();
     if (mine !== generation) return;
@@ -143,6 +149,7 @@ async function showMore() {
     show(...next);
   }
   moreButton.hidden = !current || list.children.length >= current.total;
+  state("done");
 }
 
 function params() {
@@ -165,8 +172,10 @@ async function run() {
   if (p.get("tag")) filters.tag = p.get("tag");
   if (!term && !Object.keys(filters).length) {
     statusLine.textContent = "";
+    state("done");
     return;
   }
+  state("busy");
   statusLine.textContent = data.searching;
   const wanted = p.get("lang") ? codes.filter((c) => c === p.get("lang")) : codes;
   try {
@@ -186,6 +195,7 @@ async function run() {
   } catch (error) {
     if (mine !== generation) return;
     statusLine.textContent = data.failed;
+    state("failed");
     console.error(error);
   }
 }

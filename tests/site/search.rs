@@ -1,0 +1,333 @@
+//! Search, end to end in headless Chromium (`search.js`): a planet of
+//! Russian and English posts, built by the real binary and served over
+//! HTTP on loopback. A Russian word in another inflection finds the Russian
+//! post (the Russian bundle stems it), an English query finds the English
+//! post, a source filter narrows the results, every result link opens the
+//! archive page at that entry's anchor, and a hostile post's text shows in
+//! the results as text while nothing runs. With the XSS corpus present the
+//! whole payload planet is searched too. Skipped with a message when node,
+//! Chromium or playwright-core are missing, and a failure then when `CI` or
+//! `PLANETOID_REQUIRE_BROWSER=1` is set.
+
+use std::path::{Path, PathBuf};
+
+use crate::NOW;
+use crate::browser::serve_site;
+use crate::common::{TestServer, planetoid, snapshot, stderr};
+use crate::safety;
+
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let modules = std::env::var_os("PLANETOID_NODE_MODULES")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let home = std::env::var_os("HOME")?;
+            Some(PathBuf::from(home).join(".cache/planetoid-ci/browser/node_modules"))
+        })
+        .filter(|m| m.join("playwright-core").is_dir());
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let node_ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    match modules.filter(|_| node_ok && chromium.is_file()) {
+        Some(m) => Some((m, chromium)),
+        None if std::env::var_os("CI").is_some()
+            || std::env::var("PLANETOID_REQUIRE_BROWSER").as_deref() == Ok("1") =>
+        {
+            panic!("search browser test required but node, chromium or playwright-core is missing")
+        }
+        None => {
+            eprintln!("SKIPPED: search in Chromium needs node, chromium and playwright-core");
+            None
+        }
+    }
+}
+
+fn rss(title: &str, lang: &str, items: &[(&str, &str, &str)]) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>{title}</title><link>https://{lang}.example/</link><language>{lang}</language>"
+    );
+    for (i, (id, title, body)) in items.iter().enumerate() {
+        xml.push_str(&format!(
+            "<item><title>{title}</title><link>https://{lang}.example/{id}</link><guid>https://{lang}.example/{id}</guid><pubDate>Mon, {:02} Nov 2025 10:00:00 +0000</pubDate><description>{body}</description></item>",
+            10 + i
+        ));
+    }
+    xml + "</channel></rss>"
+}
+
+/// Russian and English members and one hostile post; `--offline`, file feeds.
+fn mixed_planet() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let feeds = dir.path().join("feeds");
+    std::fs::create_dir_all(&feeds).expect("feeds");
+    let write = |name: &str, text: String| std::fs::write(feeds.join(name), text).expect("feed");
+    write(
+        "ivan.xml",
+        rss(
+            "Иван",
+            "ru",
+            &[(
+                "planeta",
+                "Наша планета",
+                "&lt;p&gt;Эта планета собирает блоги о языке Rust.&lt;/p&gt;",
+            )],
+        ),
+    );
+    write(
+        "anna.xml",
+        rss(
+            "Anna",
+            "en",
+            &[
+                (
+                    "borrow",
+                    "Borrow checker errors explained",
+                    "&lt;p&gt;Rust borrow checker errors are friendly once you read them.&lt;/p&gt;",
+                ),
+                (
+                    "async",
+                    "Async in practice",
+                    "&lt;p&gt;Tokio and async Rust, with &lt;code&gt;select!&lt;/code&gt;.&lt;/p&gt;",
+                ),
+            ],
+        ),
+    );
+    write(
+        "boris.xml",
+        rss(
+            "Boris",
+            "en",
+            &[
+                (
+                    "embedded",
+                    "Embedded adventures",
+                    "&lt;p&gt;Rust runs on microcontrollers.&lt;/p&gt;",
+                ),
+                (
+                    "hostile",
+                    "&amp;lt;img src=x onerror=alert(1)&amp;gt; hostile title",
+                    "&lt;p&gt;hostilemarker &amp;lt;script&amp;gt;alert(2)&amp;lt;/script&amp;gt; &amp;lt;mark&amp;gt;fake&amp;lt;/mark&amp;gt;&lt;/p&gt;&lt;script&gt;alert(3)&lt;/script&gt;&lt;img src=x onerror=alert(4)&gt;",
+                ),
+            ],
+        ),
+    );
+    std::fs::write(
+        dir.path().join("planet.yaml"),
+        "title: Mixed planet\nbase_url: https://planet.test/\nlang: en\nfeeds:\n  - url: feeds/ivan.xml\n    name: Иван\n    lang: ru\n  - url: feeds/anna.xml\n    name: Anna\n    lang: en\n  - url: feeds/boris.xml\n    name: Boris\n    lang: en\n",
+    )
+    .expect("planet.yaml");
+    let out = planetoid(dir.path(), &["build", "--offline", "--now", NOW]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+fn drive(modules: &Path, chromium: &Path, config: serde_json::Value) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = config;
+    config["chromium"] = serde_json::json!(chromium);
+    let path = dir.path().join("search.json");
+    std::fs::write(&path, config.to_string()).expect("config");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/search.js");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .arg(&path)
+        .env("NODE_PATH", modules)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json report")
+}
+
+fn results<'a>(report: &'a serde_json::Value, name: &str) -> &'a Vec<serde_json::Value> {
+    let q = &report["queries"][name];
+    assert_eq!(q["state"], "done", "{name}: {q}");
+    q["results"].as_array().expect("results")
+}
+
+fn titles(report: &serde_json::Value, name: &str) -> Vec<String> {
+    results(report, name)
+        .iter()
+        .map(|r| r["title"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn russian_and_english_posts_are_found_filtered_and_linked_to_their_anchors() {
+    let Some((modules, chromium)) = tools() else {
+        return;
+    };
+    let planet = mixed_planet();
+    let files = snapshot(&planet.path().join("output"));
+    assert!(
+        files.keys().any(|p| p.starts_with("pagefind/ru/")),
+        "a Russian bundle"
+    );
+    assert!(
+        files.keys().any(|p| p.starts_with("pagefind/en/")),
+        "an English bundle"
+    );
+    let server = TestServer::start();
+    serve_site(&server, "p", &files);
+    let url = |query: &str| server.url(&format!("/p/search/?{query}"));
+    let report = drive(
+        &modules,
+        &chromium,
+        serde_json::json!({
+            "queries": [
+                {"name": "ru", "url": url("q=%D0%BF%D0%BB%D0%B0%D0%BD%D0%B5%D1%82%D1%8B")},
+                {"name": "en", "url": url("q=errors")},
+                {"name": "en-stem", "url": url("q=error")},
+                {"name": "rust", "url": url("q=rust")},
+                {"name": "rust-anna", "url": url("q=rust&source=Anna")},
+                {"name": "rust-ru", "url": url("q=rust&lang=ru")},
+                {"name": "hostile", "url": url("q=hostilemarker")},
+                {"name": "filter-only", "url": url("source=Boris")},
+            ],
+            "follow": "rust",
+        }),
+    );
+    // "планеты" is not in the post; "планета" is, and both stem alike.
+    assert_eq!(titles(&report, "ru"), ["Наша планета"], "{report}");
+    assert_eq!(results(&report, "ru")[0]["lang"], "ru");
+    assert_eq!(results(&report, "ru")[0]["source"], "Иван");
+    assert_eq!(titles(&report, "en"), ["Borrow checker errors explained"]);
+    assert_eq!(
+        titles(&report, "en-stem"),
+        ["Borrow checker errors explained"]
+    );
+    let all = titles(&report, "rust");
+    assert_eq!(
+        all.len(),
+        4,
+        "every post mentioning Rust, both languages: {all:?}"
+    );
+    let anna = results(&report, "rust-anna");
+    assert_eq!(anna.len(), 2, "{anna:?}");
+    assert!(anna.iter().all(|r| r["source"] == "Anna"), "{anna:?}");
+    assert_eq!(titles(&report, "rust-ru"), ["Наша планета"]);
+    let boris = titles(&report, "filter-only");
+    assert_eq!(
+        boris.len(),
+        2,
+        "a filter alone lists that source's posts: {boris:?}"
+    );
+    assert!(
+        report["queries"]["rust"]["status"]
+            .as_str()
+            .is_some_and(|s| s.contains('4')),
+        "{report}"
+    );
+    let excerpt = results(&report, "en")[0]["excerpt"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(excerpt.contains("borrow checker errors"), "{excerpt}");
+    assert_eq!(
+        results(&report, "en")[0]["marks"],
+        serde_json::json!(["errors"])
+    );
+
+    // Every result link opens the month page at the entry's anchor.
+    let anchors = report["anchors"].as_array().expect("anchors");
+    assert_eq!(anchors.len(), 4);
+    for (a, title) in anchors.iter().zip(&all) {
+        assert_eq!(a["found"], true, "{a}");
+        assert!(
+            a["href"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("/p/archive/2025/11/"),
+            "{a}"
+        );
+        assert_eq!(a["heading"].as_str(), Some(title.as_str()), "{a}");
+    }
+
+    // A hostile post's text is text in the results; nothing ran.
+    let hostile = results(&report, "hostile");
+    assert_eq!(hostile.len(), 1, "{hostile:?}");
+    let h = &hostile[0];
+    assert_eq!(h["title"], "<img src=x onerror=alert(1)> hostile title");
+    let excerpt = h["excerpt"].as_str().unwrap_or_default();
+    assert!(excerpt.contains("<script>alert(2)</script>"), "{excerpt}");
+    assert!(excerpt.contains("<mark>fake</mark>"), "{excerpt}");
+    assert!(
+        !excerpt.contains("alert(3)"),
+        "script content never indexed: {excerpt}"
+    );
+    assert_eq!(h["marks"], serde_json::json!(["hostilemarker"]));
+    assert_eq!(
+        h["elements"],
+        serde_json::json!(["a", "h2", "mark", "p", "span", "time"]),
+        "only the result's own markup"
+    );
+    assert_eq!(report["calls"], serde_json::json!([]), "{report}");
+    assert_eq!(report["dialogs"], 0);
+    assert_eq!(report["popups"], 0);
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+}
+
+#[test]
+fn the_xss_corpus_planet_searched_runs_nothing() {
+    let Some((modules, chromium)) = tools() else {
+        return;
+    };
+    let Some(corpus) = safety::corpus_dir() else {
+        return;
+    };
+    let planet = safety::build_payload_planet(&corpus);
+    let files = snapshot(&planet.dir.path().join("output"));
+    let server = TestServer::start();
+    serve_site(&server, "x", &files);
+    // Every entry's title ends with its form: three queries list them all.
+    let queries: Vec<serde_json::Value> = ["atom", "rss", "json"]
+        .iter()
+        .map(|form| {
+            serde_json::json!({"name": form, "more": 9,
+                "url": server.url(&format!("/x/search/?q={form}"))})
+        })
+        .collect();
+    let report = drive(&modules, &chromium, serde_json::json!({"queries": queries}));
+    let shown: usize = ["atom", "rss", "json"]
+        .iter()
+        .map(|q| results(&report, q).len())
+        .sum();
+    eprintln!(
+        "search: {shown} payload results shown ({} payloads, 3 forms each)",
+        planet.payloads.len()
+    );
+    assert_eq!(shown, 600, "ten pages of each form's results");
+    for q in ["atom", "rss", "json"] {
+        let status = report["queries"][q]["status"].as_str().unwrap_or_default();
+        let total: usize = status
+            .split_whitespace()
+            .find_map(|w| w.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            total >= planet.payloads.len(),
+            "every payload of {q} found: {status}"
+        );
+    }
+    let allowed = ["a", "h2", "mark", "p", "span", "time"];
+    for q in ["atom", "rss", "json"] {
+        for r in results(&report, q) {
+            let elements = r["elements"].as_array().expect("elements");
+            assert!(
+                elements
+                    .iter()
+                    .all(|e| allowed.contains(&e.as_str().unwrap_or("?"))),
+                "{r}"
+            );
+        }
+    }
+    assert_eq!(report["calls"], serde_json::json!([]), "{report}");
+    assert_eq!(
+        (report["dialogs"].as_u64(), report["popups"].as_u64()),
+        (Some(0), Some(0))
+    );
+}
