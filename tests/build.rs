@@ -442,3 +442,77 @@ fn assert_same_files(
         assert!(b[path] == *bytes, "{path} differs between {what}");
     }
 }
+
+/// The search files (`pagefind/…` and the search page) by path, with inodes.
+fn search_files(out: &std::path::Path) -> std::collections::BTreeMap<String, u64> {
+    snapshot(out)
+        .into_keys()
+        .filter(|p| p.starts_with("pagefind/") || p == "search/index.html")
+        .map(|p| {
+            let ino = inode(&out.join(&p));
+            (p, ino)
+        })
+        .collect()
+}
+
+/// The text of every fragment of a bundle (Pagefind gzips them).
+fn fragments_text(out: &std::path::Path, lang: &str) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    for entry in
+        std::fs::read_dir(out.join(format!("pagefind/{lang}/fragment"))).expect("fragments")
+    {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut decoded)
+            .expect("gzip");
+        text.push_str(&String::from_utf8_lossy(&decoded));
+    }
+    text
+}
+
+#[test]
+fn a_warm_build_with_nothing_new_rewrites_no_search_file_and_an_edit_rebuilds_the_index() {
+    let (server, dir) = built_planet();
+    let out = dir.path().join("output");
+    let before = search_files(&out);
+    assert!(
+        before.keys().any(|p| p.ends_with(".pf_fragment"))
+            && before.contains_key("search/index.html"),
+        "{before:?}"
+    );
+    assert!(fragments_text(&out, "en").contains("Body of alpha 3"));
+
+    // An hour later, every feed the same: the index is carried over.
+    let log = stderr(&planetoid(
+        dir.path(),
+        &["-v", "build", "--now", "2025-06-30T13:00:00Z"],
+    ));
+    assert!(log.contains("unchanged: en"), "{log}");
+    assert_eq!(
+        search_files(&out),
+        before,
+        "a search file was written again"
+    );
+
+    // An edited post: the index is rebuilt and holds the new text.
+    let alpha = rss_feed("alpha", 10, 29).replace("Body of alpha 3", "Rewritten body of alpha 3");
+    server.route("/alpha.xml", Response::ok("application/rss+xml", alpha));
+    let log = stderr(&planetoid(
+        dir.path(),
+        &["-v", "build", "--now", "2025-06-30T14:00:00Z"],
+    ));
+    assert!(log.contains("rebuilt: en"), "{log}");
+    let text = fragments_text(&out, "en");
+    assert!(text.contains("Rewritten body of alpha 3"), "{text}");
+    assert_ne!(search_files(&out), before);
+
+    // `search: false` publishes neither the page nor the index, nor a box.
+    let config = read(dir.path().join("planet.yaml")) + "search: false\n";
+    std::fs::write(dir.path().join("planet.yaml"), config).expect("config");
+    let built = planetoid(dir.path(), &["build", "--now", "2025-06-30T15:00:00Z"]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(search_files(&out).is_empty());
+    assert!(!read(out.join("index.html")).contains("role=\"search\""));
+}
