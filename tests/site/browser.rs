@@ -107,15 +107,16 @@ pub fn serve_site(server: &TestServer, prefix: &str, files: &BTreeMap<String, Ve
     }
 }
 
-#[test]
-fn axe_finds_no_violations_and_screenshots_are_not_blank() {
+/// The node_modules folder holding `packages` (`PLANETOID_NODE_MODULES`,
+/// else the CI cache) and Chromium, when node, they and Chromium are there.
+pub fn node_tools(packages: &[&str]) -> Option<(PathBuf, PathBuf)> {
     let modules = std::env::var_os("PLANETOID_NODE_MODULES")
         .map(PathBuf::from)
         .or_else(|| {
             let home = std::env::var_os("HOME")?;
             Some(PathBuf::from(home).join(".cache/planetoid-ci/browser/node_modules"))
         })
-        .filter(|m| m.join("axe-core/axe.min.js").is_file() && m.join("playwright-core").is_dir());
+        .filter(|m| packages.iter().all(|p| m.join(p).exists()));
     let chromium = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
@@ -123,7 +124,37 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    let Some(modules) = modules.filter(|_| node_ok && chromium.is_file()) else {
+    modules
+        .filter(|_| node_ok && chromium.is_file())
+        .map(|m| (m, chromium))
+}
+
+/// Runs `tests/site/<script>` with `config` (written to a file) and returns
+/// the JSON it prints.
+pub fn run_node(script: &str, modules: &Path, config: &serde_json::Value) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_path = dir.path().join("config.json");
+    std::fs::write(&config_path, config.to_string()).expect("config");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/site")
+        .join(script);
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .arg(&config_path)
+        .env("NODE_PATH", modules)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json report")
+}
+
+#[test]
+fn axe_finds_no_violations_and_screenshots_are_not_blank() {
+    let Some((modules, chromium)) = node_tools(&["axe-core/axe.min.js", "playwright-core"]) else {
         eprintln!(
             "SKIPPED: needs node, chromium and playwright-core + axe-core (PLANETOID_NODE_MODULES, or run .ci/run)"
         );
@@ -144,7 +175,7 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
     for lang in ["en", "ru"] {
         // Colours differ by scheme, markup by page: every page in light,
         // the two busiest also in dark.
-        for page in ["", "archive/2025/10/", feed.as_str(), "health/"] {
+        for page in ["", "archive/2025/10/", feed.as_str(), "health/", "search/?q=rust"] {
             let url = server.url(&format!("/{lang}/{page}"));
             axe.push(serde_json::json!({"url": url, "scheme": "light"}));
             if page.is_empty() || page == "health/" {
@@ -167,21 +198,7 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
     let config = serde_json::json!({
         "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
     });
-    let config_path = shots_dir.join("check.json");
-    std::fs::write(&config_path, config.to_string()).expect("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/check.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .arg(&config_path)
-        .env("NODE_PATH", &modules)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let report = run_node("check.js", &modules, &config);
     let violations = report["violations"].as_array().expect("violations");
     assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
     let shots = report["screenshots"].as_array().expect("screenshots");

@@ -12,37 +12,21 @@
 use std::path::{Path, PathBuf};
 
 use crate::NOW;
-use crate::browser::serve_site;
+use crate::browser::{node_tools, run_node, serve_site};
 use crate::common::{TestServer, planetoid, snapshot, stderr};
 use crate::safety;
 
 fn tools() -> Option<(PathBuf, PathBuf)> {
-    let modules = std::env::var_os("PLANETOID_NODE_MODULES")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let home = std::env::var_os("HOME")?;
-            Some(PathBuf::from(home).join(".cache/planetoid-ci/browser/node_modules"))
-        })
-        .filter(|m| m.join("playwright-core").is_dir());
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    let node_ok = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    match modules.filter(|_| node_ok && chromium.is_file()) {
-        Some(m) => Some((m, chromium)),
-        None if std::env::var_os("CI").is_some()
-            || std::env::var("PLANETOID_REQUIRE_BROWSER").as_deref() == Ok("1") =>
+    let found = node_tools(&["playwright-core"]);
+    if found.is_none() {
+        if std::env::var_os("CI").is_some()
+            || std::env::var("PLANETOID_REQUIRE_BROWSER").as_deref() == Ok("1")
         {
-            panic!("search browser test required but node, chromium or playwright-core is missing")
+            panic!("search browser test required but node, chromium or playwright-core is missing");
         }
-        None => {
-            eprintln!("SKIPPED: search in Chromium needs node, chromium and playwright-core");
-            None
-        }
+        eprintln!("SKIPPED: search in Chromium needs node, chromium and playwright-core");
     }
+    found
 }
 
 fn rss(title: &str, lang: &str, items: &[(&str, &str, &str)]) -> String {
@@ -125,24 +109,9 @@ fn mixed_planet() -> tempfile::TempDir {
 }
 
 fn drive(modules: &Path, chromium: &Path, config: serde_json::Value) -> serde_json::Value {
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut config = config;
     config["chromium"] = serde_json::json!(chromium);
-    let path = dir.path().join("search.json");
-    std::fs::write(&path, config.to_string()).expect("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/search.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .arg(&path)
-        .env("NODE_PATH", modules)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json report")
+    run_node("search.js", modules, &config)
 }
 
 fn results<'a>(report: &'a serde_json::Value, name: &str) -> &'a Vec<serde_json::Value> {
