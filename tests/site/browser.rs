@@ -175,7 +175,13 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
     for lang in ["en", "ru"] {
         // Colours differ by scheme, markup by page: every page in light,
         // the two busiest also in dark.
-        for page in ["", "archive/2025/10/", feed.as_str(), "health/", "search/?q=rust"] {
+        for page in [
+            "",
+            "archive/2025/10/",
+            feed.as_str(),
+            "health/",
+            "search/?q=rust",
+        ] {
             let url = server.url(&format!("/{lang}/{page}"));
             axe.push(serde_json::json!({"url": url, "scheme": "light"}));
             if page.is_empty() || page == "health/" {
