@@ -85,6 +85,10 @@ pub struct BuildReport {
     pub summary: String,
     /// Where the time went, stage by stage (shown with `-v`).
     pub timings: String,
+    /// The published site's size (shown with `-v` and in the job summary).
+    pub site_size: output::size::SiteSize,
+    /// Set when the site is over `output.max_site_mb`: what to shrink.
+    pub size_warning: Option<String>,
 }
 
 /// Wall time per pipeline stage, for `-v` and the benchmark's profile.
@@ -235,6 +239,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     ));
     site.commit()?;
     clock.lap("publish");
+    let site_size = output::size::measure(&output_dir);
+    let size_warning = site_size.over_budget(config.output.max_site_mb);
     let summary = report::summary(
         &health,
         &hidden,
@@ -246,6 +252,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         health,
         summary,
         timings: clock.report(),
+        site_size,
+        size_warning,
     })
 }
 

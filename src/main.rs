@@ -97,12 +97,21 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
     .map_err(|e| e.to_string())?;
     say(&report.summary);
     if verbosity == Verbosity::Verbose {
+        say(&report.site_size.line());
         say(&report.timings);
+    }
+    // Shown even with --quiet: a host will refuse the site.
+    if let Some(warning) = &report.size_warning {
+        eprintln!("planetoid: warning: {warning}");
     }
     // On GitHub Actions, the health table goes to the job summary page.
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let headline = report.summary.lines().next().unwrap_or("");
-        let table = planetoid::report::step_summary(&report.health, headline);
+        let mut table = planetoid::report::step_summary(&report.health, headline);
+        table.push_str(&format!("\n{}\n", report.site_size.line()));
+        if let Some(warning) = &report.size_warning {
+            table.push_str(&format!("\n> [!WARNING]\n> {warning}\n"));
+        }
         let written = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

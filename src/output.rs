@@ -8,6 +8,8 @@
 //! A directory planetoid did not create (no `.planetoid-site` marker) is
 //! never replaced, so a typo in `output_dir` cannot wipe someone's files.
 
+pub mod size;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
