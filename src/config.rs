@@ -486,31 +486,41 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
     })
 }
 
-fn listing_content(node: &Node, problems: &mut Problems) -> Option<ListingContent> {
+/// One of a key's named `options`, or a problem listing them.
+fn choice<T: Copy>(
+    node: &Node,
+    key: &str,
+    options: &[(&str, T)],
+    problems: &mut Problems,
+) -> Option<T> {
     let raw = text(node, problems)?;
-    match raw.trim() {
-        "excerpt" => Some(ListingContent::Excerpt),
-        "full" => Some(ListingContent::Full),
-        _ => {
-            problems.at(
-                node,
-                format!("`listing_content` must be one of: excerpt, full; found `{raw}`"),
-            );
-            None
-        }
+    let found = options.iter().find(|(name, _)| *name == raw.trim());
+    if found.is_none() {
+        let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+        problems.at(
+            node,
+            format!(
+                "`{key}` must be one of: {}; found `{raw}`",
+                names.join(", ")
+            ),
+        );
     }
+    found.map(|(_, value)| *value)
+}
+
+fn listing_content(node: &Node, problems: &mut Problems) -> Option<ListingContent> {
+    let options = [
+        ("excerpt", ListingContent::Excerpt),
+        ("full", ListingContent::Full),
+    ];
+    choice(node, "listing_content", &options, problems)
 }
 
 fn output_config(node: &Node, problems: &mut Problems) -> OutputConfig {
     let mut config = OutputConfig::default();
-    if !matches!(node.value, Value::Map(_)) {
-        problems.at(
-            node,
-            format!("`output` must be a mapping, found {}", node.value.kind()),
-        );
+    let Some(mut fields) = section(node, "output", OUTPUT_KEYS, problems) else {
         return config;
-    }
-    let mut fields = Fields::new(node, "output", OUTPUT_KEYS);
+    };
     if let Some(n) = fields
         .optional("max_site_mb")
         .and_then(|n| count(n, 1, 1_000_000, problems))
@@ -521,16 +531,29 @@ fn output_config(node: &Node, problems: &mut Problems) -> OutputConfig {
     config
 }
 
-fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
-    let mut defaults = FetchConfig::default();
+/// The fields of a mapping section such as `fetch:`, or a problem when it
+/// is not a mapping.
+fn section<'a>(
+    node: &'a Node,
+    name: &'static str,
+    keys: &'static [&'static str],
+    problems: &mut Problems,
+) -> Option<Fields<'a>> {
     if !matches!(node.value, Value::Map(_)) {
         problems.at(
             node,
-            format!("`fetch` must be a mapping, found {}", node.value.kind()),
+            format!("`{name}` must be a mapping, found {}", node.value.kind()),
         );
-        return defaults;
+        return None;
     }
-    let mut fields = Fields::new(node, "fetch", FETCH_KEYS);
+    Some(Fields::new(node, name, keys))
+}
+
+fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
+    let mut defaults = FetchConfig::default();
+    let Some(mut fields) = section(node, "fetch", FETCH_KEYS, problems) else {
+        return defaults;
+    };
     if let Some(n) = fields
         .optional("concurrency")
         .and_then(|n| count(n, 1, 1024, problems))
@@ -570,14 +593,9 @@ fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
 
 fn sanitize_config(node: &Node, problems: &mut Problems) -> SanitizeConfig {
     let mut config = SanitizeConfig::default();
-    if !matches!(node.value, Value::Map(_)) {
-        problems.at(
-            node,
-            format!("`sanitize` must be a mapping, found {}", node.value.kind()),
-        );
+    let Some(mut fields) = section(node, "sanitize", SANITIZE_KEYS, problems) else {
         return config;
-    }
-    let mut fields = Fields::new(node, "sanitize", SANITIZE_KEYS);
+    };
     if let Some(list) = fields.optional("iframe_hosts") {
         match &list.value {
             Value::Seq(items) => {
@@ -620,19 +638,12 @@ fn host_name(node: &Node, problems: &mut Problems) -> Option<String> {
 }
 
 fn content_mode(node: &Node, problems: &mut Problems) -> Option<ContentMode> {
-    let raw = text(node, problems)?;
-    match raw.trim() {
-        "full" => Some(ContentMode::Full),
-        "summary" => Some(ContentMode::Summary),
-        "title" => Some(ContentMode::Title),
-        _ => {
-            problems.at(
-                node,
-                format!("`content` must be one of: full, summary, title; found `{raw}`"),
-            );
-            None
-        }
-    }
+    let options = [
+        ("full", ContentMode::Full),
+        ("summary", ContentMode::Summary),
+        ("title", ContentMode::Title),
+    ];
+    choice(node, "content", &options, problems)
 }
 
 fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {

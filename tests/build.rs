@@ -463,6 +463,16 @@ fn long_feed(name: &str, n: usize, words: usize) -> String {
     )
 }
 
+/// The first page of the (only) feed of a site snapshot.
+fn first_feed_page(site: &std::collections::BTreeMap<String, Vec<u8>>) -> String {
+    site.iter()
+        .find(|(p, _)| {
+            p.starts_with("feeds/") && p.ends_with("/index.html") && !p.contains("/page/")
+        })
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .expect("a feed page")
+}
+
 #[test]
 fn listing_content_and_the_site_size_budget_work_from_the_cli() {
     let server = TestServer::start();
@@ -517,13 +527,7 @@ fn listing_content_and_the_site_size_budget_work_from_the_cli() {
     assert!(md.contains("site: ") && md.contains("[!WARNING]"), "{md}");
 
     // Excerpts: a feed's page holds a fraction of the text its month does.
-    let feed_page = on_disk
-        .iter()
-        .find(|(p, _)| {
-            p.starts_with("feeds/") && p.ends_with("/index.html") && !p.contains("/page/")
-        })
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-        .expect("a feed page");
+    let feed_page = first_feed_page(&on_disk);
     assert!(
         feed_page.contains("word0 word1 word2 word3 word4…"),
         "{feed_page}"
@@ -540,13 +544,7 @@ fn listing_content_and_the_site_size_budget_work_from_the_cli() {
     let err = stderr(&out);
     assert!(out.status.success() && !err.contains("warning"), "{err}");
     let full = common::snapshot(&dir.path().join("output"));
-    let full_feed_page = full
-        .iter()
-        .find(|(p, _)| {
-            p.starts_with("feeds/") && p.ends_with("/index.html") && !p.contains("/page/")
-        })
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-        .expect("a feed page");
+    let full_feed_page = first_feed_page(&full);
     assert!(full_feed_page.contains("word2999"), "full text");
     let full_bytes: usize = full.values().map(Vec::len).sum();
     // The feed page, the tag page and the tag feed: three more copies.
