@@ -210,8 +210,15 @@ fn text_construct(
         None | Some("text" | "text/plain") => "text",
         Some("html" | "text/html") => "html",
         Some("xhtml" | "application/xhtml+xml") => "xhtml",
-        // Atom 1.0: any other non-text, non-XML type is base64 (RFC 4287 §4.1.3.3).
-        Some(t) if !is03 && t.contains('/') && !t.starts_with("text/") && !t.ends_with("xml") => {
+        // Atom 1.0: any other non-text, non-XML type of content is base64
+        // (RFC 4287 §4.1.3.3); text constructs (title, summary) have none.
+        Some(t)
+            if !is03
+                && local == "content"
+                && t.contains('/')
+                && !t.starts_with("text/")
+                && !t.ends_with("xml") =>
+        {
             "base64"
         }
         Some(_) if local == "content" && !is03 => return None,

@@ -402,3 +402,60 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// How often U+FFFD (the replacement character) occurs in `bytes`: as
+/// UTF-8 text or as a numeric character reference (`&#65533;`, `&#xFFFD;`).
+pub fn replacement_chars(bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    let literal = bytes
+        .windows(3)
+        .filter(|w| *w == "\u{FFFD}".as_bytes())
+        .count();
+    let lower = text.to_ascii_lowercase();
+    let references = ["&#65533;", "&#xfffd;", "&#x0fffd;", "&#x00fffd;"]
+        .iter()
+        .map(|r| lower.matches(r).count())
+        .sum::<usize>();
+    literal + references
+}
+
+/// Every text file of the built site with U+FFFD in it, and how many.
+pub fn pages_with_replacement_chars(site: &Path) -> Vec<(String, usize)> {
+    snapshot(site)
+        .into_iter()
+        .filter(|(path, _)| {
+            [".html", ".xml", ".json", ".txt", ".opml"]
+                .iter()
+                .any(|ext| path.ends_with(ext))
+        })
+        .map(|(path, bytes)| (path, replacement_chars(&bytes)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// The site-wide assertion every test planet can make: no page holds
+/// U+FFFD unless the feed it shows held one in its source bytes. `sources`
+/// are (feed URL as in planet.yaml, bytes served). A feed's own pages
+/// (`feeds/<id>/`) answer for that feed alone; the shared pages (timeline,
+/// archive, merged feeds) may hold U+FFFD only when some source did. A
+/// replacement character planetoid made is a post shown as `�ltimas Not�cias`.
+pub fn assert_no_replacement_chars_unless_sourced(site: &Path, sources: &[(String, Vec<u8>)]) {
+    let sourced: std::collections::HashSet<String> = sources
+        .iter()
+        .filter(|(_, bytes)| replacement_chars(bytes) > 0)
+        .map(|(url, _)| planetoid::entry::FeedId::from_source(url).to_string())
+        .collect();
+    let unexplained: Vec<(String, usize)> = pages_with_replacement_chars(site)
+        .into_iter()
+        .filter(|(path, _)| match path.strip_prefix("feeds/") {
+            Some(rest) => !sourced.contains(rest.split('/').next().unwrap_or("")),
+            None => sourced.is_empty(),
+        })
+        .collect();
+    let total: usize = unexplained.iter().map(|(_, n)| n).sum();
+    assert!(
+        unexplained.is_empty(),
+        "{total} U+FFFD in the site that no source held: {:#?}",
+        unexplained.iter().take(20).collect::<Vec<_>>()
+    );
+}
