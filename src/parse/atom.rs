@@ -210,15 +210,8 @@ fn text_construct(
         None | Some("text" | "text/plain") => "text",
         Some("html" | "text/html") => "html",
         Some("xhtml" | "application/xhtml+xml") => "xhtml",
-        // Atom 1.0: any other non-text, non-XML type of content is base64
-        // (RFC 4287 §4.1.3.3); text constructs (title, summary) have none.
-        Some(t)
-            if !is03
-                && local == "content"
-                && t.contains('/')
-                && !t.starts_with("text/")
-                && !t.ends_with("xml") =>
-        {
+        // Atom 1.0: any other non-text, non-XML type is base64 (RFC 4287 §4.1.3.3).
+        Some(t) if !is03 && t.contains('/') && !t.starts_with("text/") && !t.ends_with("xml") => {
             "base64"
         }
         Some(_) if local == "content" && !is03 => return None,
@@ -234,10 +227,15 @@ fn text_construct(
     let (kind, body) = match mode.as_deref() {
         Some("base64") => {
             let raw = quick_xml::escape::unescape(body).ok()?;
-            let bytes = base64_decode(&raw)?;
-            let decoded = String::from_utf8_lossy(&bytes).into_owned();
-            let kind = if kind == "text" { "text" } else { "html" };
-            (kind, escape(&decoded))
+            // Not base64 of UTF-8 text (`<title type="application/x-custom">
+            // test</title>`): the text as written, never U+FFFD for bytes.
+            match base64_decode(&raw).and_then(|bytes| String::from_utf8(bytes).ok()) {
+                Some(decoded) => (
+                    if kind == "text" { "text" } else { "html" },
+                    escape(&decoded),
+                ),
+                None => ("text", body.to_string()),
+            }
         }
         Some("escaped") => (
             if kind == "xhtml" { "html" } else { kind },

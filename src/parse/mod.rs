@@ -17,9 +17,13 @@ use crate::sanitize::{self, plain_text};
 
 mod atom;
 pub mod dates;
+mod json;
 mod prepare;
 mod repair;
 mod scan;
+mod warnings;
+
+pub use warnings::Warnings;
 
 pub(crate) use prepare::attribute as tag_attribute;
 use prepare::{is_feed_root, prepare, rdf_links_from_about, root_element, without_declarations};
@@ -35,7 +39,12 @@ const NO_ID: &str = "planetoid:no-id:";
 pub struct ParsedFeed {
     pub meta: FeedMeta,
     pub entries: Vec<Entry>,
+    /// What was repaired or left out to read the document.
+    pub warnings: Warnings,
 }
+
+/// How unreadable dates are summed up in a feed's warnings.
+const UNREADABLE_DATES: &str = "dates that could not be read (the entries keep no date from them)";
 
 /// Why a document could not be read as a feed. The message is what the
 /// operator sees in `health.json`, so it says where and what.
@@ -75,7 +84,7 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         return Err(ParseError::Empty);
     }
     if trimmed.starts_with('{') {
-        return parse_json(trimmed, feed_url);
+        return json::parse_json(trimmed, feed_url);
     }
     if !trimmed.starts_with('<') {
         let start: String = trimmed.chars().take(40).collect();
@@ -91,19 +100,41 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     let undeclared = without_declarations(trimmed);
     // References XML cannot resolve are fixed up front: feed-rs may mangle
     // the text around them without reporting an error.
-    let entities_fixed = repair::has_unknown_references(&undeclared)
+    let unknown_reference = repair::first_unknown_reference(&undeclared).map(|(offset, text)| {
+        let (line, column) = line_column(&undeclared, offset);
+        format!(
+            "unescaped `&` or undefined entity {text:?} at line {line}, column {column}: repaired"
+        )
+    });
+    let entities_fixed = unknown_reference
+        .is_some()
         .then(|| repair::repair(&undeclared))
         .flatten();
     let trimmed = entities_fixed.as_deref().unwrap_or(&undeclared);
+    // What the document needed, in front of what reading it found.
+    let found = |mut feed: ParsedFeed, repaired: bool| {
+        let mut warnings = Warnings::default();
+        if let Some(note) = &unknown_reference {
+            warnings.add(note.clone());
+        }
+        if repaired {
+            warnings.add(match well_formedness(trimmed) {
+                Some(error) => format!("{error}: repaired"),
+                None => "the XML was repaired to be read".to_string(),
+            });
+        }
+        warnings.append(std::mem::take(&mut feed.warnings));
+        Ok(feed.with_warnings(warnings))
+    };
     let prepared = prepare(trimmed, &root);
     let first_error = match parse_xml(&prepared, feed_url) {
-        Ok(feed) => return Ok(feed),
+        Ok(feed) => return found(feed, false),
         // A declaration our scan took for comment or CDATA text but the XML
         // reader did not (broken markup around it): drop them all and retry.
         Err(FeedRsError::Panicked(_)) if prepared.contains("<?xml") => {
             let stripped = prepared.replace("<?xml", "<?_xml");
             match parse_xml(&stripped, feed_url) {
-                Ok(feed) => return Ok(feed),
+                Ok(feed) => return found(feed, true),
                 Err(e) => e,
             }
         }
@@ -114,14 +145,14 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     if let Some(fixed) = &repaired
         && let Ok(feed) = parse_xml(fixed, feed_url)
     {
-        return Ok(feed);
+        return found(feed, true);
     }
     if root == "feed" {
         let source = repaired.as_deref().unwrap_or(&prepared);
         if let Some(rewritten) = atom::to_atom10(source, false)
             && let Ok(feed) = parse_xml(&rewritten, feed_url)
         {
-            return Ok(feed);
+            return found(feed, repaired.is_some());
         }
     }
     match well_formedness(trimmed) {
@@ -130,8 +161,16 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         None if is_no_root(&first_error) && root != "feed" => Ok(ParsedFeed {
             meta: FeedMeta::default(),
             entries: Vec::new(),
+            warnings: Warnings::default(),
         }),
         None => Err(describe_error(first_error)),
+    }
+}
+
+impl ParsedFeed {
+    fn with_warnings(mut self, warnings: Warnings) -> ParsedFeed {
+        self.warnings = warnings;
+        self
     }
 }
 
@@ -143,27 +182,8 @@ fn is_no_root(error: &FeedRsError) -> bool {
     )
 }
 
-/// JSON Feed; a `version` other than the jsonfeed.org URLs ("1.0", "1.1",
-/// missing) is read as JSON Feed 1.1 rather than refused.
-fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
-    use feed_rs::parser::ParseFeedError;
-    match feed_rs_parse(text, feed_url) {
-        Ok(feed) => Ok(convert(feed, feed_url, None)),
-        Err(FeedRsError::Failed(ParseFeedError::JsonUnsupportedVersion(_))) => {
-            let mut value: serde_json::Value = serde_json::from_str(text)
-                .map_err(|e| describe_error(FeedRsError::Failed(e.into())))?;
-            if let Some(object) = value.as_object_mut() {
-                object.insert("version".into(), "https://jsonfeed.org/version/1.1".into());
-            }
-            let feed = feed_rs_parse(&value.to_string(), feed_url).map_err(describe_error)?;
-            Ok(convert(feed, feed_url, None))
-        }
-        Err(e) => Err(describe_error(e)),
-    }
-}
-
 fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, FeedRsError> {
-    let mut feed = feed_rs_parse(text, feed_url)?;
+    let (mut feed, mut unreadable) = feed_rs_parse(text, feed_url)?;
     let scanned = scan::scan(text, feed_url);
     let scanned_items = scanned.as_ref().map_or(0, |s| s.entries.len());
     if scanned_items > feed.entries.len()
@@ -173,22 +193,39 @@ fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, FeedRsError> {
         // feed-rs drops RSS 1.0 items without <link>; their rdf:about is
         // their address, so say it as a link and read the document again.
         if let Ok(again) = feed_rs_parse(&linked, feed_url) {
-            feed = again;
+            (feed, unreadable) = again;
         }
     }
     let scanned = scanned.filter(|s| s.entries.len() == feed.entries.len());
-    Ok(convert(feed, feed_url, scanned))
+    let mut warnings = Warnings::default();
+    for date in unreadable {
+        warnings.count(UNREADABLE_DATES, date);
+    }
+    Ok(convert(feed, feed_url, scanned, warnings))
 }
 
 /// feed-rs over `text`. A panic inside feed-rs or its XML reader (seen
 /// with non-ASCII next to an e-mail address in RSS authors) becomes an
 /// error for this one feed instead of taking the build down.
-fn feed_rs_parse(text: &str, feed_url: &str) -> Result<model::Feed, FeedRsError> {
-    let run = || {
+///
+/// Also returns the date strings that could not be read, in document order.
+fn feed_rs_parse(text: &str, feed_url: &str) -> Result<(model::Feed, Vec<String>), FeedRsError> {
+    let unreadable = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let noted = unreadable.clone();
+    let run = move || {
         feed_rs::parser::Builder::new()
             .base_uri(Some(feed_url))
             .sanitize_content(false)
-            .timestamp_parser(dates::parse_date)
+            .timestamp_parser(move |raw| {
+                let date = dates::parse_date(raw);
+                if date.is_none()
+                    && !raw.trim().is_empty()
+                    && let Ok(mut list) = noted.lock()
+                {
+                    list.push(raw.trim().to_string());
+                }
+                date
+            })
             .id_generator(|links, title, _| {
                 if let Some(link) = links.first() {
                     return link.href.clone();
@@ -201,14 +238,18 @@ fn feed_rs_parse(text: &str, feed_url: &str) -> Result<model::Feed, FeedRsError>
             .parse(text.as_bytes())
             .map_err(FeedRsError::Failed)
     };
-    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(FeedRsError::Panicked(message))
-    })
+    let parsed = std::panic::catch_unwind(run);
+    let unreadable = unreadable.lock().map(|l| l.clone()).unwrap_or_default();
+    parsed
+        .map(|r| r.map(|feed| (feed, unreadable)))
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(FeedRsError::Panicked(message))
+        })
 }
 
 /// What went wrong inside feed-rs.
@@ -286,9 +327,7 @@ fn well_formedness(text: &str) -> Option<ParseError> {
 }
 
 fn at(text: &str, offset: usize, reason: String) -> ParseError {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let (line, column) = line_column(text, offset);
     ParseError::NotWellFormedXml {
         line,
         column,
@@ -296,10 +335,23 @@ fn at(text: &str, offset: usize, reason: String) -> ParseError {
     }
 }
 
+/// The 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 /// `scanned`: what the light XML pass found (bases, languages, fallback
 /// elements), when the document could be scanned and its entries line up
 /// with feed-rs's.
-fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> ParsedFeed {
+fn convert(
+    feed: model::Feed,
+    feed_url: &str,
+    scanned: Option<scan::Scan>,
+    mut warnings: Warnings,
+) -> ParsedFeed {
     let (feed_scan, entry_scans) = match scanned {
         Some(s) => (s.feed, Some(s.entries)),
         None => (scan::FeedScan::default(), None),
@@ -332,8 +384,8 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
     // where feed-rs labels them text/plain (RSS 1.0).
     let kind = match feed.feed_type {
         model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2 => Kind::Rss,
-        model::FeedType::JSON => Kind::Json,
-        model::FeedType::Atom => Kind::Atom,
+        // JSON Feed is read by `json`, never by feed-rs.
+        model::FeedType::JSON | model::FeedType::Atom => Kind::Atom,
     };
     let mut scans = entry_scans.map(Vec::into_iter);
     let entries = feed
@@ -347,17 +399,20 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
                     ..scan::EntryScan::default()
                 },
             };
-            convert_entry(e, feed_url, extra, kind, language.as_deref())
+            convert_entry(e, feed_url, extra, kind, language.as_deref(), &mut warnings)
         })
         .collect();
-    ParsedFeed { meta, entries }
+    ParsedFeed {
+        meta,
+        entries,
+        warnings,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Rss,
     Atom,
-    Json,
 }
 
 /// One feed-rs entry → ours; `extra` fills what feed-rs left empty.
@@ -367,12 +422,10 @@ fn convert_entry(
     extra: scan::EntryScan,
     kind: Kind,
     feed_language: Option<&str>,
+    warnings: &mut Warnings,
 ) -> Entry {
     let rss = kind == Kind::Rss;
-    // JSON Feed attachments arrive as links with a media type.
-    let is_attachment = |l: &model::Link| {
-        l.rel.as_deref() == Some("enclosure") || (kind == Kind::Json && l.media_type.is_some())
-    };
+    let is_attachment = |l: &model::Link| l.rel.as_deref() == Some("enclosure");
     let page_links: Vec<model::Link> = e
         .links
         .iter()
@@ -401,12 +454,20 @@ fn convert_entry(
             let url = id.starts_with("http://") || id.starts_with("https://");
             (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
         });
+    let mut fallback_date = |raw: Option<&str>| {
+        let raw = raw?;
+        let date = dates::parse_date(raw);
+        if date.is_none() {
+            warnings.count(UNREADABLE_DATES, raw);
+        }
+        date
+    };
     let published = e
         .published
-        .or_else(|| extra.published.as_deref().and_then(dates::parse_date));
+        .or_else(|| fallback_date(extra.published.as_deref()));
     let updated = e
         .updated
-        .or_else(|| extra.updated.as_deref().and_then(dates::parse_date));
+        .or_else(|| fallback_date(extra.updated.as_deref()));
     let id = match e.id.strip_prefix(NO_ID) {
         Some(_) => synthetic_id(feed_url, &title, published.or(updated)),
         None => e.id.trim().to_string(),
@@ -502,7 +563,7 @@ fn convert_entry(
 }
 
 /// guid-less, link-less items: the same item gets the same id on every build.
-fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
+pub(super) fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(feed_url.as_bytes());
     hasher.update(b"\n");
@@ -542,7 +603,7 @@ fn plain_title(text: &model::Text) -> String {
 /// C1 control characters (U+0080–U+009F) never mean themselves in a feed:
 /// they are windows-1252 punctuation (`&#146;` for ’) that went through a
 /// Latin-1 decoder. Map them back, as browsers do.
-fn demoronize(text: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn demoronize(text: &str) -> std::borrow::Cow<'_, str> {
     // U+0080–U+009F are 0xC2 0x80–0x9F in UTF-8; a memchr finds the lead byte.
     if !text.as_bytes().contains(&0xC2)
         || !text.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c))

@@ -9,11 +9,14 @@
 //! reports whether it changed anything — if it did not, there is no point
 //! in parsing again and the original error stands.
 
-/// True when `text` has an entity reference XML cannot resolve (`&nbsp;`,
+/// The first entity reference in `text` XML cannot resolve (`&nbsp;`,
 /// `&alpha;`, a stray `&`). feed-rs does not always fail on those — it can
 /// silently mangle the text around them — so these documents are repaired
 /// before the first parse, not after a failure.
-pub fn has_unknown_references(text: &str) -> bool {
+///
+/// Returns where the first one starts and its text (`&nbsp;`, or a lone
+/// `&`), for the operator's warning.
+pub fn first_unknown_reference(text: &str) -> Option<(usize, &str)> {
     let mut from = 0;
     while let Some(pos) = text[from..].find('&') {
         let at = from + pos;
@@ -23,12 +26,17 @@ pub fn has_unknown_references(text: &str) -> bool {
         let predefined = [&b"lt;"[..], b"gt;", b"amp;", b"quot;", b"apos;"]
             .iter()
             .any(|r| after.starts_with(r));
-        if !predefined && matches!(reference(&text[at..], &[]), (Some(_), _)) {
-            return true;
+        if !predefined && let (Some(_), _) = reference(&text[at..], &[]) {
+            let name = after
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
+                .count();
+            let named = name > 0 && name <= 32 && after.get(name) == Some(&b';');
+            return Some((at, &text[at..at + if named { name + 2 } else { 1 }]));
         }
         from = at + 1;
     }
-    false
+    None
 }
 
 /// The repaired text, or `None` when there was nothing to repair.
@@ -200,16 +208,17 @@ mod tests {
     #[test]
     fn internal_dtd_entities_are_expanded_and_detected() {
         let text = "<!DOCTYPE rss [<!ENTITY id \"tag:example.com,\">]><rss><g>&id;2006</g></rss>";
-        assert!(has_unknown_references(text));
+        assert_eq!(first_unknown_reference(text), Some((56, "&id;")));
         let fixed = repair(text).expect("changed");
         assert!(
             fixed.ends_with("<rss><g>tag:example.com,2006</g></rss>"),
             "{fixed}"
         );
-        assert!(!has_unknown_references(
-            "<rss>&amp; &#160; &#x2014; &lt;</rss>"
-        ));
-        assert!(has_unknown_references("<rss>AT&T</rss>"));
+        assert_eq!(
+            first_unknown_reference("<rss>&amp; &#160; &#x2014; &lt;</rss>"),
+            None
+        );
+        assert_eq!(first_unknown_reference("<rss>AT&T</rss>"), Some((7, "&")));
     }
 
     #[test]
