@@ -1,7 +1,8 @@
 //! `planetoid check`: is this planet buildable? The config (every problem
 //! with its line and column) and the theme, without network; with
 //! `--probe`, each enabled feed is also fetched once, decoded and parsed,
-//! and a status table printed — nothing is written, not even the store.
+//! and a status table printed, with what each readable feed needed
+//! repaired under it — nothing is written, not even the store.
 
 use std::path::Path;
 
@@ -62,6 +63,7 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
         "detail".into(),
     ]];
     let mut broken = 0;
+    let mut warned = 0;
     let sanitizer = crate::sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     for (feed, result) in feeds.iter().zip(results) {
         let name = feed.name.clone().unwrap_or_else(|| feed.url.clone());
@@ -71,17 +73,21 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
             iframe_hosts: &config.sanitize.iframe_hosts,
             sanitizer: &sanitizer,
         };
+        let mut notes = Vec::new();
         let row = match ingest(result, now, &Default::default(), &shown) {
             FeedUpdate::Fresh {
                 meta,
                 entries,
                 moved_to,
+                warnings,
                 ..
             } => {
                 let mut detail = meta.title.unwrap_or_default();
                 if let Some(to) = moved_to {
                     detail = format!("moved permanently to {to}");
                 }
+                warned += usize::from(!warnings.is_empty());
+                notes = warnings;
                 ["ok".to_string(), entries.len().to_string(), name, detail]
             }
             FeedUpdate::NotModified { .. } | FeedUpdate::Untouched => {
@@ -97,6 +103,15 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
             }
         };
         rows.push(row);
+        // Works, but: each warning on a line of its own under the feed.
+        for w in notes {
+            rows.push([
+                String::new(),
+                String::new(),
+                String::new(),
+                format!("warning: {w}"),
+            ]);
+        }
     }
     let widths: Vec<usize> = (0..3)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
@@ -121,9 +136,14 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
         .join("\n");
     Ok(CheckReport {
         verdict: format!(
-            "{verdict}; probe: {} of {} feeds readable",
+            "{verdict}; probe: {} of {} feeds readable{}",
             feeds.len() - broken,
-            feeds.len()
+            feeds.len(),
+            if warned > 0 {
+                format!(", {warned} with warnings")
+            } else {
+                String::new()
+            }
         ),
         table,
     })

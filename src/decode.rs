@@ -265,8 +265,19 @@ fn detect(bytes: &[u8], host: Option<&str>) -> &'static Encoding {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let tld = host.and_then(|h| h.rsplit('.').next()).map(str::as_bytes);
-    detector.guess(tld, chardetng::Utf8Detection::Deny)
+    match detector.guess(tld, chardetng::Utf8Detection::Deny) {
+        // KOI8-U is KOI8-R with Ukrainian letters in place of eight
+        // box-drawing bytes: without those bytes the text is KOI8-R's, and
+        // KOI8-R is what such a feed was written in.
+        koi8u if koi8u == encoding_rs::KOI8_U && !bytes.iter().any(|b| KOI8_U_ONLY.contains(b)) => {
+            encoding_rs::KOI8_R
+        }
+        guess => guess,
+    }
 }
+
+/// The bytes KOI8-U reads differently from KOI8-R (і ї є ґ and capitals).
+const KOI8_U_ONLY: [u8; 8] = [0xA4, 0xA6, 0xA7, 0xAD, 0xB4, 0xB6, 0xB7, 0xBD];
 
 /// UTF-8 with a rare broken sequence (a title cut mid-character): at
 /// least 16 valid multi-byte sequences for every invalid one. Text in a

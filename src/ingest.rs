@@ -219,12 +219,18 @@ pub(crate) fn ingest(
             (known.get(&e.id) != Some(&raw_hash)).then(|| clean_entry(e, raw_hash, shown))
         })
         .collect();
+    // What the bytes needed, then what the document needed.
+    let mut warnings = parse::Warnings::default();
+    warnings.extend(text.warnings);
+    warnings.append(parsed.warnings);
     FeedUpdate::Fresh {
         meta: parsed.meta,
         entries,
         http_status: fetched.http_status,
         validators: fetched.validators,
         moved_to: fetched.moved_to,
+        encoding: text.encoding.to_string(),
+        warnings: warnings.messages(),
     }
 }
 

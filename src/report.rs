@@ -40,6 +40,12 @@ pub struct FeedHealth {
     pub retry_after: Option<String>,
     /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
     pub moved_to: Option<String>,
+    /// The encoding the last fetched document was read in (`UTF-8`, `KOI8-R`, …).
+    pub encoding: Option<String>,
+    /// What was repaired to read the last fetched document and not
+    /// rejected ("your feed works, but fix this"): an overruled charset, a
+    /// repaired XML error, dropped fields, unreadable dates.
+    pub warnings: Vec<String>,
 }
 
 fn rfc3339(d: DateTime<Utc>) -> String {
@@ -78,6 +84,8 @@ pub fn health(
                 not_modified: s.not_modified,
                 retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
                 moved_to: s.moved_to.clone(),
+                encoding: s.encoding.clone(),
+                warnings: s.warnings.clone(),
             },
             None => FeedHealth {
                 url: feed.url.clone(),
@@ -94,6 +102,8 @@ pub fn health(
                 not_modified: false,
                 retry_after: None,
                 moved_to: None,
+                encoding: None,
+                warnings: Vec::new(),
             },
         })
         .collect();
@@ -104,7 +114,8 @@ pub fn health(
 }
 
 /// The terminal summary: a headline, then one line per feed that needs
-/// attention (failing, stale, gone, waiting for Retry-After, or moved).
+/// attention (failing, stale, gone, waiting for Retry-After, or moved) and
+/// one per warning of a feed that works but had to be repaired.
 pub fn summary(
     health: &Health,
     hidden: &Hidden,
@@ -122,13 +133,15 @@ pub fn summary(
         }
     };
     let off = health.feeds.len() - active().count();
+    let warned = active().filter(|f| !f.warnings.is_empty()).count();
     let mut out = format!(
-        "built {output}: {} feeds ({} ok, {} stale, {} failed{}){}, {entries} entries on {pages} page{}",
+        "built {output}: {} feeds ({} ok, {} stale, {} failed{}{}){}, {entries} entries on {pages} page{}",
         active().count(),
         count("ok"),
         count("stale"),
         count("failed"),
         optional(count("gone"), "gone"),
+        optional(warned, "with warnings"),
         optional(off, "off"),
         if pages == 1 { "" } else { "s" }
     );
@@ -174,6 +187,9 @@ pub fn summary(
                 "\n  moved  {} <{}> → {to} (run `planetoid fix-moved` to update planet.yaml)",
                 f.name, f.url
             ));
+        }
+        for w in &f.warnings {
+            out.push_str(&format!("\n  warn   {} <{}>: {w}", f.name, f.url));
         }
     }
     out
@@ -273,6 +289,7 @@ pub fn step_summary(health: &Health, headline: &str) -> String {
         if let Some(t) = &f.retry_after {
             details.push(format!("not asked again before {t}"));
         }
+        details.extend(f.warnings.iter().map(|w| format!("warning: {}", cell(w))));
         out.push_str(&format!(
             "| [{}]({}) | {} | {} | {} | {} |\n",
             cell(&f.name),
@@ -306,6 +323,8 @@ mod tests {
             not_modified: false,
             retry_after: None,
             moved_to: None,
+            encoding: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -377,6 +396,8 @@ mod tests {
                     not_modified: true,
                     retry_after: None,
                     moved_to: Some("https://a.example/new".into()),
+                    encoding: Some("windows-1252".into()),
+                    warnings: vec!["the HTTP Content-Type says \"utf-8\", but the bytes are not valid UTF-8: read as windows-1252 instead".into()],
                 },
                 FeedHealth {
                     url: "https://b.example/f".into(),
@@ -393,14 +414,17 @@ mod tests {
                     not_modified: false,
                     retry_after: None,
                     moved_to: None,
+                    encoding: None,
+                    warnings: Vec::new(),
                 },
             ],
         };
         let text = summary(&h, &Hidden::default(), 3, 1, "output");
         assert_eq!(
             text,
-            "built output: 2 feeds (1 ok, 0 stale, 1 failed), 3 entries on 1 page\n  \
+            "built output: 2 feeds (1 ok, 0 stale, 1 failed, 1 with warnings), 3 entries on 1 page\n  \
              moved  A <https://a.example/f> → https://a.example/new (run `planetoid fix-moved` to update planet.yaml)\n  \
+             warn   A <https://a.example/f>: the HTTP Content-Type says \"utf-8\", but the bytes are not valid UTF-8: read as windows-1252 instead\n  \
              failed B <https://b.example/f>: not a feed (HTML page) (the page advertises a feed at https://b.example/feed)"
         );
     }

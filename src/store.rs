@@ -98,6 +98,11 @@ pub struct FeedState {
     pub consecutive_failures: u32,
     /// The last attempt was answered 304 Not Modified.
     pub not_modified: bool,
+    /// The encoding the last fetched document was read in.
+    pub encoding: Option<String>,
+    /// What was repaired to read the last fetched document (kept through
+    /// 304s and failures: they describe the entries the store holds).
+    pub warnings: Vec<String>,
 }
 
 /// What this build learned about one feed, to be written in one transaction.
@@ -110,6 +115,10 @@ pub enum FeedUpdate {
         http_status: Option<u16>,
         validators: Validators,
         moved_to: Option<String>,
+        /// The encoding the document was read in (`UTF-8`, `KOI8-R`, …).
+        encoding: String,
+        /// What was repaired and not rejected, one line each.
+        warnings: Vec<String>,
     },
     /// 304: the stored entries are current.
     NotModified {
@@ -152,7 +161,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -215,6 +224,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN body_hash TEXT NOT NULL DEFAULT '';
     UPDATE entries SET body_hash = 'v3:' || content_hash;
     ALTER TABLE entries DROP COLUMN body;
+"#,
+    // What reading the last fetched document took (its encoding, and what
+    // was repaired), so a feed answered 304 next time still shows it.
+    r#"
+    ALTER TABLE feeds ADD COLUMN encoding TEXT;
+    ALTER TABLE feeds ADD COLUMN warnings TEXT NOT NULL DEFAULT '';
 "#,
 ];
 
@@ -307,7 +322,8 @@ impl Store {
                     "UPDATE feeds SET title = ?2, site_url = ?3, language = ?4, status = 'ok',
                      http_status = ?5, error = NULL, hint = NULL, retry_after = NULL,
                      consecutive_failures = 0, not_modified = 0, etag = ?7, last_modified = ?8,
-                     moved_to = ?9, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                     moved_to = ?9, last_attempt = ?6, last_success = ?6, encoding = ?10,
+                     warnings = ?11 WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut unchanged_feed = tx
@@ -402,6 +418,8 @@ impl Store {
                         http_status,
                         validators,
                         moved_to,
+                        encoding,
+                        warnings,
                     } => {
                         fresh_feed
                             .execute(params![
@@ -413,7 +431,9 @@ impl Store {
                                 now.timestamp(),
                                 validators.etag,
                                 validators.last_modified,
-                                moved_to
+                                moved_to,
+                                encoding,
+                                join_lines(warnings)
                             ])
                             .map_err(err)?;
                         for e in entries {
@@ -512,9 +532,9 @@ impl Store {
             tx.execute(
                 "INSERT OR IGNORE INTO feeds (id, url, title, site_url, language, status, http_status, error,
                  last_attempt, last_success, etag, last_modified, retry_after, moved_to, hint,
-                 consecutive_failures, not_modified)
+                 consecutive_failures, not_modified, encoding, warnings)
                  SELECT ?2, ?3, title, site_url, language, status, http_status, error, last_attempt,
-                 last_success, NULL, NULL, NULL, NULL, hint, consecutive_failures, 0
+                 last_success, NULL, NULL, NULL, NULL, hint, consecutive_failures, 0, encoding, warnings
                  FROM feeds WHERE id = ?1",
                 params![old.as_str(), new.as_str(), url],
             )
@@ -538,7 +558,7 @@ impl Store {
                 "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
                  f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id),
                  f.etag, f.last_modified, f.retry_after, f.moved_to, f.hint, f.consecutive_failures,
-                 f.not_modified
+                 f.not_modified, f.encoding, f.warnings
                  FROM feeds f WHERE f.id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -569,6 +589,8 @@ impl Store {
                         hint: r.get(15)?,
                         consecutive_failures: r.get::<_, i64>(16)?.clamp(0, u32::MAX as i64) as u32,
                         not_modified: r.get::<_, i64>(17)? != 0,
+                        encoding: r.get(18)?,
+                        warnings: split_lines(&r.get::<_, String>(19)?),
                     })
                 })
                 .optional()
@@ -762,6 +784,15 @@ fn from_ts(ts: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(ts, 0)
 }
 
+/// One item a line (an item's own line breaks become spaces).
+fn join_lines(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| i.replace(['\r', '\n'], " "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn split_lines(s: &str) -> Vec<String> {
     s.lines()
         .filter(|l| !l.is_empty())
@@ -851,7 +882,59 @@ mod tests {
                 last_modified: None,
             },
             moved_to: None,
+            encoding: "UTF-8".into(),
+            warnings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_last_fetchs_encoding_and_warnings_outlive_a_304_and_a_failure() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("state.db")).expect("open");
+        let id = FeedId::from_source("x");
+        let t = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let mut update = fresh(vec![entry("a", "A", Some(t), "h1")]);
+        if let FeedUpdate::Fresh {
+            encoding, warnings, ..
+        } = &mut update
+        {
+            *encoding = "KOI8-R".into();
+            *warnings = vec!["first\nline".into(), "second".into()];
+        }
+        let retention = Retention {
+            max_age_days: 3650,
+            min_per_feed: 10,
+        };
+        store
+            .record(t, [rec(&id, update)], &retention)
+            .expect("fresh");
+        let not_modified = FeedUpdate::NotModified {
+            validators: Validators::default(),
+            moved_to: None,
+        };
+        store
+            .record(t, [rec(&id, not_modified)], &retention)
+            .expect("304");
+        let failed = FeedUpdate::Failed(Failure {
+            error: "HTTP 500".into(),
+            ..Failure::default()
+        });
+        store
+            .record(t, [rec(&id, failed)], &retention)
+            .expect("failed");
+        let states = store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states");
+        let state = &states[&id];
+        assert_eq!(state.encoding.as_deref(), Some("KOI8-R"));
+        assert_eq!(state.warnings, ["first line", "second"]);
+        store
+            .record(t, [rec(&id, fresh(Vec::new()))], &retention)
+            .expect("fresh again");
+        let states = store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states");
+        assert!(states[&id].warnings.is_empty(), "a clean fetch clears them");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! UTF-8 feed text → [`ParsedFeed`]: our own [`Entry`] values, never feed-rs types.
 //!
-//! feed-rs does the format work (RSS 0.9x/1.0/2.0, Atom, JSON Feed). This
-//! wrapper fixes what it gets wrong on real feeds: `<rss>` with a missing or
+//! feed-rs does the format work (RSS 0.9x/1.0/2.0, Atom); RSS 1.1 is read
+//! as the RSS 1.0 it simplifies, and JSON Feed by our own lenient reader
+//! (`json`). This wrapper fixes what it gets wrong on real feeds: `<rss>` with a missing or
 //! odd `version` is normalised before parsing; items with neither guid nor
 //! link get a stable id (blake3 of feed URL + title + date, instead of
 //! feed-rs's random UUID, which would churn entries on every build); titles
@@ -26,7 +27,9 @@ mod warnings;
 pub use warnings::Warnings;
 
 pub(crate) use prepare::attribute as tag_attribute;
-use prepare::{is_feed_root, prepare, rdf_links_from_about, root_element, without_declarations};
+use prepare::{
+    is_feed_root, prepare, rdf_links_from_about, root_element, rss11_as_rss10, without_declarations,
+};
 
 /// Start of the message when feed-rs panicked on a document.
 pub const PARSER_PANICKED: &str = "the feed parser failed on this document";
@@ -92,6 +95,8 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
             "document starts with {start:?}"
         )));
     }
+    let rss11 = rss11_as_rss10(trimmed);
+    let trimmed = rss11.as_deref().unwrap_or(trimmed);
     let root = match root_element(trimmed) {
         Some(root) if is_feed_root(&root) => root,
         Some(root) => return Err(ParseError::NotAFeed(root)),
@@ -117,11 +122,12 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         if let Some(note) = &unknown_reference {
             warnings.add(note.clone());
         }
-        if repaired {
-            warnings.add(match well_formedness(trimmed) {
-                Some(error) => format!("{error}: repaired"),
-                None => "the XML was repaired to be read".to_string(),
-            });
+        // feed-rs reads past some errors by itself (garbage after the root).
+        match (well_formedness(trimmed), repaired) {
+            (Some(error), true) => warnings.add(format!("{error}: repaired")),
+            (Some(error), false) => warnings.add(format!("{error}: read anyway")),
+            (None, true) => warnings.add("the XML was repaired to be read"),
+            (None, false) => {}
         }
         warnings.append(std::mem::take(&mut feed.warnings));
         Ok(feed.with_warnings(warnings))
@@ -917,6 +923,69 @@ mod tests {
             feed.entries[0].link.as_deref(),
             Some("https://blog.example.org/2025/01/post/")
         );
+    }
+
+    #[test]
+    fn rss11_is_read_like_rss10() {
+        let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<Channel xmlns="http://purl.org/net/rss1.1#" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="http://r11.example/">
+  <title>RSS 1.1 blog</title><link>http://r11.example/</link><description>d</description>
+  <items rdf:parseType="Collection">
+    <item rdf:about="http://r11.example/1"><title>First</title><link>http://r11.example/1</link>
+      <description>&lt;p&gt;one&lt;/p&gt;</description><dc:date>2025-01-02T10:00:00Z</dc:date></item>
+    <item rdf:about="http://r11.example/2"><title>Second, no link</title></item>
+  </items>
+</Channel>"#;
+        let feed = parse(xml, URL).expect("rss 1.1");
+        assert_eq!(feed.meta.title.as_deref(), Some("RSS 1.1 blog"));
+        assert_eq!(feed.meta.site_url.as_deref(), Some("http://r11.example/"));
+        let got: Vec<(&str, Option<&str>)> = feed
+            .entries
+            .iter()
+            .map(|e| (e.title.as_str(), e.link.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("First", Some("http://r11.example/1")),
+                ("Second, no link", Some("http://r11.example/2"))
+            ]
+        );
+        assert_eq!(feed.entries[0].body_html.as_deref(), Some("<p>one</p>"));
+        assert!(feed.entries[0].published.is_some());
+        assert!(feed.warnings.is_empty(), "{:?}", feed.warnings);
+        // Not RSS 1.1: another <Channel> is still not a feed.
+        assert_eq!(
+            parse("<Channel><title>x</title></Channel>", URL),
+            Err(ParseError::NotAFeed("Channel".into()))
+        );
+    }
+
+    #[test]
+    fn repairs_and_unreadable_dates_are_warnings() {
+        let xml = "<rss version=\"2.0\"><channel><title>Tom &amp; Jerry</title>\n\
+            <item><guid>1</guid><title>A&nbsp;B</title><pubDate>someday</pubDate></item>\n\
+            <item><guid>2</guid><title>C</title><pubDate>never</pubDate></item></channel></rss>";
+        let feed = parse(xml, URL).expect("parses");
+        assert_eq!(feed.entries.len(), 2);
+        assert_eq!(
+            feed.warnings.messages(),
+            [
+                "unescaped `&` or undefined entity \"&nbsp;\" at line 2, column 29: repaired",
+                "dates that could not be read (the entries keep no date from them): 2 (e.g. \"someday\")",
+            ]
+        );
+        let broken = "<rss version=\"2.0\"><channel><title>T</title>\n<item><guid>1</guid><title>x</title></item></channel></rss>\n<b>Warning</b>: PHP";
+        let feed = parse(broken, URL).expect("repaired");
+        assert_eq!(
+            feed.warnings.messages(),
+            [
+                "not well-formed XML at line 3, column 4: content after the root element: read anyway"
+            ]
+        );
+        let clean = parse(&broken[..broken.find("\n<b>").unwrap_or(0)], URL).expect("clean");
+        assert!(clean.warnings.is_empty());
     }
 
     #[test]

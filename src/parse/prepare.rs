@@ -98,6 +98,67 @@ fn atom_flavour(text: &str) -> AtomFlavour {
     }
 }
 
+/// The RSS 1.1 namespace (`<Channel xmlns="http://purl.org/net/rss1.1#">`).
+const RSS11_NS: &str = "http://purl.org/net/rss1.1#";
+
+/// RSS 1.1 as the RSS 1.0 it simplifies: the `<Channel>` root becomes
+/// `<rdf:RDF><channel>`, its `<items>` list closes the channel and its
+/// `<item>`s stand beside it, as in RSS 1.0. `None` when `text` is not
+/// RSS 1.1.
+pub(super) fn rss11_as_rss10(text: &str) -> Option<String> {
+    let tag = root_tag(text)?;
+    if root_name(text) != Some("Channel") || attribute(tag, "xmlns").as_deref() != Some(RSS11_NS) {
+        return None;
+    }
+    let start = text.find(tag)?;
+    let after_tag = start + tag.len() + 1;
+    let mut attributes = tag["<Channel".len()..].trim_end_matches('/').to_string();
+    for quote in ['"', '\''] {
+        attributes = attributes.replace(
+            &format!("xmlns={quote}{RSS11_NS}{quote}"),
+            "xmlns=\"http://purl.org/rss/1.0/\"",
+        );
+    }
+    if attribute(tag, "xmlns:rdf").is_none() {
+        attributes.push_str(" xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"");
+    }
+    let body = text.get(after_tag..)?;
+    let end = body.rfind("</Channel>").unwrap_or(body.len());
+    let (inner, rest) = (
+        &body[..end],
+        body.get(end + "</Channel>".len()..).unwrap_or(""),
+    );
+    let items = find_start_tag(inner, "items");
+    let inner = match items {
+        Some(at) => {
+            let close = at + inner[at..].find('>')? + 1;
+            let self_closing = inner[..close].ends_with("/>");
+            let list = inner[close..].replacen("</items>", "", usize::from(!self_closing));
+            format!("{}</channel>{list}", &inner[..at])
+        }
+        None => format!("{inner}</channel>"),
+    };
+    Some(format!(
+        "{}<rdf:RDF{attributes}><channel>{inner}</rdf:RDF>{rest}",
+        &text[..start]
+    ))
+}
+
+/// Byte offset of the first `<name` start tag (not `<names…`).
+fn find_start_tag(text: &str, name: &str) -> Option<usize> {
+    let open = format!("<{name}");
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(&open) {
+        let at = from + pos;
+        let next = text[at + open.len()..].chars().next();
+        if matches!(next, Some(c) if c.is_whitespace() || c == '>' || c == '/') {
+            return Some(at);
+        }
+        from = at + open.len();
+    }
+    None
+}
+
 /// Adds `<link>` (from `rdf:about`) to RSS 1.0 items that have none.
 pub(super) fn rdf_links_from_about(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 256);
@@ -225,16 +286,7 @@ fn normalise_rss090(text: &str) -> Cow<'_, str> {
 }
 
 fn find_rss_tag(text: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("<rss") {
-        let at = from + pos;
-        let next = text[at + 4..].chars().next();
-        if matches!(next, Some(c) if c.is_whitespace() || c == '>') {
-            return Some(at);
-        }
-        from = at + 4;
-    }
-    None
+    find_start_tag(text, "rss")
 }
 
 /// The value of `name="…"`, `name='…'` or `name=bare` inside one start

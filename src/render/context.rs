@@ -198,6 +198,10 @@ pub struct HealthRowCtx<'a> {
     pub last_post: Option<String>,
     pub last_post_iso: Option<String>,
     pub entries: usize,
+    /// What reading the feed needed repaired ("works, but…"), one line each.
+    pub warnings: &'a [String],
+    /// The encoding the feed was read in, when it was not UTF-8.
+    pub encoding: Option<&'a str>,
 }
 
 /// "5 января 2025, 14:03 UTC".
@@ -600,6 +604,10 @@ pub fn health<'a>(
                 last_post: ctx.latest_post.clone(),
                 last_post_iso: ctx.latest_post_iso.clone(),
                 entries: record.map_or(ctx.entry_count, |h| h.entries),
+                warnings: record.map_or(&[], |h| h.warnings.as_slice()),
+                encoding: record
+                    .and_then(|h| h.encoding.as_deref())
+                    .filter(|e| *e != "UTF-8"),
             }
         })
         .collect()
