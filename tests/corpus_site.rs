@@ -10,36 +10,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::{
-    Response, TestServer, assert_no_replacement_chars_unless_sourced, pages_with_replacement_chars,
-    planetoid, read, stderr, write_config,
+    FEED_FORMATS, Response, TestServer, assert_no_replacement_chars_unless_sourced, feed_corpus,
+    pages_with_replacement_chars, planetoid, read, stderr, write_config,
 };
 use serde_json::Value;
-
-/// Formats (as `feeds_index.jsonl` names them) that are feeds planetoid must read.
-const FEED_FORMATS: &[&str] = &[
-    "rss",
-    "rss1.0-rdf",
-    "atom1.0",
-    "atom0.3",
-    "jsonfeed",
-    "json-other",
-];
-
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("feeds_index.jsonl").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: {} not found; corpus site test skipped",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// feedparser's simulated `Content-Type` per file (relative to `feedparser/`).
 fn feedparser_content_types(dir: &std::path::Path) -> std::collections::HashMap<String, String> {
@@ -64,7 +39,7 @@ fn feedparser_content_types(dir: &std::path::Path) -> std::collections::HashMap<
 
 #[test]
 fn the_corpus_as_one_planet_reads_its_feeds_without_replacement_characters() {
-    let Some(dir) = corpus() else { return };
+    let Some(dir) = feed_corpus() else { return };
     let content_types = feedparser_content_types(&dir);
     let server = TestServer::start();
     let mut feeds = String::new();

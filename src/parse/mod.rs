@@ -276,17 +276,6 @@ fn describe_error(err: FeedRsError) -> ParseError {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
             ParseError::Unrecognised("no RSS, Atom or JSON Feed root element".into())
         }
-        ParseFeedError::JsonSerde(e) if !e.is_data() => ParseError::NotWellFormedJson {
-            line: e.line(),
-            column: e.column(),
-            reason: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        },
-        ParseFeedError::JsonSerde(e) => ParseError::Malformed(format!("not a JSON Feed: {e}")),
         other => ParseError::Malformed(other.to_string()),
     }
 }

@@ -18,8 +18,24 @@
 /// `&`), for the operator's warning.
 pub fn first_unknown_reference(text: &str) -> Option<(usize, &str)> {
     let mut from = 0;
-    while let Some(pos) = text[from..].find('&') {
+    while let Some(pos) = text[from..].find(['&', '<']) {
         let at = from + pos;
+        let rest = &text[at..];
+        // CDATA sections, comments and processing instructions hold text,
+        // not references (`&mdash;` in escaped-free HTML inside CDATA).
+        if let Some((open, close)) = [("<![CDATA[", "]]>"), ("<!--", "-->"), ("<?", "?>")]
+            .into_iter()
+            .find(|(open, _)| rest.starts_with(open))
+        {
+            from = rest[open.len()..]
+                .find(close)
+                .map_or(text.len(), |end| at + open.len() + end + close.len());
+            continue;
+        }
+        if rest.starts_with('<') {
+            from = at + 1;
+            continue;
+        }
         let after = &text.as_bytes()[at + 1..];
         // The five predefined references (most of escaped HTML content) are
         // known to `reference` too; saying so here skips its name parsing.
@@ -219,6 +235,10 @@ mod tests {
             None
         );
         assert_eq!(first_unknown_reference("<rss>AT&T</rss>"), Some((7, "&")));
+        assert_eq!(
+            first_unknown_reference("<rss><![CDATA[a &mdash; b]]><!-- &c; --><t>&x;</t></rss>"),
+            Some((43, "&x;"))
+        );
     }
 
     #[test]

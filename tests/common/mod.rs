@@ -403,6 +403,29 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Formats (as the corpus's `feeds_index.jsonl` names them) that are feeds
+/// planetoid must read.
+pub const FEED_FORMATS: &[&str] = &[
+    "rss",
+    "rss1.0-rdf",
+    "atom1.0",
+    "atom0.3",
+    "jsonfeed",
+    "json-other",
+];
+
+/// `../shared/corpus` beside the project, when its feed index is there;
+/// else says the test is skipped.
+pub fn feed_corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.join("feeds_index.jsonl").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("SKIP: {} not found; corpus tests skipped", dir.display());
+        None
+    }
+}
+
 /// How often U+FFFD (the replacement character) occurs in `bytes`: as
 /// UTF-8 text or as a numeric character reference (`&#65533;`, `&#xFFFD;`).
 pub fn replacement_chars(bytes: &[u8]) -> usize {
