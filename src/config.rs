@@ -62,6 +62,9 @@ pub struct Config {
     pub sanitize: SanitizeConfig,
     /// Length of excerpts (feeds with `content: summary`), in words.
     pub excerpt_words: usize,
+    /// A feed whose newest post is older than this many days is marked
+    /// quiet on the health page (`quiet_after_days`, default 180).
+    pub quiet_after_days: u32,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -157,6 +160,9 @@ pub struct FeedConfig {
     /// `None`: the planet-wide setting.
     pub future_dates: Option<FutureDates>,
     pub filters: Filters,
+    /// This feed's own `quiet_after_days` (a feed that posts once a year),
+    /// else the planet's.
+    pub quiet_after_days: Option<u32>,
 }
 
 /// One `strings:` entry: a plain string, or plural forms by CLDR category
@@ -224,6 +230,9 @@ pub enum ConfigError {
 /// Numbered pages per listing unless planet.yaml says otherwise.
 pub const DEFAULT_MAX_PAGES: usize = 10;
 
+/// `quiet_after_days` when planet.yaml does not set it.
+pub const DEFAULT_QUIET_AFTER_DAYS: u32 = 180;
+
 /// Every key planet.yaml accepts at the top level.
 const TOP_KEYS: &[&str] = &[
     "title",
@@ -248,6 +257,7 @@ const TOP_KEYS: &[&str] = &[
     "blocklist",
     "sanitize",
     "excerpt_words",
+    "quiet_after_days",
     "feeds",
 ];
 
@@ -275,6 +285,7 @@ const FEED_KEYS: &[&str] = &[
     "tags_include",
     "tags_exclude",
     "content",
+    "quiet_after_days",
 ];
 const SANITIZE_KEYS: &[&str] = &["iframe_hosts"];
 
@@ -408,6 +419,10 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("excerpt_words")
         .and_then(|n| count(n, 1, 100_000, problems))
         .unwrap_or(60) as usize;
+    let quiet_after_days = top
+        .optional("quiet_after_days")
+        .and_then(|n| count(n, 1, 36_500, problems))
+        .map_or(DEFAULT_QUIET_AFTER_DAYS, |n| n as u32);
     let feeds = top
         .required("feeds", problems)
         .map(|n| feeds(n, dir, problems))
@@ -435,6 +450,7 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         blocklist,
         sanitize,
         excerpt_words,
+        quiet_after_days,
         feeds,
     })
 }
@@ -608,6 +624,10 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             .optional("content")
             .and_then(|n| content_mode(n, problems))
             .unwrap_or_default();
+        let quiet_after_days = fields
+            .optional("quiet_after_days")
+            .and_then(|n| count(n, 1, 36_500, problems))
+            .map(|n| n as u32);
         fields.finish(problems);
         let Some(url_node) = url_node else { continue };
         let Some(url) = text(url_node, problems) else {
@@ -643,6 +663,7 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             date_policy,
             future_dates,
             filters,
+            quiet_after_days,
         });
     }
     out

@@ -151,8 +151,10 @@ pub fn default_user_agent(base_url: &str) -> String {
 }
 
 /// Receives each result as soon as its request completes, with its index
-/// in `requests`, so the caller can process it while others download.
-pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>, Slot) + Sync);
+/// in `requests` (so the caller can process it while others download) and
+/// its response time: from the request's start (its slot taken) to the
+/// whole body read or the failure, retries and redirects included.
+pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>, Duration, Slot) + Sync);
 
 /// One of the `held` results [`fetch_each`] may have handed on and not yet
 /// seen dropped: whoever processes a result drops its slot when done, and
@@ -186,7 +188,7 @@ pub fn fetch_each(
         Err(e) => {
             let err = FetchError::Request(format!("cannot start the network runtime: {e}"));
             for i in 0..requests.len() {
-                sink(i, Err(err.clone()), Slot { _permit: None });
+                sink(i, Err(err.clone()), Duration::ZERO, Slot { _permit: None });
             }
             return;
         }
@@ -202,7 +204,7 @@ pub fn fetch_all(
 ) -> Vec<Result<Fetched, FetchError>> {
     let slots = std::sync::Mutex::new(vec![None; requests.len()]);
     let held = requests.len().max(1);
-    fetch_each(requests, config, user_agent, held, &|i, result, _| {
+    fetch_each(requests, config, user_agent, held, &|i, result, _, _| {
         if let Ok(mut slots) = slots.lock() {
             slots[i] = Some(result);
         }
@@ -226,7 +228,7 @@ async fn fetch_each_async(
         Ok(c) => c,
         Err(e) => {
             for i in 0..requests.len() {
-                sink(i, Err(e.clone()), Slot { _permit: None });
+                sink(i, Err(e.clone()), Duration::ZERO, Slot { _permit: None });
             }
             return;
         }
@@ -250,6 +252,10 @@ async fn fetch_each_async(
             let slot = Slot {
                 _permit: slots.acquire_owned().await.ok(),
             };
+            let started = Instant::now();
+            // Time spent asking, retries and redirects included, but not
+            // waiting for the host's limit or between retries.
+            let asking = std::sync::Mutex::new(Duration::ZERO);
             let result = match &request.source {
                 FeedSource::File(path) => read_file(path, config.max_body_mb).await,
                 FeedSource::Http(url) => {
@@ -264,6 +270,7 @@ async fn fetch_each_async(
                             config,
                             limit.as_deref(),
                             deadline,
+                            &asking,
                         ),
                     )
                     .await
@@ -273,12 +280,16 @@ async fn fetch_each_async(
                     }
                 }
             };
-            (i, result, slot)
+            let elapsed = match &request.source {
+                FeedSource::File(_) => started.elapsed(),
+                FeedSource::Http(_) => asking.into_inner().unwrap_or_default(),
+            };
+            (i, result, elapsed, slot)
         }
     });
     let mut stream = futures::stream::iter(jobs).buffer_unordered(config.concurrency);
-    while let Some((i, result, slot)) = stream.next().await {
-        sink(i, result, slot);
+    while let Some((i, result, elapsed, slot)) = stream.next().await {
+        sink(i, result, elapsed, slot);
     }
 }
 
@@ -298,6 +309,7 @@ async fn get_with_retries(
     config: &FetchConfig,
     limit: Option<&Semaphore>,
     deadline: Instant,
+    asking: &std::sync::Mutex<Duration>,
 ) -> Result<Fetched, FetchError> {
     let mut attempt = 0;
     loop {
@@ -308,6 +320,7 @@ async fn get_with_retries(
                 Some(sem) => sem.acquire().await.ok(),
                 None => None,
             };
+            let _timer = Timer::new(asking);
             get_following_redirects(client, url, validators, config).await
         };
         match result {
@@ -320,6 +333,30 @@ async fn get_with_retries(
                 attempt += 1;
             }
             other => return other,
+        }
+    }
+}
+
+/// Adds the time until it is dropped to a total: the request's own time
+/// is counted even when the feed's time budget cuts it off.
+struct Timer<'a> {
+    started: Instant,
+    total: &'a std::sync::Mutex<Duration>,
+}
+
+impl<'a> Timer<'a> {
+    fn new(total: &'a std::sync::Mutex<Duration>) -> Self {
+        Timer {
+            started: Instant::now(),
+            total,
+        }
+    }
+}
+
+impl Drop for Timer<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut total) = self.total.lock() {
+            *total += self.started.elapsed();
         }
     }
 }

@@ -49,12 +49,13 @@ pub fn gather(
         .clone()
         .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
     let progress = Progress::new(requests.len(), opts.verbosity);
-    let record = |feed: &FeedConfig, update: FeedUpdate| FeedRecord {
+    let record = |feed: &FeedConfig, update: FeedUpdate, elapsed| FeedRecord {
         id: feed.id.clone(),
         url: feed.url.clone(),
         update,
         date_policy: feed.date_policy,
         future_dates: feed.future_dates.unwrap_or(config.future_dates),
+        elapsed,
     };
     let done: Vec<AtomicBool> = config
         .feeds
@@ -73,7 +74,7 @@ pub fn gather(
             &config.fetch,
             &user_agent,
             held,
-            &|i, result, slot| {
+            &|i, result, elapsed, slot| {
                 let Some((index, _)) = planned.get(i) else {
                     return;
                 };
@@ -95,7 +96,7 @@ pub fn gather(
                     };
                     let update = ingest(result, now, &known, &shown);
                     drop(slot);
-                    sink(record(feed, update));
+                    sink(record(feed, update, Some(elapsed)));
                     done[*index].store(true, Ordering::Relaxed);
                 });
             },
@@ -104,7 +105,7 @@ pub fn gather(
     progress.finish();
     for (feed, done) in config.feeds.iter().zip(&done) {
         if !done.load(Ordering::Relaxed) {
-            sink(record(feed, FeedUpdate::Untouched));
+            sink(record(feed, FeedUpdate::Untouched, None));
         }
     }
 }

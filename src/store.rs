@@ -19,6 +19,10 @@ use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_i
 use crate::fetch::Validators;
 use crate::sanitize::SafeHtml;
 
+mod history;
+
+pub use history::{Attempt, BuildCell, History};
+
 /// Why the store could not be used. Fatal: without memory the timeline would lie.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -132,6 +136,8 @@ pub struct FeedRecord {
     /// How entries seen for the first time are placed in time.
     pub date_policy: DatePolicy,
     pub future_dates: FutureDates,
+    /// How long the request took (`None` when the feed was not asked).
+    pub elapsed: Option<std::time::Duration>,
 }
 
 /// A failed attempt, as the store records it.
@@ -152,7 +158,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -215,6 +221,23 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN body_hash TEXT NOT NULL DEFAULT '';
     UPDATE entries SET body_hash = 'v3:' || content_hash;
     ALTER TABLE entries DROP COLUMN body;
+"#,
+    // Build history for the health page: one row per build that asked
+    // any feed, one per feed and build (see `history`).
+    r#"
+    CREATE TABLE builds (
+        id  INTEGER PRIMARY KEY,
+        at  INTEGER NOT NULL
+    );
+    CREATE TABLE feed_builds (
+        build_id     INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,
+        feed_id      TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        http_status  INTEGER,
+        response_ms  INTEGER,
+        new_entries  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (build_id, feed_id)
+    ) WITHOUT ROWID;
 "#,
 ];
 
@@ -295,6 +318,7 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(err)?;
         let mut configured: Vec<FeedId> = Vec::new();
+        let mut attempts: Vec<history::Row> = Vec::new();
         {
             let mut upsert_feed = tx
                 .prepare(
@@ -362,8 +386,10 @@ impl Store {
                     update,
                     date_policy,
                     future_dates,
+                    elapsed,
                 } = &record;
                 configured.push(id.clone());
+                let mut row = history::Row::new(id, update, *elapsed);
                 upsert_feed
                     .execute(params![id.as_str(), url])
                     .map_err(err)?;
@@ -457,6 +483,7 @@ impl Store {
                                     put_body
                                         .execute(params![id.as_str(), e.id, e.body.as_str()])
                                         .map_err(err)?;
+                                    row.new_entries += 1;
                                 }
                                 Some(hash) if hash != e.content_hash => {
                                     update_entry
@@ -492,9 +519,12 @@ impl Store {
                         }
                     }
                 }
+                attempts.push(row);
             }
         }
+        history::record(&tx, now, &attempts).map_err(err)?;
         prune(&tx, now, &configured, retention).map_err(err)?;
+        history::prune(&tx, now).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -521,6 +551,11 @@ impl Store {
             .map_err(err)?;
             tx.execute(
                 "UPDATE OR IGNORE entries SET feed_id = ?2 WHERE feed_id = ?1",
+                params![old.as_str(), new.as_str()],
+            )
+            .map_err(err)?;
+            tx.execute(
+                "UPDATE OR IGNORE feed_builds SET feed_id = ?2 WHERE feed_id = ?1",
                 params![old.as_str(), new.as_str()],
             )
             .map_err(err)?;
@@ -835,6 +870,7 @@ mod tests {
             update,
             date_policy: DatePolicy::Feed,
             future_dates: FutureDates::Clamp,
+            elapsed: None,
         }
     }
 
