@@ -1,5 +1,5 @@
-//! The command line (clap derive): `build`, `check`, `init`, `fix-moved`,
-//! `opml import|export`, `serve`, `completions`. Only parsing lives here; the
+//! The command line (clap derive): `build`, `check`, `report`, `init`,
+//! `fix-moved`, `opml import|export`, `serve`, `completions`. Only parsing lives here; the
 //! commands themselves are in the library and `main.rs` wires them up.
 
 use std::path::PathBuf;
@@ -29,6 +29,9 @@ pub enum Command {
     Build(BuildArgs),
     /// Validate planet.yaml and the theme; with --probe, also fetch each feed once.
     Check(CheckArgs),
+    /// Print every feed's health from the state file, problems first:
+    /// status, flaky and quiet flags, the last builds, the last post.
+    Report(ReportArgs),
     /// Scaffold a planet repository: planet.yaml, a demo feed, the default
     /// theme, a GitHub Pages workflow and a README for its maintainers.
     Init(InitArgs),
@@ -82,6 +85,18 @@ pub struct CheckArgs {
     /// Fetch each feed once and print a status table (nothing is written).
     #[arg(long)]
     pub probe: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Print health.json's contents instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// The report's notion of "now" (RFC 3339): for "days since the last post".
+    #[arg(long, value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Args)]

@@ -167,29 +167,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })?;
     clock.lap("fetch, decode, parse, sanitize and store");
 
-    let states = store.feed_states(&ids)?;
-    // Bodies are read with the timeline only when a filter looks at them;
-    // otherwise render reads just the ones of the pages that changed.
-    let needs_text =
-        config.filters.needs_text() || config.feeds.iter().any(|f| f.filters.needs_text());
-    let (entries, hidden) = select::timeline(
-        store.entries(&ids, needs_text)?,
-        &select::Rules {
-            now,
-            feeds: &config.feeds,
-            filters: &config.filters,
-            blocklist: &config.blocklist,
-        },
-    );
-    let ordered: Vec<Option<&FeedState>> = ids.iter().map(|id| states.get(id)).collect();
-    let all_feeds: Vec<FeedInfo> = config
-        .feeds
-        .iter()
-        .zip(&ordered)
-        .map(|(f, s)| feed_info(f, *s))
-        .collect();
-    let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
-    let health = report::health(&config, &ordered, &names, now);
+    let Assessed {
+        entries,
+        hidden,
+        all_feeds,
+        health,
+    } = assess(&config, &store, now)?;
     let feeds: Vec<FeedInfo> = config
         .feeds
         .iter()
@@ -244,6 +227,74 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         summary,
         timings: clock.report(),
     })
+}
+
+/// The timeline and every feed's health, as of the store and `now`.
+struct Assessed {
+    entries: Vec<StoredEntry>,
+    hidden: select::Hidden,
+    /// Every configured feed, in config order.
+    all_feeds: Vec<FeedInfo>,
+    health: report::Health,
+}
+
+fn assess(config: &Config, store: &Store, now: DateTime<Utc>) -> Result<Assessed, BuildError> {
+    let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
+    let states = store.feed_states(&ids)?;
+    // Bodies are read with the timeline only when a filter looks at them;
+    // otherwise render reads just the ones of the pages that changed.
+    let needs_text =
+        config.filters.needs_text() || config.feeds.iter().any(|f| f.filters.needs_text());
+    let (entries, hidden) = select::timeline(
+        store.entries(&ids, needs_text)?,
+        &select::Rules {
+            now,
+            feeds: &config.feeds,
+            filters: &config.filters,
+            blocklist: &config.blocklist,
+        },
+    );
+    let ordered: Vec<Option<&FeedState>> = ids.iter().map(|id| states.get(id)).collect();
+    let all_feeds: Vec<FeedInfo> = config
+        .feeds
+        .iter()
+        .zip(&ordered)
+        .map(|(f, s)| feed_info(f, *s))
+        .collect();
+    let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
+    let history = store.history(&ids, report::STRIP_BUILDS)?;
+    let activity = report::Activity::of(&entries, now);
+    let health = report::health(config, &ordered, &names, now, &history, &activity);
+    Ok(Assessed {
+        entries,
+        hidden,
+        all_feeds,
+        health,
+    })
+}
+
+/// Why `planetoid report` has nothing to show.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error("no state file at {}: run `planetoid build` first", .0.display())]
+    NoState(PathBuf),
+}
+
+/// `planetoid report`: every feed's health as of the store, without
+/// fetching or writing anything.
+pub fn health_report(
+    config_path: &Path,
+    now: Option<DateTime<Utc>>,
+) -> Result<report::Health, ReportError> {
+    let config = config::load(config_path).map_err(BuildError::from)?;
+    if !config.state.is_file() {
+        return Err(ReportError::NoState(config.state.clone()));
+    }
+    let store = Store::open(&config.state).map_err(BuildError::from)?;
+    let now = now.unwrap_or_else(Utc::now);
+    Ok(assess(&config, &store, now)?.health)
 }
 
 impl render::Bodies for store::Reader {

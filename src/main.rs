@@ -34,6 +34,19 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
+        Command::Report(args) => planetoid::health_report(&args.config.config, args.now)
+            .map_err(|e| e.to_string())
+            .and_then(|health| {
+                if args.json {
+                    serde_json::to_string_pretty(&health)
+                        .map(|json| println!("{json}"))
+                        .map_err(|e| e.to_string())
+                } else {
+                    print!("{}", planetoid::report::table(&health));
+                    Ok(())
+                }
+            })
+            .map(|()| 0),
         Command::Init(args) => planetoid::init::init(&args.dir)
             .map(|files| {
                 let mut out = format!("wrote {} files in {}:", files.len(), args.dir.display());

@@ -8,13 +8,23 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::select::Hidden;
-use crate::store::{FeedState, FeedStatus};
+use crate::store::{BuildCell, FeedState, FeedStatus, History};
+
+mod activity;
+mod flags;
+mod table;
+
+pub use activity::{Activity, FEED_MONTHS, FeedActivity, MonthActivity, PLANET_MONTHS};
+pub use flags::{Flags, STRIP_BUILDS};
+pub use table::table;
 
 /// The contents of `health.json`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Health {
     pub generated: String,
     pub feeds: Vec<FeedHealth>,
+    /// Posts and active feeds per month over the last two years, oldest first.
+    pub activity: Vec<MonthActivity>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -40,6 +50,28 @@ pub struct FeedHealth {
     pub retry_after: Option<String>,
     /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
     pub moved_to: Option<String>,
+    /// The feed's newest post on the planet.
+    pub last_post: Option<String>,
+    pub days_since_post: Option<i64>,
+    /// The newest post is older than `quiet_after_days`.
+    pub quiet: bool,
+    pub quiet_after_days: u32,
+    /// Failed in at least a third of the recent builds that asked it.
+    pub flaky: bool,
+    /// Of the last 30 recorded builds: how many asked this feed, and how
+    /// many of those failed.
+    pub recent_builds: u32,
+    pub recent_failures: u32,
+    /// How long the last build that asked this feed took to get it.
+    pub response_ms: Option<u32>,
+    /// Posts per month over the last 12 months, oldest first.
+    pub posts_per_month: Vec<u32>,
+    /// What to do about a quiet or flaky feed, in one line.
+    pub advice: Option<String>,
+    /// The last 30 recorded builds, oldest first (`None`: the feed was not
+    /// configured then); drawn on the health page, not written to JSON.
+    #[serde(skip)]
+    pub builds: Vec<Option<BuildCell>>,
 }
 
 fn rfc3339(d: DateTime<Utc>) -> String {
@@ -47,60 +79,151 @@ fn rfc3339(d: DateTime<Utc>) -> String {
 }
 
 /// Builds the health report; `states` and `names` are in config order.
+/// `history` holds the last [`STRIP_BUILDS`] builds, `activity` the posts
+/// the planet shows.
 pub fn health(
     config: &Config,
     states: &[Option<&FeedState>],
     names: &[String],
     now: DateTime<Utc>,
+    history: &History,
+    activity: &Activity,
 ) -> Health {
     let feeds = config
         .feeds
         .iter()
         .zip(states)
         .zip(names)
-        .map(|((feed, state), name)| match state {
-            Some(s) => FeedHealth {
-                url: feed.url.clone(),
-                name: name.clone(),
-                enabled: feed.enabled,
-                status: s.status.as_str(),
-                http_status: s.http_status,
-                error: s.error.clone().or_else(|| {
-                    s.last_attempt
-                        .is_none()
-                        .then(|| "not fetched yet: every build so far was --offline".to_string())
-                }),
-                hint: s.hint.clone(),
-                entries: s.entries,
-                last_success: s.last_success.map(rfc3339),
-                last_attempt: s.last_attempt.map(rfc3339),
-                consecutive_failures: s.consecutive_failures,
-                not_modified: s.not_modified,
-                retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
-                moved_to: s.moved_to.clone(),
-            },
-            None => FeedHealth {
-                url: feed.url.clone(),
-                name: name.clone(),
-                enabled: feed.enabled,
-                status: FeedStatus::Failed.as_str(),
-                http_status: None,
-                error: Some("not fetched yet".to_string()),
-                hint: None,
-                entries: 0,
-                last_success: None,
-                last_attempt: None,
-                consecutive_failures: 0,
-                not_modified: false,
-                retry_after: None,
-                moved_to: None,
-            },
+        .map(|((feed, state), name)| {
+            let record = current(feed, state, name, now);
+            let posted = activity.feed(&feed.id);
+            let quiet_after = feed.quiet_after_days.unwrap_or(config.quiet_after_days);
+            let flags = Flags::of(
+                feed.enabled,
+                &history.cells(&feed.id),
+                &posted,
+                now,
+                quiet_after,
+            );
+            flags.apply(record, posted)
         })
         .collect();
     Health {
         generated: rfc3339(now),
         feeds,
+        activity: activity.planet.clone(),
     }
+}
+
+/// A feed's record as of its stored state, before history and activity.
+fn current(
+    feed: &crate::config::FeedConfig,
+    state: &Option<&FeedState>,
+    name: &str,
+    now: DateTime<Utc>,
+) -> FeedHealth {
+    let base = FeedHealth {
+        enabled: feed.enabled,
+        ..FeedHealth::unobserved(feed.url.clone(), name.to_string())
+    };
+    match state {
+        Some(s) => FeedHealth {
+            status: s.status.as_str(),
+            http_status: s.http_status,
+            error: s.error.clone().or_else(|| {
+                s.last_attempt
+                    .is_none()
+                    .then(|| "not fetched yet: every build so far was --offline".to_string())
+            }),
+            hint: s.hint.clone(),
+            entries: s.entries,
+            last_success: s.last_success.map(rfc3339),
+            last_attempt: s.last_attempt.map(rfc3339),
+            consecutive_failures: s.consecutive_failures,
+            not_modified: s.not_modified,
+            retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
+            moved_to: s.moved_to.clone(),
+            ..base
+        },
+        None => FeedHealth {
+            error: Some("not fetched yet".to_string()),
+            ..base
+        },
+    }
+}
+
+impl FeedHealth {
+    /// A feed with no history, no posts and no flags yet.
+    pub fn unobserved(url: String, name: String) -> FeedHealth {
+        FeedHealth {
+            url,
+            name,
+            enabled: true,
+            status: FeedStatus::Failed.as_str(),
+            http_status: None,
+            error: None,
+            hint: None,
+            entries: 0,
+            last_success: None,
+            last_attempt: None,
+            consecutive_failures: 0,
+            not_modified: false,
+            retry_after: None,
+            moved_to: None,
+            last_post: None,
+            days_since_post: None,
+            quiet: false,
+            quiet_after_days: crate::config::DEFAULT_QUIET_AFTER_DAYS,
+            flaky: false,
+            recent_builds: 0,
+            recent_failures: 0,
+            response_ms: None,
+            posts_per_month: vec![0; FEED_MONTHS],
+            advice: None,
+            builds: Vec::new(),
+        }
+    }
+
+    /// Where the feed goes when problems come first: failing, stale,
+    /// flaky, quiet, moved, gone, fine, then disabled feeds.
+    pub fn rank(&self) -> u8 {
+        match (self.enabled, self.status) {
+            (false, _) => 7,
+            (true, "failed") => 0,
+            (true, "stale") => 1,
+            _ if self.flaky => 2,
+            _ if self.quiet => 3,
+            _ if self.moved_to.is_some() => 4,
+            (true, "gone") => 5,
+            _ => 6,
+        }
+    }
+
+    /// The feed's status with its flags: `ok`, `stale, flaky`, `ok, quiet`.
+    pub fn status_and_flags(&self) -> String {
+        let mut out = if !self.enabled {
+            "off".to_string()
+        } else if self.moved_to.is_some() && self.status == "ok" {
+            "moved".to_string()
+        } else {
+            self.status.to_string()
+        };
+        for (on, flag) in [(self.flaky, "flaky"), (self.quiet, "quiet")] {
+            if on {
+                out.push_str(", ");
+                out.push_str(flag);
+            }
+        }
+        out
+    }
+}
+
+/// The feeds with problems first (see [`FeedHealth::rank`]), otherwise in
+/// config order.
+pub fn problems_first(health: &Health) -> Vec<&FeedHealth> {
+    let mut feeds: Vec<&FeedHealth> = health.feeds.iter().collect();
+    feeds.sort_by_key(|f| f.rank());
+    feeds
 }
 
 /// The terminal summary: a headline, then one line per feed that needs
@@ -169,6 +292,10 @@ pub fn summary(
                 out.push_str(&format!(" (asked to wait until {t})"));
             }
         }
+        if let Some(advice) = &f.advice {
+            let flag = if f.flaky { "flaky" } else { "quiet" };
+            out.push_str(&format!("\n  {flag:<6} {} <{}>: {advice}", f.name, f.url));
+        }
         if let Some(to) = &f.moved_to {
             out.push_str(&format!(
                 "\n  moved  {} <{}> → {to} (run `planetoid fix-moved` to update planet.yaml)",
@@ -235,32 +362,21 @@ impl FailOn {
 }
 
 /// A Markdown table of feed health for `$GITHUB_STEP_SUMMARY`: failed,
-/// stale, moved and gone feeds first, then the healthy ones.
+/// stale, flaky, quiet, moved and gone feeds first (with what to do about
+/// them), then the healthy ones.
 pub fn step_summary(health: &Health, headline: &str) -> String {
-    let rank = |f: &FeedHealth| match (f.enabled, f.status, f.moved_to.is_some()) {
-        (true, "failed", _) => 0,
-        (true, "stale", _) => 1,
-        (true, _, true) => 2,
-        (true, "gone", _) => 3,
-        (true, _, _) => 4,
-        (false, ..) => 5,
-    };
-    let mut feeds: Vec<&FeedHealth> = health.feeds.iter().collect();
-    feeds.sort_by_key(|f| rank(f));
+    let feeds = problems_first(health);
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     let mut out = format!(
         "## Planet build\n\n{}\n\n| Feed | Status | Entries | Last success | Details |\n|---|---|---:|---|---|\n",
         cell(headline)
     );
     for f in feeds {
-        let status = if !f.enabled {
-            "off".to_string()
-        } else if f.moved_to.is_some() && f.status == "ok" {
-            "moved".to_string()
-        } else {
-            f.status.to_string()
-        };
+        let status = f.status_and_flags();
         let mut details: Vec<String> = Vec::new();
+        if let Some(a) = &f.advice {
+            details.push(cell(a));
+        }
         if let Some(e) = &f.error {
             details.push(cell(e));
         }

@@ -197,7 +197,15 @@ pub struct HealthRowCtx<'a> {
     pub last_success_iso: Option<String>,
     pub last_post: Option<String>,
     pub last_post_iso: Option<String>,
+    /// "3 months ago", with the last post.
+    pub since_post: Option<String>,
     pub entries: usize,
+    pub quiet: bool,
+    pub flaky: bool,
+    /// What to do about a quiet or flaky feed, one sentence each.
+    pub advice: Vec<String>,
+    pub strip: super::charts::StripCtx,
+    pub spark: super::charts::ChartCtx,
 }
 
 /// "5 января 2025, 14:03 UTC".
@@ -568,23 +576,44 @@ pub fn pager(current: usize, total: usize, dir: &str) -> PagerCtx {
     }
 }
 
-/// One row of the health page per configured feed, in config order.
+/// One row of the health page per shown feed: problems first (failing,
+/// flaky, quiet, …, see [`FeedHealth::rank`]), otherwise in config order.
 pub fn health<'a>(
     t: &Translation,
     input: &'a SiteInput,
     feeds: &[FeedCtx<'a>],
 ) -> Vec<HealthRowCtx<'a>> {
-    input
+    let records: HashMap<&str, &FeedHealth> = input
+        .health
+        .feeds
+        .iter()
+        .map(|h| (h.url.as_str(), h))
+        .collect();
+    let lang = input.planet.lang.as_str();
+    let mut rows: Vec<(u8, HealthRowCtx)> = input
         .feeds
         .iter()
         .zip(feeds)
         .map(|(f, ctx)| {
-            let record: Option<&FeedHealth> = input.health.feeds.iter().find(|h| h.url == f.url);
+            let record: Option<&FeedHealth> = records.get(f.url.as_str()).copied();
+            let unobserved;
+            let observed = match record {
+                Some(r) => r,
+                None => {
+                    unobserved = FeedHealth::unobserved(f.url.clone(), f.name.clone());
+                    &unobserved
+                }
+            };
+            let last_post_date = observed
+                .last_post
+                .as_deref()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.with_timezone(&Utc));
             let last_success = record
                 .and_then(|h| h.last_success.as_deref())
                 .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                 .map(|d| d.with_timezone(&Utc));
-            HealthRowCtx {
+            let row = HealthRowCtx {
                 name: &f.name,
                 url: &f.url,
                 url_is_web: ctx.url_is_web,
@@ -599,10 +628,57 @@ pub fn health<'a>(
                 last_success_iso: last_success.map(|d| d.to_rfc3339()),
                 last_post: ctx.latest_post.clone(),
                 last_post_iso: ctx.latest_post_iso.clone(),
+                since_post: observed.days_since_post.map(|d| ago(t, lang, d)),
                 entries: record.map_or(ctx.entry_count, |h| h.entries),
-            }
+                quiet: observed.quiet,
+                flaky: observed.flaky,
+                advice: advice(t, lang, observed, last_post_date),
+                strip: super::charts::strip(t, lang, &observed.builds),
+                spark: super::charts::sparkline(t, observed, &input.health.activity),
+            };
+            (observed.rank(), row)
         })
-        .collect()
+        .collect();
+    rows.sort_by_key(|(rank, _)| *rank);
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// "today", "5 days ago", "3 months ago", "2 years ago".
+fn ago(t: &Translation, lang: &str, days: i64) -> String {
+    match days {
+        0 => t.text("ago_today"),
+        1..60 => t.plural(lang, "ago_days", days),
+        60..730 => t.plural(lang, "ago_months", days / 30),
+        _ => t.plural(lang, "ago_years", days / 365),
+    }
+}
+
+/// The health page's one line per flag: what is wrong and what to do.
+fn advice(
+    t: &Translation,
+    lang: &str,
+    feed: &FeedHealth,
+    last_post: Option<DateTime<Utc>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (true, Some(date), Some(days)) = (feed.quiet, last_post, feed.days_since_post) {
+        out.push(
+            t.text("advice_quiet")
+                .replace("{date}", &t.date(date))
+                .replace("{ago}", &ago(t, lang, days)),
+        );
+    }
+    if feed.flaky {
+        out.push(
+            t.text("advice_flaky")
+                .replace("{failed}", &feed.recent_failures.to_string())
+                .replace(
+                    "{builds}",
+                    &t.plural(lang, "of_last_builds", i64::from(feed.recent_builds)),
+                ),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! language's month forms, so templates stay logic-free. Tera never leaves
 //! this module.
 
+mod charts;
 mod context;
 mod feeds;
 mod i18n;
@@ -207,6 +208,7 @@ pub fn render_site_into(
     let path = "archive/index.html";
     let mut page = pages::PageBuild::new(&shared, path, "archive", true);
     page.insert("years", &context::archive(t, &listings));
+    page.insert("activity", &charts::activity(t, &input.health.activity));
     page.render(theme, "archive.html", path, site)?;
 
     if !listings.tags.is_empty() {
@@ -219,6 +221,7 @@ pub fn render_site_into(
     let path = "health/index.html";
     let mut page = pages::PageBuild::new(&shared, path, "health", true);
     page.insert("health", &context::health(t, input, shared.feeds()));
+    page.insert("activity", &charts::activity(t, &input.health.activity));
     page.insert("health_generated", &context::date_time(t, input.now));
     page.insert("health_generated_iso", &input.now.to_rfc3339());
     page.render(theme, "health.html", path, site)?;
@@ -294,6 +297,7 @@ mod tests {
         let health = Health {
             generated: "2025-01-31T00:00:00Z".into(),
             feeds: vec![],
+            activity: vec![],
         };
         let input = SiteInput {
             planet: &planet,
