@@ -408,20 +408,10 @@ mod tests {
 
     fn feed(name: &str, status: &'static str) -> FeedHealth {
         FeedHealth {
-            url: format!("https://{name}.example/feed"),
-            name: name.into(),
-            enabled: true,
             status,
-            http_status: None,
             error: (status != "ok").then(|| "HTTP 500 | boom".to_string()),
-            hint: None,
             entries: 1,
-            last_success: None,
-            last_attempt: None,
-            consecutive_failures: 0,
-            not_modified: false,
-            retry_after: None,
-            moved_to: None,
+            ..FeedHealth::unobserved(format!("https://{name}.example/feed"), name.into())
         }
     }
 
@@ -435,6 +425,7 @@ mod tests {
                 feed("c", "stale"),
                 feed("d", "gone"),
             ],
+            activity: vec![],
         };
         assert_eq!(FailOn::parse("failed=2"), Ok(FailOn::Count(2)));
         assert_eq!(FailOn::parse("failed=50%"), Ok(FailOn::Percent(50.0)));
@@ -461,6 +452,7 @@ mod tests {
                 feed("s", "stale"),
                 feed("f", "failed"),
             ],
+            activity: vec![],
         };
         let md = step_summary(&health, "built output: 5 feeds");
         let order: Vec<&str> = md
@@ -493,6 +485,7 @@ mod tests {
                     not_modified: true,
                     retry_after: None,
                     moved_to: Some("https://a.example/new".into()),
+                    ..FeedHealth::unobserved(String::new(), String::new())
                 },
                 FeedHealth {
                     url: "https://b.example/f".into(),
@@ -509,8 +502,10 @@ mod tests {
                     not_modified: false,
                     retry_after: None,
                     moved_to: None,
+                    ..FeedHealth::unobserved(String::new(), String::new())
                 },
             ],
+            activity: vec![],
         };
         let text = summary(&h, &Hidden::default(), 3, 1, "output");
         assert_eq!(
