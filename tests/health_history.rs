@@ -9,34 +9,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use common::{Response, TestServer, planetoid, read, stderr, write_config};
-
-const BUILDS: usize = 40;
-
-fn build_time(b: usize) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 1, 1, 12, 0, 0).unwrap() + Duration::days(5 * (b as i64 - 1))
-}
-
-/// An RSS feed with one item per date.
-fn feed(name: &str, dates: &[DateTime<Utc>]) -> String {
-    let items: String = dates
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            format!(
-                "<item><title>{name} {i}</title><link>https://{name}.example/{i}</link>\
-                 <guid>https://{name}.example/{i}</guid><pubDate>{}</pubDate>\
-                 <description>post</description></item>",
-                d.to_rfc2822()
-            )
-        })
-        .collect();
-    format!(
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>\
-         <link>https://{name}.example/</link><description>d</description>{items}</channel></rss>"
-    )
-}
+use chrono::{DateTime, Datelike, Utc};
+use common::{BUILDS, History, build_time, history_planet, planetoid, read, stderr, write_config};
 
 /// The classes of the strip cells in the page's row for `name`.
 fn strip_of(page: &str, name: &str) -> Vec<String> {
@@ -58,52 +32,12 @@ fn strip_of(page: &str, name: &str) -> Vec<String> {
 
 #[test]
 fn forty_builds_show_strips_flags_advice_and_monthly_counts() {
-    let server = TestServer::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_config(
-        dir.path(),
-        &format!(
-            "title: History\nbase_url: https://planet.test/\nlang: en\nfetch:\n  retries: 0\nfeeds:\n  \
-             - url: {}\n    name: Steady\n  - url: {}\n    name: Shaky\n  - url: {}\n    name: Silent\n",
-            server.url("/steady.xml"),
-            server.url("/shaky.xml"),
-            server.url("/silent.xml"),
-        ),
-    );
-    let silent_posts = [
-        Utc.with_ymd_and_hms(2024, 12, 20, 9, 0, 0).unwrap(),
-        Utc.with_ymd_and_hms(2024, 12, 25, 9, 0, 0).unwrap(),
-    ];
-    server.route(
-        "/silent.xml",
-        Response::ok("application/rss+xml", feed("silent", &silent_posts)).header("ETag", "\"s1\""),
-    );
-    let mut summary = String::new();
-    for b in 1..=BUILDS {
-        let dates: Vec<DateTime<Utc>> = (1..=b).map(build_time).collect();
-        server.route(
-            "/steady.xml",
-            Response::ok("application/rss+xml", feed("steady", &dates)),
-        );
-        let shaky = if b % 3 == 0 {
-            Response::status(500)
-        } else {
-            Response::ok("application/rss+xml", feed("shaky", &dates))
-        };
-        server.route("/shaky.xml", shaky);
-        let now = build_time(b).to_rfc3339();
-        let step_summary = dir.path().join("summary.md");
-        let out = assert_cmd::Command::cargo_bin("planetoid")
-            .expect("binary")
-            .current_dir(dir.path())
-            .env("GITHUB_STEP_SUMMARY", &step_summary)
-            .args(["build", "--now", &now])
-            .output()
-            .expect("runs");
-        assert!(out.status.success(), "build {b}: {}", stderr(&out));
-        summary = read(&step_summary);
-        std::fs::remove_file(&step_summary).expect("rm summary");
-    }
+    let History {
+        server: _server,
+        dir,
+        summary,
+        silent_posts,
+    } = history_planet(BUILDS, "en");
     let out = dir.path().join("output");
 
     // health.json: the flags and the counts they rest on.

@@ -402,3 +402,103 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// Builds in the health-history scenario (`history_planet`).
+pub const BUILDS: usize = 40;
+
+/// When build `b` (1-based) of the health-history scenario runs.
+pub fn build_time(b: usize) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2025, 1, 1, 12, 0, 0).unwrap()
+        + chrono::Duration::days(5 * (b as i64 - 1))
+}
+
+/// An RSS feed with one item per date.
+pub fn dated_feed(name: &str, dates: &[chrono::DateTime<chrono::Utc>]) -> String {
+    let items: String = dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!(
+                "<item><title>{name} {i}</title><link>https://{name}.example/{i}</link>\
+                 <guid>https://{name}.example/{i}</guid><pubDate>{}</pubDate>\
+                 <description>post</description></item>",
+                d.to_rfc2822()
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>\
+         <link>https://{name}.example/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
+/// A planet built `builds` times, five days apart from 2025-01-01.
+pub struct History {
+    pub server: TestServer,
+    pub dir: tempfile::TempDir,
+    /// `$GITHUB_STEP_SUMMARY` as the last build wrote it.
+    pub summary: String,
+    /// The quiet feed's only posts (December 2024).
+    pub silent_posts: [chrono::DateTime<chrono::Utc>; 2],
+}
+
+/// The health-history scenario: "Steady" posts at every build, "Shaky"
+/// answers 500 at every third build, "Silent" stopped posting in December
+/// 2024 (and answers 304 to its ETag).
+pub fn history_planet(builds: usize, lang: &str) -> History {
+    use chrono::TimeZone;
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        &format!(
+            "title: History\nbase_url: https://planet.test/\nlang: {lang}\nfetch:\n  retries: 0\nfeeds:\n  \
+             - url: {}\n    name: Steady\n  - url: {}\n    name: Shaky\n  - url: {}\n    name: Silent\n",
+            server.url("/steady.xml"),
+            server.url("/shaky.xml"),
+            server.url("/silent.xml"),
+        ),
+    );
+    let silent_posts = [
+        chrono::Utc.with_ymd_and_hms(2024, 12, 20, 9, 0, 0).unwrap(),
+        chrono::Utc.with_ymd_and_hms(2024, 12, 25, 9, 0, 0).unwrap(),
+    ];
+    server.route(
+        "/silent.xml",
+        Response::ok("application/rss+xml", dated_feed("silent", &silent_posts))
+            .header("ETag", "\"s1\""),
+    );
+    let mut summary = String::new();
+    for b in 1..=builds {
+        let dates: Vec<_> = (1..=b).map(build_time).collect();
+        server.route(
+            "/steady.xml",
+            Response::ok("application/rss+xml", dated_feed("steady", &dates)),
+        );
+        let shaky = if b % 3 == 0 {
+            Response::status(500)
+        } else {
+            Response::ok("application/rss+xml", dated_feed("shaky", &dates))
+        };
+        server.route("/shaky.xml", shaky);
+        let now = build_time(b).to_rfc3339();
+        let step_summary = dir.path().join("summary.md");
+        let out = assert_cmd::Command::cargo_bin("planetoid")
+            .expect("binary")
+            .current_dir(dir.path())
+            .env("GITHUB_STEP_SUMMARY", &step_summary)
+            .args(["build", "--now", &now])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "build {b}: {}", stderr(&out));
+        summary = read(&step_summary);
+        std::fs::remove_file(&step_summary).expect("rm summary");
+    }
+    History {
+        server,
+        dir,
+        summary,
+        silent_posts,
+    }
+}
