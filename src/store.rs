@@ -839,7 +839,7 @@ fn decode_enclosures(s: &str) -> Vec<Enclosure> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
@@ -863,7 +863,7 @@ mod tests {
         }
     }
 
-    fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
+    pub(super) fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
         FeedRecord {
             id: id.clone(),
             url: "x".into(),

@@ -237,18 +237,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DatePolicy, FutureDates, Retention};
+    use crate::config::Retention;
     use crate::store::{Failure, FeedRecord};
     use chrono::TimeZone;
 
     fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
         FeedRecord {
-            id: id.clone(),
-            url: "x".into(),
-            update,
-            date_policy: DatePolicy::Feed,
-            future_dates: FutureDates::Clamp,
             elapsed: Some(Duration::from_millis(42)),
+            ..crate::store::tests::rec(id, update)
         }
     }
 

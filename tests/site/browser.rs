@@ -106,8 +106,9 @@ fn serve_site(server: &TestServer, prefix: &str, files: &BTreeMap<String, Vec<u8
     }
 }
 
-#[test]
-fn axe_finds_no_violations_and_screenshots_are_not_blank() {
+/// node + playwright-core + axe-core and Chromium, when all are there:
+/// (the node_modules folder, the chromium binary).
+fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     let modules = std::env::var_os("PLANETOID_NODE_MODULES")
         .map(PathBuf::from)
         .or_else(|| {
@@ -122,7 +123,47 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    let Some(modules) = modules.filter(|_| node_ok && chromium.is_file()) else {
+    modules
+        .filter(|_| node_ok && chromium.is_file())
+        .map(|m| (m, chromium))
+}
+
+/// Runs `check.js`: axe on every `axe` page, then the `screenshots` into
+/// `shots_dir`; asserts no axe violation and returns the report.
+fn run_check(
+    modules: &Path,
+    chromium: &Path,
+    shots_dir: &Path,
+    axe: &[serde_json::Value],
+    screenshots: &[serde_json::Value],
+) -> serde_json::Value {
+    std::fs::create_dir_all(shots_dir).expect("screenshot dir");
+    let config = serde_json::json!({
+        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
+    });
+    let config_path = shots_dir.join("check.json");
+    std::fs::write(&config_path, config.to_string()).expect("config");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/check.js");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .arg(&config_path)
+        .env("NODE_PATH", modules)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let violations = report["violations"].as_array().expect("violations");
+    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
+    report
+}
+
+#[test]
+fn axe_finds_no_violations_and_screenshots_are_not_blank() {
+    let Some((modules, chromium)) = browser_tools() else {
         eprintln!(
             "SKIPPED: needs node, chromium and playwright-core + axe-core (PLANETOID_NODE_MODULES, or run .ci/run)"
         );
@@ -152,7 +193,6 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
         }
     }
     let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("site-screenshots");
-    std::fs::create_dir_all(&shots_dir).expect("screenshot dir");
     let mut screenshots = Vec::new();
     for lang in ["en", "ru"] {
         for (width, height, scheme) in [(1280, 900, "light"), (390, 844, "dark")] {
@@ -163,26 +203,7 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
             }));
         }
     }
-    let config = serde_json::json!({
-        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
-    });
-    let config_path = shots_dir.join("check.json");
-    std::fs::write(&config_path, config.to_string()).expect("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/check.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .arg(&config_path)
-        .env("NODE_PATH", &modules)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
-    let violations = report["violations"].as_array().expect("violations");
-    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
+    let report = run_check(&modules, &chromium, &shots_dir, &axe, &screenshots);
     let shots = report["screenshots"].as_array().expect("screenshots");
     assert_eq!(shots.len(), 4);
     for shot in shots {
@@ -234,20 +255,10 @@ fn health_page_with_history_passes_vnu_and_axe_and_is_screenshotted() {
         }
         None => eprintln!("SKIPPED: Nu HTML Checker on the health page: needs java and vnu.jar"),
     }
-    let modules = std::env::var_os("PLANETOID_NODE_MODULES")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let home = std::env::var_os("HOME")?;
-            Some(PathBuf::from(home).join(".cache/planetoid-ci/browser/node_modules"))
-        })
-        .filter(|m| m.join("axe-core/axe.min.js").is_file() && m.join("playwright-core").is_dir());
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    let Some(modules) = modules.filter(|_| chromium.is_file()) else {
+    let Some((modules, chromium)) = browser_tools() else {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI is set but chromium or playwright-core + axe-core are missing"
+            "CI is set but node, chromium or playwright-core + axe-core are missing"
         );
         eprintln!(
             "SKIPPED: axe and screenshots of the health page: needs node, chromium, playwright-core and axe-core"
@@ -277,27 +288,7 @@ fn health_page_with_history_passes_vnu_and_axe_and_is_screenshotted() {
         }
     }
     let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("health-screenshots");
-    std::fs::create_dir_all(&shots_dir).expect("screenshot dir");
-    let config = serde_json::json!({
-        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
-    });
-    let config_path = shots_dir.join("check.json");
-    std::fs::write(&config_path, config.to_string()).expect("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/check.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .arg(&config_path)
-        .env("NODE_PATH", &modules)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
-    let violations = report["violations"].as_array().expect("violations");
-    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
+    let report = run_check(&modules, &chromium, &shots_dir, &axe, &screenshots);
     let shots = report["screenshots"].as_array().expect("screenshots");
     assert_eq!(shots.len(), 6);
     for shot in shots {
