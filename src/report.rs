@@ -62,7 +62,10 @@ pub struct FeedHealth {
     /// many of those failed.
     pub recent_builds: u32,
     pub recent_failures: u32,
-    /// How long the last build that asked this feed took to get it.
+    /// How long the last build that asked this feed took to get it. Shown
+    /// by `planetoid report`; not published (it differs between two runs
+    /// of the same build, and the site must not).
+    #[serde(skip)]
     pub response_ms: Option<u32>,
     /// Posts per month over the last 12 months, oldest first.
     pub posts_per_month: Vec<u32>,

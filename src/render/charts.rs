@@ -20,7 +20,8 @@ pub struct CellCtx {
     /// `ok`, `not_modified`, `failed`, `gone`, `skipped` or `none` (the feed
     /// was not configured at that build): the CSS class is `cell-<class>`.
     pub class: &'static str,
-    /// "5 January 2025, 14:03 UTC: failed (HTTP 500)".
+    /// "5 January 2025, 14:03 UTC: failed (HTTP 500)". Response times are
+    /// left out: they differ between two runs of the same build.
     pub label: String,
 }
 
@@ -93,9 +94,6 @@ pub fn strip(t: &Translation, lang: &str, builds: &[Option<BuildCell>]) -> Strip
                 let mut details = Vec::new();
                 if let Some(status) = c.http_status.filter(|_| c.attempt.failed()) {
                     details.push(t.text("health_http").replace("{n}", &status.to_string()));
-                }
-                if let Some(ms) = c.response_ms {
-                    details.push(format!("{ms} ms"));
                 }
                 if c.new_entries > 0 {
                     details.push(t.plural(lang, "new_posts", i64::from(c.new_entries)));

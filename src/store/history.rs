@@ -3,7 +3,8 @@
 //! happened (ok, not modified, failed, gone, skipped), the HTTP status, the
 //! response time and how many entries were new. Builds that asked nothing
 //! (`--offline` over HTTP feeds, `serve --offline`) are not recorded: they
-//! observed nothing. The history is bounded: a build goes once it is neither
+//! observed nothing; a build at the same `now` as the last one updates it
+//! rather than adding one. The history is bounded: a build goes once it is neither
 //! among the newest [`KEEP_BUILDS`] nor younger than [`KEEP_DAYS`] days, in
 //! the same transaction as the build that pushes it out.
 
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{FeedUpdate, Store, StoreError, from_ts};
 use crate::entry::FeedId;
@@ -132,12 +133,32 @@ pub(super) fn record(tx: &Transaction, now: DateTime<Utc>, rows: &[Row]) -> rusq
     if !rows.iter().any(|r| r.attempt.asked()) {
         return Ok(());
     }
-    tx.execute("INSERT INTO builds (at) VALUES (?1)", [now.timestamp()])?;
-    let build = tx.last_insert_rowid();
+    // A build at the same `now` as the last one is that build run again
+    // (a retried job with a fixed `--now`): it updates the build's rows
+    // instead of adding a build, so the published site stays the same.
+    let last: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT id, at FROM builds ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let build = match last {
+        Some((id, at)) if at == now.timestamp() => id,
+        _ => {
+            tx.execute("INSERT INTO builds (at) VALUES (?1)", [now.timestamp()])?;
+            tx.last_insert_rowid()
+        }
+    };
     let mut insert = tx.prepare(
-        "INSERT OR REPLACE INTO feed_builds
+        "INSERT INTO feed_builds
          (build_id, feed_id, status, http_status, response_ms, new_entries)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (build_id, feed_id) DO UPDATE SET
+           status = CASE WHEN excluded.status = 'skipped' THEN status ELSE excluded.status END,
+           http_status = CASE WHEN excluded.status = 'skipped' THEN http_status ELSE excluded.http_status END,
+           response_ms = COALESCE(excluded.response_ms, response_ms),
+           new_entries = new_entries + excluded.new_entries",
     )?;
     for r in rows {
         insert.execute(params![
@@ -308,6 +329,26 @@ mod tests {
             "a feed without rows gets empty cells"
         );
         assert_eq!(store.history_size().expect("size"), (2, 4));
+        // The same build again (same `now`): updated, not added.
+        let again = t + chrono::Duration::hours(2);
+        store
+            .record(
+                again,
+                [rec(&a, FeedUpdate::Untouched), rec(&b, failed(502))],
+                &Retention::default(),
+            )
+            .expect("record");
+        assert_eq!(store.history_size().expect("size"), (2, 4));
+        let history = store.history(&[a.clone(), b.clone()], 30).expect("history");
+        assert_eq!(
+            history.cells(&a)[1].as_ref().map(|c| c.attempt),
+            Some(Attempt::Failed),
+            "a skip keeps what was seen"
+        );
+        assert_eq!(
+            history.cells(&b)[1].as_ref().map(|c| c.http_status),
+            Some(Some(502))
+        );
     }
 
     #[test]
