@@ -19,6 +19,8 @@ pub struct CheckReport {
     pub verdict: String,
     /// With `--probe`: one row per feed; empty otherwise.
     pub table: String,
+    /// Worth fixing, but not stopping a build (an unused avatar image).
+    pub warnings: Vec<String>,
 }
 
 pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError> {
@@ -34,10 +36,12 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
             .as_deref()
             .map_or("default".into(), |d| d.display().to_string())
     );
+    let warnings = avatar_warnings(&config);
     if !probe {
         return Ok(CheckReport {
             verdict,
             table: String::new(),
+            warnings,
         });
     }
     let feeds: Vec<_> = config.feeds.iter().filter(|f| f.enabled).collect();
@@ -126,5 +130,32 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
             feeds.len()
         ),
         table,
+        warnings,
     })
+}
+
+/// One warning per image in `avatar_dir` that no feed uses.
+fn avatar_warnings(config: &config::Config) -> Vec<String> {
+    let shown = |p: &Path| {
+        let dir = config.path.parent().unwrap_or(Path::new("."));
+        p.strip_prefix(dir).unwrap_or(p).display().to_string()
+    };
+    match config::unused_avatars(config) {
+        Ok(unused) => unused
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: no feed uses this image from avatar_dir; remove it or set it as a feed's `avatar`",
+                    shown(p)
+                )
+            })
+            .collect(),
+        Err(e) => vec![format!(
+            "cannot list avatar_dir {}: {e}",
+            config
+                .avatar_dir
+                .as_deref()
+                .map_or(String::new(), |d| shown(d))
+        )],
+    }
 }

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
                 if !report.table.is_empty() {
                     println!("{}", report.table);
                 }
+                for warning in &report.warnings {
+                    eprintln!("planetoid: warning: {warning}");
+                }
                 say(&report.verdict);
                 0
             })

@@ -192,6 +192,16 @@ pub fn atom(
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
+        authors: input
+            .planet
+            .owner_name
+            .iter()
+            .map(|name| Person {
+                name: xml_text(name),
+                email: input.planet.owner_email.as_deref().map(xml_text),
+                ..Person::default()
+            })
+            .collect(),
         entries: items,
         ..Feed::default()
     };
