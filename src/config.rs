@@ -356,9 +356,7 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .unwrap_or_else(|| "en".to_string());
     let description = top.optional("description").and_then(|n| text(n, problems));
     let owner_name = top.optional("owner_name").and_then(|n| text(n, problems));
-    let owner_email = top
-        .optional("owner_email")
-        .and_then(|n| email(n, problems));
+    let owner_email = top.optional("owner_email").and_then(|n| email(n, problems));
     let avatar_dir = top
         .optional("avatar_dir")
         .and_then(|n| avatar::avatar_dir(n, dir, problems));
@@ -770,7 +768,9 @@ fn email(node: &Node, problems: &mut Problems) -> Option<String> {
     } else {
         problems.at(
             node,
-            format!("`owner_email` must be an e-mail address such as `ann@example.org`, found `{raw}`"),
+            format!(
+                "`owner_email` must be an e-mail address such as `ann@example.org`, found `{raw}`"
+            ),
         );
         None
     }

@@ -21,6 +21,7 @@
 //! and shows in the report. Only config, theme, store, render and output
 //! errors stop a build ([`BuildError`]).
 
+pub mod add;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -29,6 +30,7 @@ pub mod discover;
 pub mod entry;
 pub mod fetch;
 pub mod fix_moved;
+pub mod import;
 pub mod ingest;
 pub mod init;
 pub mod opml_io;

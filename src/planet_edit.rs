@@ -301,8 +301,10 @@ fn feeds_end(text: &str) -> Option<InsertPoint> {
             let rest = content["feeds:".len()..].trim();
             let rest = rest.split(" #").next().unwrap_or("").trim();
             if rest == "[]" {
-                let start = offset + content.find("[]")?;
-                flow_empty = Some((start, start + 2));
+                let at = content.find("[]")?;
+                // The space before `[]` goes with it.
+                let start = offset + content[..at].trim_end().len();
+                flow_empty = Some((start, offset + at + 2));
             } else if !rest.is_empty() {
                 return None; // a non-empty flow list: not edited by hand here
             }
@@ -390,7 +392,7 @@ mod tests {
             ..
         } = feeds_end(empty).expect("found");
         assert_eq!(at, empty.len());
-        assert_eq!(flow, Some((16, 18)));
+        assert_eq!(flow, Some((15, 18)));
     }
 
     #[test]
@@ -424,11 +426,7 @@ mod tests {
             text,
             Path::new("/p/planet.yaml"),
             &settings,
-            &[
-                NewFeed::new("http://A.example/feed/"),
-                b.clone(),
-                b.clone(),
-            ],
+            &[NewFeed::new("http://A.example/feed/"), b.clone(), b.clone()],
         )
         .expect("valid");
         assert_eq!(edit.added, ["https://b.example/feed"]);

@@ -78,7 +78,10 @@ pub(super) fn avatar(node: &Node, dir: &Path, problems: &mut Problems) -> Option
         Err(e) => {
             problems.at(
                 node,
-                format!("avatar file `{raw}` cannot be read ({}): {e}", path.display()),
+                format!(
+                    "avatar file `{raw}` cannot be read ({}): {e}",
+                    path.display()
+                ),
             );
             return None;
         }
@@ -215,6 +218,9 @@ mod tests {
             text.contains("planet.yaml:5:13: avatar file `faces/gone.png` cannot be read"),
             "{text}"
         );
-        assert!(text.contains("planet.yaml:7:13: `avatar` must be an http(s)"), "{text}");
+        assert!(
+            text.contains("planet.yaml:7:13: `avatar` must be an http(s)"),
+            "{text}"
+        );
     }
 }
