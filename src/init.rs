@@ -80,8 +80,14 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
         (dir.join("feeds/welcome.xml"), WELCOME_FEED),
         (dir.join(".gitignore"), "output/\n.output.*/\n.planetoid/\n"),
         (dir.join(".github/workflows/planet.yml"), WORKFLOW),
-        (dir.join(".github/ISSUE_TEMPLATE/add-feed.yml"), ADD_FEED_FORM),
-        (dir.join(".github/workflows/add-feed.yml"), ADD_FEED_WORKFLOW),
+        (
+            dir.join(".github/ISSUE_TEMPLATE/add-feed.yml"),
+            ADD_FEED_FORM,
+        ),
+        (
+            dir.join(".github/workflows/add-feed.yml"),
+            ADD_FEED_WORKFLOW,
+        ),
         (dir.join("README.md"), README),
     ];
     for (rel, text) in DEFAULT_THEME {

@@ -36,6 +36,10 @@ fn advice(key: &str) -> &'static str {
             "planetoid does not send credentials or use a per-feed proxy"
         }
         "tidyhtml" | "blocklevelhtml" | "format" => "planetoid sanitizes every post's HTML itself",
+        "maxage" => {
+            "rawdog hides older articles; planetoid keeps them for `retention.max_age_days` (rawdog's expireage) and pages them"
+        }
+        "id" => "planetoid names a feed by its URL",
         _ => "no planetoid equivalent (see planet.yaml's keys in the README)",
     }
 }
