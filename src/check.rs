@@ -176,7 +176,7 @@ fn avatar_warnings(config: &config::Config) -> Vec<String> {
             config
                 .avatar_dir
                 .as_deref()
-                .map_or(String::new(), |d| shown(d))
+                .map_or(String::new(), shown)
         )],
     }
 }

@@ -27,7 +27,8 @@ pub enum Scalar {
 }
 
 impl Scalar {
-    fn to_yaml(&self) -> String {
+    /// As written in planet.yaml.
+    pub fn to_yaml(&self) -> String {
         match self {
             Scalar::Str(s) => yaml_string(s),
             Scalar::Int(n) => n.to_string(),

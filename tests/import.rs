@@ -251,7 +251,8 @@ fn the_messy_venus_fixture_maps_what_it_can_and_lists_the_rest() {
         "content_type = opml ×1: a subscription list",
         "ignore_in_feed = tags ×1",
         "[Planet] output_dir ×1",
-        "config.ini:62: avatar image `nobody.png` not found",
+        "config.ini:64: avatar image `nobody.png` not found",
+        "config.ini: `exclude` not imported: invalid regular expression `(?<!not )sponsored`",
     ] {
         assert!(
             report.contains(needle),

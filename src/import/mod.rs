@@ -183,6 +183,7 @@ pub fn run(
         &context,
         &mut imported.tally,
     );
+    screen_settings(&mut imported, &context);
     if imported.feeds.is_empty() {
         return Err(ImportError::Empty {
             path: file.to_path_buf(),
@@ -299,34 +300,101 @@ impl Context {
     }
 }
 
+/// The title, base URL and settings as planet.yaml would validate them: one
+/// planetoid rejects (an `include` only Python's regex engine reads, an
+/// `owner_email` that is no address) is left out with a note.
+fn screen_settings(imported: &mut Imported, ctx: &Context) {
+    let path = ctx.config_dir.join("planet.yaml");
+    let tally = &mut imported.tally;
+    let mut check = |key: &str, value: &Scalar| -> bool {
+        let result = match key {
+            "title" | "base_url" => {
+                let other = if key == "title" {
+                    "base_url: https://planet.example.org/"
+                } else {
+                    "title: t"
+                };
+                let text = format!("{other}\n{key}: {}\nfeeds: []\n", value.to_yaml());
+                crate::config::parse(&text, &path).map(|_| ())
+            }
+            _ => planet_edit::edit_text(
+                SCREEN_HEADER,
+                &path,
+                &[(key.to_string(), value.clone())],
+                &[],
+            )
+            .map(|_| ())
+            .map_err(|e| match e {
+                EditError::Config(c) => c,
+                other => ConfigError::Syntax {
+                    path: path.clone(),
+                    message: other.to_string(),
+                },
+            }),
+        };
+        match result {
+            Ok(()) => true,
+            Err(ConfigError::Invalid { problems, .. }) => {
+                for p in problems {
+                    tally.notes.push(format!(
+                        "{}: `{key}` not imported: {}",
+                        ctx.file.display(),
+                        p.message
+                    ));
+                }
+                false
+            }
+            Err(e) => {
+                tally
+                    .notes
+                    .push(format!("{}: `{key}` not imported: {e}", ctx.file.display()));
+                false
+            }
+        }
+    };
+    if let Some(title) = imported.title.take() {
+        imported.title = check("title", &Scalar::Str(title.clone())).then_some(title);
+    }
+    if let Some(base) = imported.base_url.take() {
+        imported.base_url = check("base_url", &Scalar::Str(base.clone())).then_some(base);
+    }
+    imported.settings.retain(|(key, value)| check(key, value));
+}
+
+/// A minimal valid planet, to validate one feed or setting at a time.
+const SCREEN_HEADER: &str = "title: t\nbase_url: https://planet.example.org/\nfeeds: []\n";
+
 /// Each feed as planet.yaml would validate it alone: a key planetoid
 /// rejects (a Python regex the regex crate cannot compile, a homepage that
 /// is not http(s)) is left out with a note, and a feed whose URL is unusable
 /// is left out entirely, so one bad line never stops the whole import.
 fn screen(feeds: Vec<NewFeed>, ctx: &Context, tally: &mut Tally) -> Vec<NewFeed> {
-    const HEADER: &str = "title: t\nbase_url: https://planet.example.org/\nfeeds: []\n";
     // Line 4 is the feed's `- url:`, line 5 on its fields, in order.
     const URL_LINE: u64 = 4;
     let path = ctx.config_dir.join("planet.yaml");
     let mut kept = Vec::with_capacity(feeds.len());
     'feeds: for mut feed in feeds {
         loop {
-            let problems =
-                match planet_edit::edit_text(HEADER, &path, &[], std::slice::from_ref(&feed)) {
-                    Ok(_) => {
-                        kept.push(feed);
-                        continue 'feeds;
-                    }
-                    Err(EditError::Config(ConfigError::Invalid { problems, .. })) => problems,
-                    Err(e) => {
-                        tally.notes.push(format!(
-                            "{}: feed {}: not imported: {e}",
-                            ctx.file.display(),
-                            feed.url
-                        ));
-                        continue 'feeds;
-                    }
-                };
+            let problems = match planet_edit::edit_text(
+                SCREEN_HEADER,
+                &path,
+                &[],
+                std::slice::from_ref(&feed),
+            ) {
+                Ok(_) => {
+                    kept.push(feed);
+                    continue 'feeds;
+                }
+                Err(EditError::Config(ConfigError::Invalid { problems, .. })) => problems,
+                Err(e) => {
+                    tally.notes.push(format!(
+                        "{}: feed {}: not imported: {e}",
+                        ctx.file.display(),
+                        feed.url
+                    ));
+                    continue 'feeds;
+                }
+            };
             let mut bad: Vec<usize> = Vec::new();
             for p in &problems {
                 let field = p.line.checked_sub(URL_LINE + 1).map(|i| i as usize);
@@ -394,6 +462,17 @@ fn common_avatar_dir(feeds: &[NewFeed]) -> Option<String> {
     let first = dirs.next()?;
     (!first.as_os_str().is_empty() && dirs.all(|d| d == first))
         .then(|| first.to_string_lossy().into_owned())
+}
+
+/// Lines of an INI file that are neither sections, keys nor comments.
+pub(crate) fn note_junk(junk: &[(usize, String)], ctx: &Context, tally: &mut Tally) {
+    for (line, text) in junk {
+        tally.note(
+            &ctx.file,
+            *line,
+            format!("not a `key = value` line, skipped: `{text}`"),
+        );
+    }
 }
 
 /// A display name as written in an old planet's file: HTML entities

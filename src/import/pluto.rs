@@ -29,13 +29,7 @@ fn advice(key: &str) -> &'static str {
 pub(super) fn read(text: &str, ctx: &Context) -> Imported {
     let ini = Ini::parse(text, Dialect::Indented);
     let mut out = Imported::default();
-    for (line, junk) in &ini.junk {
-        out.tally.note(
-            &ctx.file,
-            *line,
-            format!("not a `key = value` line, skipped: `{junk}`"),
-        );
-    }
+    super::note_junk(&ini.junk, ctx, &mut out.tally);
     for section in &ini.sections {
         let value = |key: &str| {
             section

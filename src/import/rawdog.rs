@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::{Context, Imported, Tally, display_name, number};
+use super::{Context, Imported, Tally, display_name};
 use crate::planet_edit::{NewFeed, Scalar};
 
 fn advice(key: &str) -> &'static str {
@@ -116,42 +116,13 @@ fn read_into(text: &str, file: &Path, ctx: &Context, out: &mut Imported, depth: 
                     ),
                 }
             }
-            "maxarticles" => setting(
+            _ if let Some((key, range)) = number_setting(directive) => setting(
                 out,
-                "entries_per_page",
-                number(
-                    rest,
-                    (1, 10_000),
-                    ctx,
-                    line,
-                    directive,
-                    &mut Tally::default(),
-                ),
-                directive,
-                file,
-                line,
-                rest,
-            ),
-            "keepmin" => setting(
-                out,
-                "retention.min_per_feed",
-                number(
-                    rest,
-                    (0, 100_000),
-                    ctx,
-                    line,
-                    directive,
-                    &mut Tally::default(),
-                ),
-                directive,
-                file,
-                line,
-                rest,
-            ),
-            "numthreads" => setting(
-                out,
-                "fetch.concurrency",
-                number(rest, (1, 1024), ctx, line, directive, &mut Tally::default()),
+                key,
+                rest.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n)),
                 directive,
                 file,
                 line,
@@ -187,7 +158,16 @@ fn read_into(text: &str, file: &Path, ctx: &Context, out: &mut Imported, depth: 
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// rawdog's numeric directives with a planet.yaml setting, and its range.
+fn number_setting(directive: &str) -> Option<(&'static str, std::ops::RangeInclusive<u64>)> {
+    match directive {
+        "maxarticles" => Some(("entries_per_page", 1..=10_000)),
+        "keepmin" => Some(("retention.min_per_feed", 0..=100_000)),
+        "numthreads" => Some(("fetch.concurrency", 1..=1024)),
+        _ => None,
+    }
+}
+
 fn setting(
     out: &mut Imported,
     key: &str,

@@ -60,13 +60,7 @@ fn feed_advice(key: &str) -> &'static str {
 pub(super) fn read(text: &str, ctx: &Context) -> Imported {
     let ini = Ini::parse(text, Dialect::Python);
     let mut out = Imported::default();
-    for (line, junk) in &ini.junk {
-        out.tally.note(
-            &ctx.file,
-            *line,
-            format!("not a `key = value` line, skipped: `{junk}`"),
-        );
-    }
+    super::note_junk(&ini.junk, ctx, &mut out.tally);
     let mut per_feed: Vec<(&'static str, Scalar, &'static str)> = Vec::new();
     // [DEFAULT] keys without a meaning of their own are reported once here;
     // the ones that are feed or planet keys are applied where inherited.
