@@ -233,6 +233,13 @@ fn a_big_venus_planet_is_imported_checked_and_built() {
         index.contains("Run by <a href=\"mailto:admins@big.example\">The Admins</a>"),
         "footer names the owner"
     );
+    assert!(
+        read(dir.path().join("output/rss.xml"))
+            .contains("<managingEditor>admins@big.example (The Admins)</managingEditor>")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&read(dir.path().join("output/feed.json"))).expect("json");
+    assert_eq!(json["authors"][0]["name"], "The Admins");
     let atom = read(dir.path().join("output/atom.xml"));
     assert!(
         atom.contains("<author><name>The Admins</name><email>admins@big.example</email></author>"),
@@ -291,6 +298,22 @@ fn the_messy_venus_fixture_maps_what_it_can_and_lists_the_rest() {
     let out = planetoid(dir.path(), &["check"]);
     assert!(
         stderr(&out).contains("images/departed.gif: no feed uses this image"),
+        "{}",
+        stderr(&out)
+    );
+    // A face that goes missing is a check error with its line and column.
+    std::fs::remove_file(dir.path().join("images/barry.png")).expect("rm");
+    let out = planetoid(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let line = read(dir.path().join("planet.yaml"))
+        .lines()
+        .position(|l| l == "    avatar: images/barry.png")
+        .expect("barry's avatar")
+        + 1;
+    assert!(
+        stderr(&out).contains(&format!(
+            "planet.yaml:{line}:13: avatar file `images/barry.png` cannot be read"
+        )),
         "{}",
         stderr(&out)
     );
