@@ -568,9 +568,12 @@ fn add_takes_a_feed_or_a_site_and_refuses_what_it_cannot_use() {
     assert!(out.contains(&format!("would add {feed}")), "{out}");
     assert_eq!(read(&config), BASE);
 
-    // A feed URL: named by its own title, with its newest three titles.
+    // A feed URL: named by its own title, with its newest three titles,
+    // fetched once.
+    server.clear_requests();
     let (ok, out, err) = add(dir.path(), &[&feed, "--tag", "team", "--tag", "rust"]);
     assert!(ok, "{err}");
+    assert_eq!(server.requests().len(), 1, "{:?}", server.requests());
     assert!(out.contains("  name: alice blog\n"), "{out}");
     assert!(out.contains("  entries: 5\n"), "{out}");
     assert!(
