@@ -361,6 +361,11 @@ fn importing_into_an_existing_planet_keeps_its_comments_and_feeds() {
     let out = planetoid(dir.path(), &["import", "venus", "config.ini", "--dry-run"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("title: Planet Python\n"));
+    assert!(
+        stderr(&out).contains("would write planet.yaml: added 6 feeds"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!dir.path().join("planet.yaml").exists());
 }
 

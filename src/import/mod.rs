@@ -107,6 +107,8 @@ pub struct Outcome {
     pub format: Format,
     pub config: PathBuf,
     pub created: bool,
+    /// Nothing was written.
+    pub dry_run: bool,
     pub edit: Edit,
     pub tally: Tally,
 }
@@ -116,7 +118,12 @@ impl fmt::Display for Outcome {
         writeln!(
             f,
             "{} {}: added {} feeds, skipped {} already listed (or repeated in the file)",
-            if self.created { "wrote" } else { "updated" },
+            match (self.dry_run, self.created) {
+                (false, true) => "wrote",
+                (false, false) => "updated",
+                (true, true) => "would write",
+                (true, false) => "would update",
+            },
             self.config.display(),
             self.edit.added.len(),
             self.edit.skipped.len()
@@ -241,6 +248,7 @@ pub fn run(
         format,
         config: config.to_path_buf(),
         created,
+        dry_run,
         edit,
         tally: imported.tally,
     })
