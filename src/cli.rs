@@ -1,5 +1,5 @@
 //! The command line (clap derive): `build`, `check`, `init`, `fix-moved`,
-//! `opml import|export`, `serve`, `completions`. Only parsing lives here; the
+//! `opml import|export`, `import`, `add`, `serve`, `completions`. Only parsing lives here; the
 //! commands themselves are in the library and `main.rs` wires them up.
 
 use std::path::PathBuf;
@@ -38,6 +38,13 @@ pub enum Command {
     /// Import or export the subscription list as OPML.
     #[command(subcommand)]
     Opml(OpmlCommand),
+    /// Read an existing planet's configuration (Planet Venus `config.ini`,
+    /// Pluto `planet.ini`, rawdog `config`) into planet.yaml: written when
+    /// missing, else merged in (comments kept, feeds already listed skipped).
+    Import(ImportArgs),
+    /// Add one member's feed (or site URL: its advertised feed is found) to
+    /// planet.yaml, after fetching and reading it once.
+    Add(AddArgs),
     /// Build, serve the site on localhost for preview, and rebuild when
     /// planet.yaml or the theme changes.
     Serve(ServeArgs),
@@ -106,6 +113,47 @@ pub enum OpmlCommand {
         #[command(flatten)]
         config: ConfigArg,
     },
+}
+
+/// The configuration formats `planetoid import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// Planet 2.0 / Planet Venus `config.ini`.
+    Venus,
+    /// Pluto `planet.ini`.
+    Pluto,
+    /// rawdog `config`.
+    Rawdog,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What wrote the file.
+    pub format: ImportFormat,
+    /// The file to read.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Print what would be written, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A feed URL, or a site URL whose page advertises its feed.
+    pub url: String,
+    /// Display name (default: the feed's own title).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A tag for the feed (repeat for several).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Check the feed and print what would be added, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 //! `planet.yaml:LINE:COL` with the offending line quoted. Nothing downstream sees
 //! YAML: the rest of planetoid only knows the plain structs defined here.
 
+mod avatar;
 mod site;
 mod timeline;
 mod yaml;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use crate::entry::FeedId;
+pub use avatar::{Avatar, unused as unused_avatars};
 use site::{pages, strings};
 pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
 use yaml::{Node, Value};
@@ -35,6 +37,11 @@ pub struct Config {
     pub lang: String,
     /// Markdown source of the planet's description, if any.
     pub description: Option<String>,
+    /// Who runs the planet (the footer, the Atom feed's `author`).
+    pub owner_name: Option<String>,
+    pub owner_email: Option<String>,
+    /// The folder holding local avatar images (`check` warns about unused ones).
+    pub avatar_dir: Option<PathBuf>,
     pub output_dir: PathBuf,
     pub state: PathBuf,
     pub entries_per_page: usize,
@@ -144,7 +151,7 @@ pub struct FeedConfig {
     /// `enabled: false` keeps the feed's history but neither fetches nor shows it.
     pub enabled: bool,
     /// Picture shown beside the feed's name.
-    pub avatar: Option<String>,
+    pub avatar: Option<Avatar>,
     /// The member's site, when the feed's own link is wrong or missing.
     pub homepage: Option<String>,
     /// The feed's language, when the feed does not say or says wrong.
@@ -230,6 +237,9 @@ const TOP_KEYS: &[&str] = &[
     "base_url",
     "lang",
     "description",
+    "owner_name",
+    "owner_email",
+    "avatar_dir",
     "output_dir",
     "state",
     "entries_per_page",
@@ -345,6 +355,11 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .and_then(|n| language(n, problems))
         .unwrap_or_else(|| "en".to_string());
     let description = top.optional("description").and_then(|n| text(n, problems));
+    let owner_name = top.optional("owner_name").and_then(|n| text(n, problems));
+    let owner_email = top.optional("owner_email").and_then(|n| email(n, problems));
+    let avatar_dir = top
+        .optional("avatar_dir")
+        .and_then(|n| avatar::avatar_dir(n, dir, problems));
     let output_dir = top
         .optional("output_dir")
         .and_then(|n| text(n, problems))
@@ -420,6 +435,9 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         base_url: base_url?,
         lang,
         description,
+        owner_name,
+        owner_email,
+        avatar_dir,
         output_dir,
         state,
         entries_per_page,
@@ -583,7 +601,9 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             .optional("enabled")
             .and_then(|n| boolean(n, problems))
             .unwrap_or(true);
-        let avatar = fields.optional("avatar").and_then(|n| web_url(n, problems));
+        let avatar = fields
+            .optional("avatar")
+            .and_then(|n| avatar::avatar(n, dir, problems));
         let homepage = fields
             .optional("homepage")
             .and_then(|n| web_url(n, problems));
@@ -731,6 +751,26 @@ fn language(node: &Node, problems: &mut Problems) -> Option<String> {
         problems.at(
             node,
             format!("`lang` must be a language tag such as `en` or `ru`, found `{raw}`"),
+        );
+        None
+    }
+}
+
+/// An e-mail address (`owner_email`): one `@`, no spaces or angle brackets.
+fn email(node: &Node, problems: &mut Problems) -> Option<String> {
+    let raw = text(node, problems)?;
+    let trimmed = raw.trim();
+    let ok = trimmed.split('@').count() == 2
+        && trimmed.split('@').all(|part| !part.is_empty())
+        && !trimmed.contains(|c: char| c.is_whitespace() || "<>\"(),;:".contains(c));
+    if ok {
+        Some(trimmed.to_string())
+    } else {
+        problems.at(
+            node,
+            format!(
+                "`owner_email` must be an e-mail address such as `ann@example.org`, found `{raw}`"
+            ),
         );
         None
     }

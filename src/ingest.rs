@@ -154,6 +154,10 @@ fn plan(
     })
 }
 
+/// The failure of a URL that serves an HTML page (the page's advertised
+/// feed, if any, is the failure's hint).
+pub(crate) const NOT_A_FEED_PAGE: &str = "not a feed (HTML page)";
+
 /// How a feed's entries are shown: its `content:` mode, the planet's excerpt
 /// length and iframe allow-list, and the planet's sanitizer.
 pub(crate) struct Shown<'a> {
@@ -205,7 +209,7 @@ pub(crate) fn ingest(
     };
     if discover::is_html_page(fetched.content_type.as_deref(), &text.text) {
         let hint = discover::advertised_feed(&text.text, &fetched.final_url);
-        return failure("not a feed (HTML page)".to_string(), hint);
+        return failure(NOT_A_FEED_PAGE.to_string(), hint);
     }
     let parsed = match parse::parse(&text.text, &fetched.final_url) {
         Ok(p) => p,

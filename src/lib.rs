@@ -21,6 +21,7 @@
 //! and shows in the report. Only config, theme, store, render and output
 //! errors stop a build ([`BuildError`]).
 
+pub mod add;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -29,11 +30,13 @@ pub mod discover;
 pub mod entry;
 pub mod fetch;
 pub mod fix_moved;
+pub mod import;
 pub mod ingest;
 pub mod init;
 pub mod opml_io;
 pub mod output;
 pub mod parse;
+pub mod planet_edit;
 pub mod progress;
 pub mod render;
 pub mod report;
@@ -64,6 +67,11 @@ pub enum BuildError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    #[error("cannot read avatar {}: {source}", path.display())]
+    Avatar {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What `planetoid build` was asked to do.
@@ -226,6 +234,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         &reader,
         &site,
     )?;
+    publish_avatars(&config, &site)?;
     let (written, carried) = site.counts();
     clock.lap(format!(
         "render and write ({written} files written, {carried} unchanged carried over)"
@@ -246,6 +255,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
+/// Copies the local avatar images of the enabled feeds into the site, under
+/// their content-hashed names (read again here: `check` saw them exist, but
+/// one may have gone since).
+fn publish_avatars(config: &Config, site: &output::Site) -> Result<(), BuildError> {
+    let mut done = std::collections::HashSet::new();
+    for feed in config.feeds.iter().filter(|f| f.enabled) {
+        let Some(config::Avatar::File { path, published }) = &feed.avatar else {
+            continue;
+        };
+        if !done.insert(published) {
+            continue;
+        }
+        let bytes = std::fs::read(path).map_err(|source| BuildError::Avatar {
+            path: path.clone(),
+            source,
+        })?;
+        site.add(published, bytes);
+    }
+    Ok(())
+}
+
 impl render::Bodies for store::Reader {
     fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<sanitize::SafeHtml>, String> {
         self.bodies(entries).map_err(|e| e.to_string())
@@ -260,6 +290,8 @@ fn planet_info(config: &Config) -> PlanetInfo {
         base_url: config.base_url.to_string(),
         lang: config.lang.clone(),
         feed_entries: config.feed_entries,
+        owner_name: config.owner_name.clone(),
+        owner_email: config.owner_email.clone(),
     }
 }
 
@@ -289,7 +321,7 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .lang
             .clone()
             .or_else(|| state.and_then(|s| s.meta.language.clone())),
-        avatar: feed.avatar.clone(),
+        avatar: feed.avatar.as_ref().map(|a| a.src().to_string()),
         moved_to: state.and_then(|s| s.moved_to.clone()),
     }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use planetoid::cli::{BuildArgs, Cli, Command, OpmlCommand};
+use planetoid::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand};
 use planetoid::progress::Verbosity;
 
 fn main() -> ExitCode {
@@ -29,6 +29,9 @@ fn main() -> ExitCode {
             .map(|report| {
                 if !report.table.is_empty() {
                     println!("{}", report.table);
+                }
+                for warning in &report.warnings {
+                    eprintln!("planetoid: warning: {warning}");
                 }
                 say(&report.verdict);
                 0
@@ -64,6 +67,29 @@ fn main() -> ExitCode {
         Command::Opml(OpmlCommand::Export { config }) => planetoid::opml_io::export(&config.config)
             .map(|xml| {
                 print!("{xml}");
+                0
+            })
+            .map_err(|e| e.to_string()),
+        Command::Import(args) => {
+            let format = match args.format {
+                ImportFormat::Venus => planetoid::import::Format::Venus,
+                ImportFormat::Pluto => planetoid::import::Format::Pluto,
+                ImportFormat::Rawdog => planetoid::import::Format::Rawdog,
+            };
+            planetoid::import::run(format, &args.file, &args.config.config, args.dry_run)
+                .map(|outcome| {
+                    if args.dry_run {
+                        print!("{}", outcome.edit.text);
+                    }
+                    // The mapping report is the command's result: printed even with -q.
+                    eprint!("{outcome}");
+                    0
+                })
+                .map_err(|e| e.to_string())
+        }
+        Command::Add(args) => planetoid::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run)
+            .map(|added| {
+                print!("{added}");
                 0
             })
             .map_err(|e| e.to_string()),

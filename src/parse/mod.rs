@@ -19,6 +19,7 @@ mod atom;
 pub mod dates;
 mod prepare;
 mod repair;
+pub use repair::decode_entities;
 mod scan;
 
 pub(crate) use prepare::attribute as tag_attribute;

@@ -62,6 +62,8 @@ pub struct PlanetCtx<'a> {
     pub generated_iso: Option<String>,
     pub generated: Option<String>,
     pub entry_count: Option<usize>,
+    pub owner_name: Option<&'a str>,
+    pub owner_email: Option<&'a str>,
 }
 
 /// One item of the site navigation.
@@ -85,6 +87,8 @@ pub struct FeedCtx<'a> {
     pub page: String,
     pub atom: String,
     pub avatar: Option<&'a str>,
+    /// True when `avatar` is a web address; else it is relative to the root.
+    pub avatar_is_web: bool,
     pub status: &'a str,
     pub status_label: String,
     pub language: Option<&'a str>,
@@ -132,6 +136,8 @@ pub struct EntryCtx<'a> {
     pub feed_site: Option<&'a str>,
     pub feed_page: String,
     pub feed_avatar: Option<&'a str>,
+    /// True when `feed_avatar` is a web address; else it is relative to the root.
+    pub feed_avatar_is_web: bool,
     /// The feed's language when it differs from the planet's (for `lang=`).
     pub lang: Option<String>,
     pub author: Option<&'a str>,
@@ -216,6 +222,8 @@ pub fn planet<'a>(t: &'a Translation, input: &'a SiteInput) -> PlanetCtx<'a> {
         generated_iso: Some(input.now.to_rfc3339()),
         generated: Some(t.date(input.now)),
         entry_count: Some(input.entries.len()),
+        owner_name: input.planet.owner_name.as_deref(),
+        owner_email: input.planet.owner_email.as_deref(),
     }
 }
 
@@ -242,6 +250,7 @@ pub fn feeds<'a>(t: &Translation, input: &'a SiteInput, listings: &Listings) -> 
                 atom: format!("{dir}atom.xml"),
                 page: dir,
                 avatar: f.avatar.as_deref(),
+                avatar_is_web: f.avatar.as_deref().is_some_and(is_web),
                 status: f.status,
                 status_label: t.text(&format!("status_{}", f.status)),
                 language: f.language.as_deref(),
@@ -479,6 +488,7 @@ fn entry<'a>(
         feed_site: feed.and_then(|f| f.site_url.as_deref()),
         feed_page: listing::feed_dir(&e.feed_id),
         feed_avatar: feed.and_then(|f| f.avatar.as_deref()),
+        feed_avatar_is_web: feed.and_then(|f| f.avatar.as_deref()).is_some_and(is_web),
         lang,
         author: e.author.as_deref(),
         date_iso: date.to_rfc3339(),

@@ -192,6 +192,16 @@ pub fn atom(
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
+        authors: input
+            .planet
+            .owner_name
+            .iter()
+            .map(|name| Person {
+                name: xml_text(name),
+                email: input.planet.owner_email.as_deref().map(xml_text),
+                ..Person::default()
+            })
+            .collect(),
         entries: items,
         ..Feed::default()
     };
@@ -252,6 +262,13 @@ fn rss(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, 
         language: Some(input.planet.lang.clone()),
         last_build_date: Some(updated(input, newest.iter().map(|&(e, _)| e)).to_rfc2822()),
         generator: Some(format!("planetoid {}", env!("CARGO_PKG_VERSION"))),
+        // RSS wants `email (name)` here, so only with an email.
+        managing_editor: input.planet.owner_email.as_ref().map(|email| {
+            xml_text(&match &input.planet.owner_name {
+                Some(name) => format!("{email} ({name})"),
+                None => email.clone(),
+            })
+        }),
         namespaces: BTreeMap::from([(
             "dc".to_string(),
             rss::extension::dublincore::NAMESPACE.to_string(),
@@ -273,6 +290,9 @@ struct JsonFeed<'a> {
     home_page_url: &'a str,
     feed_url: String,
     language: &'a str,
+    /// Who runs the planet (`owner_name`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<JsonAuthor<'a>>,
     items: Vec<JsonItem<'a>>,
 }
 
@@ -366,6 +386,12 @@ fn json_feed(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<St
         home_page_url: &input.planet.base_url,
         feed_url: self_url(input, "feed.json"),
         language: &input.planet.lang,
+        authors: input
+            .planet
+            .owner_name
+            .iter()
+            .map(|name| JsonAuthor { name })
+            .collect(),
         items,
     };
     serde_json::to_string_pretty(&doc)

@@ -54,8 +54,8 @@ pub struct FeedInfo {
     pub site_url: Option<String>,
     pub status: &'static str,
     pub language: Option<String>,
-    /// An image URL shown beside the feed's name. Always `None` for now:
-    /// there is no per-feed setting for it yet; the theme renders it when set.
+    /// The image shown beside the feed's name: an http(s) URL, or a path
+    /// relative to the site root (a local avatar the build copies there).
     pub avatar: Option<String>,
     /// Where the feed said it moved (a permanent redirect). Always `None`
     /// for now: the fetch stage does not record it yet; the health page
@@ -95,6 +95,9 @@ pub struct PlanetInfo {
     pub base_url: String,
     pub lang: String,
     pub feed_entries: usize,
+    /// Who runs the planet (footer, Atom `author`).
+    pub owner_name: Option<String>,
+    pub owner_email: Option<String>,
 }
 
 /// Everything one build renders.
@@ -287,6 +290,8 @@ mod tests {
             title: "P <&>".into(),
             description: None,
             csp_frame_src: "'none'".into(),
+            owner_name: None,
+            owner_email: None,
             base_url: "https://p.example/".into(),
             lang: lang.into(),
             feed_entries: 10,
