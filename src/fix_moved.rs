@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError, FeedSource};
 use crate::entry::FeedId;
+use crate::lock::{LockError, Wait, lock_planet};
 use crate::store::{Store, StoreError};
 
 /// One URL rewritten.
@@ -26,6 +27,8 @@ pub enum FixMovedError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot update {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -36,8 +39,9 @@ pub enum FixMovedError {
 }
 
 /// Rewrites every moved feed's URL in `config_path`; returns what changed.
-pub fn fix_moved(config_path: &Path) -> Result<Vec<Move>, FixMovedError> {
-    let config = config::load(config_path)?;
+/// Holds the planet's lock meanwhile (see `lock`), waiting as `wait` says.
+pub fn fix_moved(config_path: &Path, wait: Wait) -> Result<Vec<Move>, FixMovedError> {
+    let (config, _lock) = lock_planet::<FixMovedError>(config_path, "fix-moved run", wait)?;
     let mut store = Store::open(&config.state)?;
     let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let states = store.feed_states(&ids)?;

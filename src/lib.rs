@@ -31,6 +31,7 @@ pub mod fetch;
 pub mod fix_moved;
 pub mod ingest;
 pub mod init;
+pub mod lock;
 pub mod opml_io;
 pub mod output;
 pub mod parse;
@@ -64,6 +65,8 @@ pub enum BuildError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
 }
 
 /// What `planetoid build` was asked to do.
@@ -76,6 +79,8 @@ pub struct BuildOptions {
     /// Ask feeds that answered 410 Gone again.
     pub retry_gone: bool,
     pub verbosity: progress::Verbosity,
+    /// How long to wait for another run of the planet (`None`: the default).
+    pub wait: Option<std::time::Duration>,
 }
 
 /// What a finished build tells the operator.
@@ -133,7 +138,16 @@ fn peak_rss_mb() -> Option<u64> {
 /// The whole pipeline, config to published site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut clock = Stopwatch::new();
-    let config = config::load(&opts.config)?;
+    // Held until the build returns: one run at a time per planet.
+    let (config, lock) = lock::lock_planet::<BuildError>(
+        &opts.config,
+        "build",
+        lock::Wait {
+            limit: opts.wait,
+            verbosity: opts.verbosity,
+        },
+    )?;
+    clock.lap("waiting for another run of the planet");
     let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let now = opts.now.unwrap_or_else(Utc::now);
     let output_dir = opts
@@ -189,7 +203,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map(|(f, s)| feed_info(f, *s))
         .collect();
     let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
-    let health = report::health(&config, &ordered, &names, now);
+    let mut health = report::health(&config, &ordered, &names, now);
+    health.lock_wait_secs = (lock.waited().as_secs_f64() * 100.0).round() / 100.0;
     let feeds: Vec<FeedInfo> = config
         .feeds
         .iter()

@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use planetoid::cli::{BuildArgs, Cli, Command, OpmlCommand};
+use planetoid::cli::{BuildArgs, Cli, Command, OpmlCommand, WaitArg};
+use planetoid::lock::Wait;
 use planetoid::progress::Verbosity;
 
 fn main() -> ExitCode {
@@ -45,9 +46,9 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config)
+        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config.config, wait(&args.wait, verbosity))
             .map(|moves| {
-                let mut out = format!("{}: {} moved feed URL(s) updated", args.config.display(), moves.len());
+                let mut out = format!("{}: {} moved feed URL(s) updated", args.config.config.display(), moves.len());
                 for m in moves {
                     out.push_str(&format!("\n  line {}: {} → {}", m.line, m.from, m.to));
                 }
@@ -55,7 +56,7 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::Opml(OpmlCommand::Import { file, config }) => planetoid::opml_io::import(&config.config, &file)
+        Command::Opml(OpmlCommand::Import { file, config, wait: limit }) => planetoid::opml_io::import(&config.config, &file, wait(&limit, verbosity))
             .map(|outcome| {
                 say(&outcome.to_string());
                 0
@@ -67,7 +68,7 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, verbosity)
+        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, wait(&args.wait, verbosity))
             .map(|()| 0)
             .map_err(|e| e.to_string()),
         Command::Completions(args) => {
@@ -85,6 +86,13 @@ fn main() -> ExitCode {
     }
 }
 
+fn wait(arg: &WaitArg, verbosity: Verbosity) -> Wait {
+    Wait {
+        limit: arg.wait,
+        verbosity,
+    }
+}
+
 fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8, String> {
     let report = planetoid::build(&planetoid::BuildOptions {
         config: args.config.config,
@@ -93,6 +101,7 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
         offline: args.offline,
         retry_gone: args.retry_gone,
         verbosity,
+        wait: args.wait.wait,
     })
     .map_err(|e| e.to_string())?;
     say(&report.summary);

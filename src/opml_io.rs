@@ -11,12 +11,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError};
+use crate::lock::{LockError, Wait, lock_planet};
 use crate::select::canonical_link;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -58,8 +61,10 @@ struct Subscription {
     title: Option<String>,
 }
 
-pub fn import(config_path: &Path, opml_path: &Path) -> Result<Imported, OpmlError> {
-    let config = config::load(config_path)?;
+/// Appends the new feeds of `opml_path` to `config_path`, holding the
+/// planet's lock meanwhile (see `lock`), waiting as `wait` says.
+pub fn import(config_path: &Path, opml_path: &Path, wait: Wait) -> Result<Imported, OpmlError> {
+    let (config, _lock) = lock_planet::<OpmlError>(config_path, "OPML import", wait)?;
     let opml_text = std::fs::read_to_string(opml_path).map_err(|source| OpmlError::Read {
         path: opml_path.to_path_buf(),
         source,
