@@ -706,6 +706,88 @@ mod tests {
     }
 
     #[test]
+    fn whatever_a_killed_build_leaves_beside_the_site_is_taken_back() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (out, cfg) = (tmp.path().join("output"), tmp.path().join("cfg"));
+        let spare = tmp.path().join(".output.spare");
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        let build = |text: &str| {
+            let site = Site::staged(&out, &cfg).expect("staged");
+            site.add_keyed("a.html", Some([1; 32]), text.as_bytes().to_vec());
+            site.add_keyed("x/b.html", Some([2; 32]), b"B".to_vec());
+            site.commit().expect("commit");
+        };
+        build("one");
+        build("two");
+        let names = || -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+                .expect("ls")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+
+        // Removing the spare cut short: its keys are gone, some files too,
+        // the marker (removed last) is still there.
+        std::fs::remove_file(spare.join(KEYS)).expect("rm keys");
+        std::fs::remove_file(spare.join("a.html")).expect("rm");
+        build("three");
+        assert_eq!(read(&out.join("a.html")), "three");
+        // Writing the keys file cut short: only the unfinished copy exists.
+        std::fs::rename(spare.join(KEYS), spare.join(KEYS_NEW)).expect("mv");
+        build("four");
+        assert_eq!(read(&out.join("a.html")), "four");
+        assert!(!out.join(KEYS_NEW).exists() && out.join(KEYS).is_file());
+        // Killed right after making a staging directory or the spare, before
+        // the marker: both are empty, so nothing is refused.
+        remove_tree(&spare).expect("rm spare");
+        std::fs::create_dir(&spare).expect("mkdir");
+        std::fs::create_dir(tmp.path().join(".output.new-4242")).expect("mkdir");
+        build("five");
+        assert_eq!(read(&out.join("a.html")), "five");
+        assert_eq!(names(), [".output.spare", "output"]);
+
+        // A spare file its keys do not list may be a hard link into the
+        // live site: it is replaced, never written through.
+        let listed = read(&spare.join(KEYS));
+        let kept: String = listed
+            .lines()
+            .filter(|l| !l.ends_with(" a.html"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(spare.join(KEYS), kept).expect("write keys");
+        std::fs::remove_file(spare.join("a.html")).expect("rm");
+        std::fs::hard_link(out.join("a.html"), spare.join("a.html")).expect("link");
+        let site = Site::staged(&out, &cfg).expect("staged");
+        site.add_keyed("a.html", Some([3; 32]), b"six".to_vec());
+        assert_eq!(read(&out.join("a.html")), "five", "live site untouched");
+        site.commit().expect("commit");
+        assert_eq!(read(&out.join("a.html")), "six");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn removing_a_tree_never_follows_symlinks() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("site");
+        std::fs::create_dir_all(dir.join("a/b")).expect("mkdir");
+        std::fs::write(dir.join(MARKER), "planetoid").expect("write");
+        std::fs::write(dir.join("a/b/c.html"), "c").expect("write");
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).expect("mkdir");
+        std::fs::write(elsewhere.join("keep.txt"), "k").expect("write");
+        std::os::unix::fs::symlink(&elsewhere, dir.join("a/link")).expect("symlink");
+        remove_tree(&dir).expect("removed");
+        assert!(!dir.exists());
+        assert!(
+            elsewhere.join("keep.txt").is_file(),
+            "symlinks are not followed"
+        );
+    }
+
+    #[test]
     fn paths_cannot_escape_the_site() {
         assert!(safe_join(Path::new("/x"), "../etc/passwd").is_none());
         assert!(safe_join(Path::new("/x"), "/etc/passwd").is_none());
