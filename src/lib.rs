@@ -18,7 +18,8 @@
 //! ```
 //!
 //! A feed that fails is data, never an abort: it keeps its stored entries
-//! and shows in the report. Only config, theme, store, render and output
+//! and shows in the report. Only config, theme, store, render, output and
+//! lock (another run of the planet still going after `--wait`)
 //! errors stop a build ([`BuildError`]).
 
 pub mod check;
@@ -147,7 +148,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             verbosity: opts.verbosity,
         },
     )?;
-    clock.lap("waiting for another run of the planet");
+    clock.lap("config and waiting for other runs of the planet");
     let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let now = opts.now.unwrap_or_else(Utc::now);
     let output_dir = opts
@@ -155,7 +156,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .clone()
         .unwrap_or_else(|| config.output_dir.clone());
     let mut store = Store::open(&config.state)?;
-    clock.lap("config, theme and store");
+    clock.lap("theme and store");
 
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
