@@ -20,6 +20,7 @@ use url::Url;
 use crate::check::probe_feeds;
 use crate::config::{self, Config, ConfigError, ContentMode, FeedSource};
 use crate::ingest::NOT_A_FEED_PAGE;
+use crate::lock::{LockError, Wait, lock_planet};
 use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 use crate::select::canonical_link;
 use crate::store::FeedUpdate;
@@ -31,6 +32,8 @@ pub enum AddError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Edit(#[from] EditError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("`{url}` is not an http(s) URL")]
     NotAUrl { url: String },
     #[error("{url} is already in {} (line {line}{})", config.display(), name.as_deref().map(|n| format!(", as {n}")).unwrap_or_default())]
@@ -95,8 +98,16 @@ pub fn add(
     name: Option<&str>,
     tags: &[String],
     dry_run: bool,
+    wait: Wait,
 ) -> Result<Added, AddError> {
-    let config = config::load(config_path)?;
+    // A dry run writes nothing, so it needs no turn; a real one holds the
+    // planet's lock from reading planet.yaml to writing it back.
+    let (config, _lock) = if dry_run {
+        (config::load(config_path)?, None)
+    } else {
+        let (config, lock) = lock_planet::<AddError>(config_path, "add", wait)?;
+        (config, Some(lock))
+    };
     let given = web_url(url)?;
     refuse_duplicate(&config, config_path, given.as_str())?;
     let now = chrono::Utc::now();

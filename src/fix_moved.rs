@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError, FeedSource};
 use crate::entry::FeedId;
+use crate::lock::{LockError, Wait, lock_planet};
 use crate::planet_edit::{self, EditError};
 use crate::store::{Store, StoreError};
 
@@ -29,6 +30,8 @@ pub enum FixMovedError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Edit(#[from] EditError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot update {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -39,8 +42,9 @@ pub enum FixMovedError {
 }
 
 /// Rewrites every moved feed's URL in `config_path`; returns what changed.
-pub fn fix_moved(config_path: &Path) -> Result<Vec<Move>, FixMovedError> {
-    let config = config::load(config_path)?;
+/// Holds the planet's lock meanwhile (see `lock`), waiting as `wait` says.
+pub fn fix_moved(config_path: &Path, wait: Wait) -> Result<Vec<Move>, FixMovedError> {
+    let (config, _lock) = lock_planet::<FixMovedError>(config_path, "fix-moved run", wait)?;
     let mut store = Store::open(&config.state)?;
     let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let states = store.feed_states(&ids)?;

@@ -18,7 +18,8 @@
 //! ```
 //!
 //! A feed that fails is data, never an abort: it keeps its stored entries
-//! and shows in the report. Only config, theme, store, render and output
+//! and shows in the report. Only config, theme, store, render, output and
+//! lock (another run of the planet still going after `--wait`)
 //! errors stop a build ([`BuildError`]).
 
 pub mod add;
@@ -33,6 +34,7 @@ pub mod fix_moved;
 pub mod import;
 pub mod ingest;
 pub mod init;
+pub mod lock;
 pub mod opml_io;
 pub mod output;
 pub mod parse;
@@ -72,6 +74,8 @@ pub enum BuildError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
 }
 
 /// What `planetoid build` was asked to do.
@@ -84,6 +88,8 @@ pub struct BuildOptions {
     /// Ask feeds that answered 410 Gone again.
     pub retry_gone: bool,
     pub verbosity: progress::Verbosity,
+    /// How long to wait for another run of the planet (`None`: the default).
+    pub wait: Option<std::time::Duration>,
 }
 
 /// What a finished build tells the operator.
@@ -141,7 +147,16 @@ fn peak_rss_mb() -> Option<u64> {
 /// The whole pipeline, config to published site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut clock = Stopwatch::new();
-    let config = config::load(&opts.config)?;
+    // Held until the build returns: one run at a time per planet.
+    let (config, lock) = lock::lock_planet::<BuildError>(
+        &opts.config,
+        "build",
+        lock::Wait {
+            limit: opts.wait,
+            verbosity: opts.verbosity,
+        },
+    )?;
+    clock.lap("config and waiting for other runs of the planet");
     let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let now = opts.now.unwrap_or_else(Utc::now);
     let output_dir = opts
@@ -149,7 +164,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .clone()
         .unwrap_or_else(|| config.output_dir.clone());
     let mut store = Store::open(&config.state)?;
-    clock.lap("config, theme and store");
+    clock.lap("theme and store");
 
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
@@ -197,7 +212,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map(|(f, s)| feed_info(f, *s))
         .collect();
     let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
-    let health = report::health(&config, &ordered, &names, now);
+    let mut health = report::health(&config, &ordered, &names, now);
+    health.lock_wait_secs = (lock.waited().as_secs_f64() * 100.0).round() / 100.0;
     let feeds: Vec<FeedInfo> = config
         .feeds
         .iter()

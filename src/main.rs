@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use planetoid::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand};
+use planetoid::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand, WaitArg};
+use planetoid::lock::Wait;
 use planetoid::progress::Verbosity;
 
 fn main() -> ExitCode {
@@ -48,9 +49,9 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config)
+        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config.config, wait(&args.wait, verbosity))
             .map(|moves| {
-                let mut out = format!("{}: {} moved feed URL(s) updated", args.config.display(), moves.len());
+                let mut out = format!("{}: {} moved feed URL(s) updated", args.config.config.display(), moves.len());
                 for m in moves {
                     out.push_str(&format!("\n  line {}: {} → {}", m.line, m.from, m.to));
                 }
@@ -58,7 +59,7 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::Opml(OpmlCommand::Import { file, config }) => planetoid::opml_io::import(&config.config, &file)
+        Command::Opml(OpmlCommand::Import { file, config, wait: limit }) => planetoid::opml_io::import(&config.config, &file, wait(&limit, verbosity))
             .map(|outcome| {
                 say(&outcome.to_string());
                 0
@@ -76,7 +77,7 @@ fn main() -> ExitCode {
                 ImportFormat::Pluto => planetoid::import::Format::Pluto,
                 ImportFormat::Rawdog => planetoid::import::Format::Rawdog,
             };
-            planetoid::import::run(format, &args.file, &args.config.config, args.dry_run)
+            planetoid::import::run(format, &args.file, &args.config.config, args.dry_run, wait(&args.wait, verbosity))
                 .map(|outcome| {
                     if args.dry_run {
                         print!("{}", outcome.edit.text);
@@ -87,13 +88,13 @@ fn main() -> ExitCode {
                 })
                 .map_err(|e| e.to_string())
         }
-        Command::Add(args) => planetoid::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run)
+        Command::Add(args) => planetoid::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run, wait(&args.wait, verbosity))
             .map(|added| {
                 print!("{added}");
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, verbosity)
+        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, wait(&args.wait, verbosity))
             .map(|()| 0)
             .map_err(|e| e.to_string()),
         Command::Completions(args) => {
@@ -111,6 +112,13 @@ fn main() -> ExitCode {
     }
 }
 
+fn wait(arg: &WaitArg, verbosity: Verbosity) -> Wait {
+    Wait {
+        limit: arg.wait,
+        verbosity,
+    }
+}
+
 fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8, String> {
     let report = planetoid::build(&planetoid::BuildOptions {
         config: args.config.config,
@@ -119,6 +127,7 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
         offline: args.offline,
         retry_gone: args.retry_gone,
         verbosity,
+        wait: args.wait.wait,
     })
     .map_err(|e| e.to_string())?;
     say(&report.summary);

@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError};
+use crate::lock::{LockError, Wait, lock_planet};
 use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,8 @@ pub enum OpmlError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Edit(#[from] EditError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -52,7 +55,10 @@ struct Subscription {
     title: Option<String>,
 }
 
-pub fn import(config_path: &Path, opml_path: &Path) -> Result<Imported, OpmlError> {
+/// Appends the new feeds of `opml_path` to `config_path`, holding the
+/// planet's lock meanwhile (see `lock`), waiting as `wait` says.
+pub fn import(config_path: &Path, opml_path: &Path, wait: Wait) -> Result<Imported, OpmlError> {
+    let (_config, _lock) = lock_planet::<OpmlError>(config_path, "OPML import", wait)?;
     let opml_text = std::fs::read_to_string(opml_path).map_err(|source| OpmlError::Read {
         path: opml_path.to_path_buf(),
         source,

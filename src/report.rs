@@ -14,6 +14,9 @@ use crate::store::{FeedState, FeedStatus};
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Health {
     pub generated: String,
+    /// How long this build waited for another run of the planet to finish
+    /// (seconds, to a hundredth; 0 when the planet was free).
+    pub lock_wait_secs: f64,
     pub feeds: Vec<FeedHealth>,
 }
 
@@ -99,6 +102,7 @@ pub fn health(
         .collect();
     Health {
         generated: rfc3339(now),
+        lock_wait_secs: 0.0,
         feeds,
     }
 }
@@ -313,6 +317,7 @@ mod tests {
     fn fail_on_thresholds_count_broken_feeds() {
         let health = Health {
             generated: String::new(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 feed("a", "ok"),
                 feed("b", "failed"),
@@ -338,6 +343,7 @@ mod tests {
         moved.moved_to = Some("https://m.example/new".into());
         let health = Health {
             generated: String::new(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 feed("ok1", "ok"),
                 feed("g", "gone"),
@@ -361,6 +367,7 @@ mod tests {
     fn summary_lists_only_feeds_needing_attention() {
         let h = Health {
             generated: "2025-01-01T00:00:00Z".into(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 FeedHealth {
                     url: "https://a.example/f".into(),

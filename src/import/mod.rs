@@ -19,6 +19,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::ConfigError;
+use crate::lock::{LockError, Wait, lock_planet};
 use crate::parse::decode_entities;
 use crate::planet_edit::{self, Edit, EditError, NewFeed, Scalar, Setting};
 
@@ -58,6 +59,10 @@ pub enum ImportError {
     },
     #[error(transparent)]
     Edit(#[from] EditError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 /// What an importer read.
@@ -168,7 +173,15 @@ pub fn run(
     file: &Path,
     config: &Path,
     dry_run: bool,
+    wait: Wait,
 ) -> Result<Outcome, ImportError> {
+    // Merging into an existing planet holds its lock; a new planet.yaml
+    // has no store or site yet, and a dry run writes nothing.
+    let _lock = if config.exists() && !dry_run {
+        Some(lock_planet::<ImportError>(config, "import", wait)?.1)
+    } else {
+        None
+    };
     let text = std::fs::read(file).map_err(|source| ImportError::Read {
         path: file.to_path_buf(),
         source,

@@ -298,6 +298,7 @@ mod tests {
         };
         let health = Health {
             generated: "2025-01-31T00:00:00Z".into(),
+            lock_wait_secs: 0.0,
             feeds: vec![],
         };
         let input = SiteInput {
