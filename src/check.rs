@@ -43,10 +43,7 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
     let feeds: Vec<_> = config.feeds.iter().filter(|f| f.enabled).collect();
     let requests: Vec<Request> = feeds
         .iter()
-        .map(|f| Request {
-            source: f.source.clone(),
-            validators: Validators::default(),
-        })
+        .map(|f| Request::new(f.source.clone(), Validators::default()))
         .collect();
     let user_agent = config
         .fetch
@@ -87,6 +84,7 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
             FeedUpdate::NotModified { .. } | FeedUpdate::Untouched => {
                 ["ok".into(), "-".into(), name, String::new()]
             }
+            FeedUpdate::Skipped { reason } => ["skipped".into(), "-".into(), name, reason],
             FeedUpdate::Failed(f) => {
                 broken += 1;
                 let mut detail = f.error;
