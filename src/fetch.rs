@@ -30,11 +30,16 @@ use futures::stream::FuturesUnordered;
 use tokio::time::Instant;
 
 use crate::config::{FeedSource, FetchConfig};
-use schedule::{Gate, Held, Job, Limits, Permit, Verdict};
+use schedule::{Gate, Held, Job, Limits, Permit};
 pub use schedule::{HOST_DOWN_AFTER, HostStats, Skip};
 
 /// Redirect hops followed before giving up.
 const MAX_REDIRECTS: usize = 5;
+
+/// How long a timed-out request keeps its slot: the HTTP client closes the
+/// abandoned connection in a task of its own, a moment later, and until
+/// then the host still sees the request open.
+const CLOSE_GRACE: Duration = Duration::from_millis(50);
 
 /// Cache validators from an earlier response, sent back as a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -314,42 +319,32 @@ async fn fetch_each_async(
     let deadline = Instant::now() + Duration::from_secs(config.deadline_secs);
     let mut past_deadline = false;
     let mut left = requests.len();
-    let skip = |skips: Vec<(usize, Skip)>, left: &mut usize| {
-        for (i, reason) in skips {
+    let mut running = FuturesUnordered::new();
+    while left > 0 {
+        for (i, reason) in gate.take_skipped() {
             let outcome = Outcome {
                 result: Err(FetchError::Skipped(reason)),
                 elapsed: None,
             };
             sink(i, outcome, Slot { _held: None });
-            *left -= 1;
+            left -= 1;
         }
-    };
-    let mut running = FuturesUnordered::new();
-    while left > 0 {
         for (start, held) in gate.dispatch() {
             let request = &requests[start.index];
             running.push(run(start, held, request, &client, config, &gate));
         }
+        if left == 0 {
+            break;
+        }
         tokio::select! {
-            Some((i, outcome, held, verdict)) = running.next(), if !running.is_empty() => {
-                let host = match &requests[i].source {
-                    FeedSource::Http(url) => Some(host_key(url)),
-                    FeedSource::File(_) => None,
-                };
-                let cause = match &outcome.result {
-                    Err(e) => e.to_string(),
-                    Ok(_) => String::new(),
-                };
+            Some((i, outcome, held)) = running.next(), if !running.is_empty() => {
                 sink(i, outcome, Slot { _held: Some(held) });
                 left -= 1;
-                if let Some(host) = host {
-                    skip(gate.finished(&host, verdict, &cause), &mut left);
-                }
             }
             () = gate.changed() => {}
             () = tokio::time::sleep_until(deadline), if !past_deadline => {
                 past_deadline = true;
-                skip(gate.deadline(), &mut left);
+                gate.deadline();
             }
         }
     }
@@ -364,15 +359,15 @@ async fn run(
     client: &reqwest::Client,
     config: &FetchConfig,
     gate: &Arc<Gate>,
-) -> (usize, Outcome, Held, Verdict) {
-    let (result, elapsed, verdict) = match &request.source {
+) -> (usize, Outcome, Held) {
+    let (result, elapsed) = match &request.source {
         FeedSource::File(path) => {
             let result = read_file(path, config.max_body_mb).await;
             drop(start.permit);
-            (result, None, Verdict::Unknown)
+            (result, None)
         }
         FeedSource::Http(url) => {
-            let mut budget = Budget::new(config.timeout_secs);
+            let mut budget = Budget::new(start.index, config.timeout_secs);
             let result = get_with_retries(
                 client,
                 url,
@@ -383,17 +378,10 @@ async fn run(
                 &mut budget,
             )
             .await;
-            let verdict = if budget.answered.load(Ordering::Relaxed) || result.is_ok() {
-                Verdict::Answered
-            } else if matches!(result, Err(FetchError::Connect(_) | FetchError::Timeout(_))) {
-                Verdict::Unreachable
-            } else {
-                Verdict::Unknown
-            };
-            (result, Some(budget.open), verdict)
+            (result, Some(budget.open))
         }
     };
-    (start.index, Outcome { result, elapsed }, held, verdict)
+    (start.index, Outcome { result, elapsed }, held)
 }
 
 fn build_client(config: &FetchConfig, user_agent: &str) -> Result<reqwest::Client, FetchError> {
@@ -408,21 +396,21 @@ fn build_client(config: &FetchConfig, user_agent: &str) -> Result<reqwest::Clien
 /// One feed's `timeout_secs`: spent while its requests are open and while
 /// it backs off between retries, never while it waits for a slot.
 struct Budget {
+    /// The feed's index, as the scheduler knows it.
+    feed: usize,
     secs: u64,
     left: Duration,
     /// Time requests were open (sent to last byte).
     open: Duration,
-    /// Some host sent response headers for this feed.
-    answered: Arc<AtomicBool>,
 }
 
 impl Budget {
-    fn new(secs: u64) -> Budget {
+    fn new(feed: usize, secs: u64) -> Budget {
         Budget {
+            feed,
             secs,
             left: Duration::from_secs(secs),
             open: Duration::ZERO,
-            answered: Arc::default(),
         }
     }
 
@@ -435,6 +423,9 @@ impl Budget {
         let started = Instant::now();
         let out = tokio::time::timeout(self.left, request).await;
         let took = started.elapsed();
+        if out.is_err() {
+            tokio::time::sleep(CLOSE_GRACE).await;
+        }
         permit.record(took);
         self.left = self.left.saturating_sub(took);
         self.open += took;
@@ -470,8 +461,13 @@ async fn get_with_retries(
         match result {
             Err(e) if e.is_transient() && attempt < config.retries => {
                 // The slot is not held while backing off.
-                permit = None;
+                drop(permit.take());
                 if !budget.pause(backoff(attempt, url.as_str())).await {
+                    return Err(e);
+                }
+                permit = gate.again(&host_key(url)).await;
+                if permit.is_none() {
+                    // Its host was given up meanwhile.
                     return Err(e);
                 }
                 attempt += 1;
@@ -526,13 +522,15 @@ async fn get_following_redirects(
             *permit = gate.again(&host).await;
         }
         let Some(slot) = permit.as_ref() else {
-            return Err(FetchError::Request("the fetch stage stopped".into()));
+            return Err(FetchError::Connect(format!(
+                "host {host} was given up: it does not answer"
+            )));
         };
         let moved_to = permanent
             .as_ref()
             .filter(|p| *p != start)
             .map(|p| p.to_string());
-        let answered = budget.answered.clone();
+        let heard = AtomicBool::new(false);
         let hop = budget
             .request(slot, async {
                 let mut request = client.get(url.clone()).header(
@@ -546,7 +544,8 @@ async fn get_following_redirects(
                     request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
                 }
                 let response = request.send().await.map_err(request_error)?;
-                answered.store(true, Ordering::Relaxed);
+                heard.store(true, Ordering::Relaxed);
+                gate.heard_from(&host);
                 let status = response.status().as_u16();
                 if matches!(status, 301 | 302 | 303 | 307 | 308) {
                     let location = response
@@ -565,7 +564,16 @@ async fn get_following_redirects(
                 }
                 read_response(response, config, moved_to).await.map(Hop::Done)
             })
-            .await?;
+            .await;
+        let hop = match hop {
+            Err(e @ (FetchError::Connect(_) | FetchError::Timeout(_)))
+                if !heard.load(Ordering::Relaxed) =>
+            {
+                gate.unreachable(&host, budget.feed, &e.to_string());
+                return Err(e);
+            }
+            other => other?,
+        };
         let (status, location) = match hop {
             Hop::Done(fetched) => return Ok(fetched),
             Hop::Redirect { status, location } => (status, location),

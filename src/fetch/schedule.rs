@@ -14,7 +14,7 @@
 //! again in this build, and at the build deadline every feed still queued is
 //! given up: both become [`Skip`]s, never failures.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -75,17 +75,6 @@ pub struct Start {
     pub permit: Permit,
 }
 
-/// What happened to a started feed, as far as its host's health goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// The host answered (any HTTP status counts).
-    Answered,
-    /// Connection refused or timed out: the host may be down.
-    Unreachable,
-    /// Neither (a local file, a reset mid-body, …).
-    Unknown,
-}
-
 pub struct Limits {
     pub concurrency: usize,
     pub per_host: usize,
@@ -105,6 +94,8 @@ struct State {
     held: usize,
     hosts: Vec<Host>,
     by_name: HashMap<String, usize>,
+    /// Feeds given up and not yet reported.
+    skipped: Vec<(usize, Skip)>,
 }
 
 struct Host {
@@ -116,9 +107,10 @@ struct Host {
     /// Estimated milliseconds of work in `queue`.
     remaining_ms: u64,
     /// Started feeds waiting for another request's slot.
-    again: VecDeque<oneshot::Sender<Permit>>,
+    again: VecDeque<oneshot::Sender<Option<Permit>>>,
     answered: bool,
-    unreachable: usize,
+    /// Feeds that could not reach this host (refused, timed out).
+    unreachable: HashSet<usize>,
     down: bool,
     stats: HostStats,
 }
@@ -136,7 +128,7 @@ impl Host {
             remaining_ms: 0,
             again: VecDeque::new(),
             answered: false,
-            unreachable: 0,
+            unreachable: HashSet::new(),
             down: false,
         }
     }
@@ -199,6 +191,7 @@ impl Gate {
             held: 0,
             hosts: Vec::new(),
             by_name: HashMap::new(),
+            skipped: Vec::new(),
         };
         let mut order: Vec<(usize, &Job, u64)> = jobs
             .iter()
@@ -251,10 +244,10 @@ impl Gate {
                 state.open += 1;
                 state.hosts[h].open += 1;
                 // A waiter that went away gives its slot back on drop.
-                let _ = waiter.send(Permit {
+                let _ = waiter.send(Some(Permit {
                     gate: self.clone(),
                     host: h,
-                });
+                }));
             }
         }
         let mut starts = Vec::new();
@@ -298,57 +291,72 @@ impl Gate {
 
     /// A slot for one more request of a feed already started (a retry, or
     /// a redirect to `host`). Waiting here is not part of the feed's time
-    /// budget.
+    /// budget. `None` when the host was given up meanwhile.
     pub async fn again(self: &Arc<Self>, host: &str) -> Option<Permit> {
         let (send, receive) = oneshot::channel();
         {
             let mut state = self.lock();
             let h = state.host(host);
+            if state.hosts[h].down {
+                return None;
+            }
             state.hosts[h].again.push_back(send);
         }
         self.changed.notify_one();
-        receive.await.ok()
+        receive.await.ok().flatten()
     }
 
-    /// Learns from a finished feed of `host`; when the host is now given
-    /// up, returns its queued feeds, to be reported skipped.
-    pub fn finished(&self, host: &str, verdict: Verdict, cause: &str) -> Vec<(usize, Skip)> {
+    /// `host` sent response headers: it is up, whatever they said.
+    pub fn heard_from(&self, host: &str) {
         let mut state = self.lock();
-        let Some(&h) = state.by_name.get(host) else {
-            return Vec::new();
-        };
+        let h = state.host(host);
+        state.hosts[h].answered = true;
+    }
+
+    /// Feed `index` could not reach `host` (refused, timed out). When the
+    /// host has never answered and this is its [`HOST_DOWN_AFTER`]th feed
+    /// failing so, it is given up: its queued feeds are skipped and feeds
+    /// waiting to retry there get no slot.
+    pub fn unreachable(&self, host: &str, index: usize, cause: &str) {
+        let mut state = self.lock();
+        let h = state.host(host);
         let host = &mut state.hosts[h];
-        match verdict {
-            Verdict::Answered => host.answered = true,
-            Verdict::Unreachable => host.unreachable += 1,
-            Verdict::Unknown => {}
-        }
-        if host.down || host.answered || host.is_file() || host.unreachable < HOST_DOWN_AFTER {
-            return Vec::new();
+        host.unreachable.insert(index);
+        if host.down || host.answered || host.is_file() || host.unreachable.len() < HOST_DOWN_AFTER
+        {
+            return;
         }
         host.down = true;
+        for waiter in host.again.drain(..) {
+            let _ = waiter.send(None);
+        }
         let skip = Skip::HostDown {
             host: host.name.clone(),
-            failed: host.unreachable,
+            failed: host.unreachable.len(),
             cause: cause.to_string(),
         };
-        drain(host, &skip)
+        let skipped = drain(host, &skip);
+        state.skipped.extend(skipped);
+        drop(state);
+        self.changed.notify_one();
     }
 
     /// The build deadline passed: every feed not started is given up.
-    pub fn deadline(&self) -> Vec<(usize, Skip)> {
+    pub fn deadline(&self) {
         let mut state = self.lock();
-        state
-            .hosts
-            .iter_mut()
-            .flat_map(|host| {
-                let skip = Skip::Deadline {
-                    host: host.name.clone(),
-                    waiting: host.queue.len(),
-                };
-                drain(host, &skip)
-            })
-            .collect()
+        let state = &mut *state;
+        for host in &mut state.hosts {
+            let skip = Skip::Deadline {
+                host: host.name.clone(),
+                waiting: host.queue.len(),
+            };
+            state.skipped.extend(drain(host, &skip));
+        }
+    }
+
+    /// Feeds given up since the last call.
+    pub fn take_skipped(&self) -> Vec<(usize, Skip)> {
+        std::mem::take(&mut self.lock().skipped)
     }
 
     /// Per-host figures, busiest host first; local files are left out.
@@ -456,11 +464,13 @@ mod tests {
         let gate = Gate::new(&jobs, limits(8, 2));
         let started = gate.dispatch();
         assert_eq!(started.len(), 2);
-        for _ in 0..HOST_DOWN_AFTER - 1 {
-            let none = gate.finished("down.example", Verdict::Unreachable, "refused");
-            assert!(none.is_empty());
+        // A feed failing twice (a retry) counts once.
+        for index in [0, 0, 1] {
+            gate.unreachable("down.example", index, "refused");
+            assert!(gate.take_skipped().is_empty());
         }
-        let skipped = gate.finished("down.example", Verdict::Unreachable, "refused");
+        gate.unreachable("down.example", 2, "refused");
+        let skipped = gate.take_skipped();
         assert_eq!(skipped.len(), 4);
         assert_eq!(
             skipped[0].1.to_string(),
@@ -475,12 +485,10 @@ mod tests {
     fn a_host_that_answered_once_is_never_given_up() {
         let jobs: Vec<Job> = (0..8).map(|_| job("flaky.example", 100, false)).collect();
         let gate = Gate::new(&jobs, limits(8, 2));
-        gate.finished("flaky.example", Verdict::Answered, "");
-        for _ in 0..5 {
-            assert!(
-                gate.finished("flaky.example", Verdict::Unreachable, "t")
-                    .is_empty()
-            );
+        gate.heard_from("flaky.example");
+        for index in 0..5 {
+            gate.unreachable("flaky.example", index, "t");
+            assert!(gate.take_skipped().is_empty());
         }
     }
 
@@ -489,7 +497,8 @@ mod tests {
         let jobs: Vec<Job> = (0..5).map(|_| job("busy.example", 100, false)).collect();
         let gate = Gate::new(&jobs, limits(8, 1));
         let _started = gate.dispatch();
-        let skipped = gate.deadline();
+        gate.deadline();
+        let skipped = gate.take_skipped();
         assert_eq!(skipped.len(), 4);
         assert_eq!(
             skipped[0].1.to_string(),
