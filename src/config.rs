@@ -1044,6 +1044,27 @@ feeds:
     }
 
     #[test]
+    fn the_fetch_deadline_is_read_and_checked() {
+        let cfg = parse(
+            "title: P\nbase_url: https://p.example/\nfetch:\n  deadline_secs: 120\nfeeds: []\n",
+            Path::new("/p/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(cfg.fetch.deadline_secs, 120);
+        assert_eq!(FetchConfig::default().deadline_secs, 600);
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nfetch:\n  deadline_secs: 0\n  deadline: 5\nfeeds: []\n",
+        );
+        let lines: Vec<u64> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [4, 5], "{found:?}");
+        assert!(
+            found[0].message.contains("from 1 to 86400, found 0"),
+            "{found:?}"
+        );
+        assert!(found[1].message.contains("deadline_secs"), "{found:?}");
+    }
+
+    #[test]
     fn content_modes_excerpts_and_iframe_hosts_are_read_and_checked() {
         let cfg = parse(
             "title: P\nbase_url: https://p.example/\nexcerpt_words: 25\nsanitize:\n  iframe_hosts: [Player.Vimeo.com]\nfeeds:\n  - url: a.xml\n    content: summary\n  - url: b.xml\n    content: title\n",

@@ -1023,6 +1023,58 @@ mod tests {
     }
 
     #[test]
+    fn a_skipped_feed_keeps_entries_and_failure_count_and_latency_is_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        let id = FeedId::from_stored("f".into());
+        let t1 = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let t2 = t1 + chrono::Duration::hours(1);
+        let mut first = rec(&id, fresh(vec![entry("a", "A", Some(t1), "h1")]));
+        first.latency = Some(std::time::Duration::from_millis(420));
+        let failed = rec(
+            &id,
+            FeedUpdate::Failed(Failure {
+                error: "HTTP 500".into(),
+                ..Failure::default()
+            }),
+        );
+        store
+            .record(t1, [first, failed], &Retention::default())
+            .expect("record");
+        let skipped = rec(
+            &id,
+            FeedUpdate::Skipped {
+                reason: "build deadline: host x.example had 3 feeds waiting".into(),
+            },
+        );
+        store
+            .record(t2, [skipped], &Retention::default())
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(state.status, FeedStatus::Skipped);
+        assert_eq!(
+            state.error.as_deref(),
+            Some("build deadline: host x.example had 3 feeds waiting")
+        );
+        assert_eq!(
+            (
+                state.entries,
+                state.consecutive_failures,
+                state.last_attempt
+            ),
+            (1, 1, Some(t1)),
+            "entries, failure count and last attempt stay as they were"
+        );
+        assert_eq!(
+            state.latency,
+            Some(std::time::Duration::from_millis(420)),
+            "a record without a measurement keeps the last one"
+        );
+    }
+
+    #[test]
     fn a_version_1_store_is_migrated_and_keeps_its_entries() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("state.db");
