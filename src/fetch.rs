@@ -16,6 +16,7 @@
 //! on 429/503 is returned to the caller to be remembered instead. reqwest and
 //! tokio types never leave this module.
 
+mod budget;
 mod schedule;
 
 use std::collections::HashSet;
@@ -30,16 +31,12 @@ use futures::stream::FuturesUnordered;
 use tokio::time::Instant;
 
 use crate::config::{FeedSource, FetchConfig};
+use budget::Budget;
 use schedule::{Gate, Held, Job, Limits, Permit};
 pub use schedule::{HOST_DOWN_AFTER, HostStats, Skip};
 
 /// Redirect hops followed before giving up.
 const MAX_REDIRECTS: usize = 5;
-
-/// How long a timed-out request keeps its slot: the HTTP client closes the
-/// abandoned connection in a task of its own, a moment later, and until
-/// then the host still sees the request open.
-const CLOSE_GRACE: Duration = Duration::from_millis(50);
 
 /// Cache validators from an earlier response, sent back as a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -391,56 +388,6 @@ fn build_client(config: &FetchConfig, user_agent: &str) -> Result<reqwest::Clien
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| FetchError::Request(format!("cannot build the HTTP client: {}", chain(&e))))
-}
-
-/// One feed's `timeout_secs`: spent while its requests are open and while
-/// it backs off between retries, never while it waits for a slot.
-struct Budget {
-    /// The feed's index, as the scheduler knows it.
-    feed: usize,
-    secs: u64,
-    left: Duration,
-    /// Time requests were open (sent to last byte).
-    open: Duration,
-}
-
-impl Budget {
-    fn new(feed: usize, secs: u64) -> Budget {
-        Budget {
-            feed,
-            secs,
-            left: Duration::from_secs(secs),
-            open: Duration::ZERO,
-        }
-    }
-
-    /// Runs one request (send, then the body) on what is left of the budget.
-    async fn request<T>(
-        &mut self,
-        permit: &Permit,
-        request: impl Future<Output = Result<T, FetchError>>,
-    ) -> Result<T, FetchError> {
-        let started = Instant::now();
-        let out = tokio::time::timeout(self.left, request).await;
-        let took = started.elapsed();
-        if out.is_err() {
-            tokio::time::sleep(CLOSE_GRACE).await;
-        }
-        permit.record(took);
-        self.left = self.left.saturating_sub(took);
-        self.open += took;
-        out.unwrap_or(Err(FetchError::Timeout(self.secs)))
-    }
-
-    /// Sleeps `wait` out of the budget; false when the budget cannot afford it.
-    async fn pause(&mut self, wait: Duration) -> bool {
-        if wait >= self.left {
-            return false;
-        }
-        tokio::time::sleep(wait).await;
-        self.left -= wait;
-        true
-    }
 }
 
 async fn get_with_retries(

@@ -431,5 +431,20 @@ mod tests {
                 ..
             })
         ));
+        let skipped = ingest(
+            Err(FetchError::Skipped(fetch::Skip::Deadline {
+                host: "t.example".into(),
+                waiting: 1,
+            })),
+            Utc::now(),
+            &HashMap::new(),
+            &shown(ContentMode::Full),
+        );
+        match skipped {
+            FeedUpdate::Skipped { reason } => {
+                assert_eq!(reason, "build deadline: host t.example had 1 feed waiting");
+            }
+            other => panic!("a skip is not a failure: {other:?}"),
+        }
     }
 }
