@@ -205,20 +205,41 @@ fn one_slow_host_a_stalled_and_a_refusing_one_every_healthy_feed_arrives_in_time
 #[test]
 fn waiting_for_a_busy_host_is_not_part_of_a_feeds_timeout() {
     let server = TestServer::start_on("127.0.1.7");
-    // 8 × 300 ms one at a time: 2.4 s, each within its 1 s budget.
-    let urls = serve_feeds(&server, "w", 8, Duration::from_millis(300));
+    // First, 3 feeds whose bodies trickle past the budget: the host
+    // answered, so their timeouts do not get it given up.
+    let trickling: Vec<String> = (0..3)
+        .map(|i| {
+            let path = format!("/trickle{i}.xml");
+            let body = rss_feed(&format!("t{i}"), 1, 29);
+            server.route(
+                &path,
+                Response::ok("application/rss+xml", body)
+                    .mode(common::Mode::Trickle(Duration::from_millis(100))),
+            );
+            server.url(&path)
+        })
+        .collect();
+    // Then 8 × 300 ms one at a time: 2.4 s of waiting, each request well
+    // within its 1 s budget.
+    let healthy = serve_feeds(&server, "w", 8, Duration::from_millis(300));
     let dir = tempfile::tempdir().expect("tempdir");
     write_config(
         dir.path(),
-        &config("  per_host: 1\n  timeout_secs: 1\n", &urls),
+        &config(
+            "  per_host: 1\n  timeout_secs: 1\n",
+            &[trickling.clone(), healthy].concat(),
+        ),
     );
     let out = planetoid(dir.path(), &["build", "--now", T1]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("8 feeds (8 ok, 0 stale, 0 failed)"),
+        stderr(&out).contains("11 feeds (8 ok, 0 stale, 3 failed)"),
         "{}",
         stderr(&out)
     );
+    for f in of(&health(dir.path()), &trickling) {
+        assert_eq!(f["error"], "timed out after 1 s", "{f}");
+    }
     assert_eq!(server.peak_in_flight(), 1);
 }
 
