@@ -5,9 +5,10 @@
 //! open overall and `fetch.per_host` open per host; [`schedule`] decides
 //! which feed goes next (busiest hosts first) and gives up feeds still
 //! waiting at the build deadline (`fetch.deadline_secs`) or queued on a host
-//! that does not answer. Each feed gets one budget (`timeout_secs`) from the
-//! moment its first request is sent, covering retries, redirects and the
-//! body; waiting for a slot is not part of it. Bodies are streamed and refused past `max_body_mb` *after* decompression (a gzip
+//! that does not answer. Each feed gets one budget (`timeout_secs`, see
+//! [`budget`]) from the moment its first request is sent, covering retries,
+//! redirects and the body; waiting for a slot is not part of it. Bodies are
+//! streamed and refused past `max_body_mb` *after* decompression (a gzip
 //! bomb stops at the cap). Conditional GET uses the validators the store kept;
 //! a 304 comes back as [`Fetched::not_modified`] with no body. Redirects are
 //! followed by hand (at most 5, loops detected) so a permanent move (301/308)
@@ -33,7 +34,7 @@ use tokio::time::Instant;
 use crate::config::{FeedSource, FetchConfig};
 use budget::Budget;
 use schedule::{Gate, Held, Job, Limits, Permit};
-pub use schedule::{HOST_DOWN_AFTER, HostStats, Skip};
+pub use schedule::{HostStats, Skip};
 
 /// Redirect hops followed before giving up.
 const MAX_REDIRECTS: usize = 5;
