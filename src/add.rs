@@ -145,6 +145,12 @@ pub fn add(
                 reason,
             });
         }
+        FeedUpdate::Skipped { reason } => {
+            return Err(AddError::Failed {
+                url: feed_url,
+                reason,
+            });
+        }
         FeedUpdate::NotModified { .. } | FeedUpdate::Untouched => {
             return Err(AddError::Failed {
                 url: feed_url,

@@ -75,6 +75,7 @@ pub fn check(config_path: &Path, probe: bool) -> Result<CheckReport, BuildError>
             FeedUpdate::NotModified { .. } | FeedUpdate::Untouched => {
                 ["ok".into(), "-".into(), name, String::new()]
             }
+            FeedUpdate::Skipped { reason } => ["skipped".into(), "-".into(), name, reason],
             FeedUpdate::Failed(f) => {
                 broken += 1;
                 let mut detail = f.error;
@@ -128,10 +129,7 @@ pub(crate) fn probe_feeds(
 ) -> Vec<FeedUpdate> {
     let requests: Vec<Request> = sources
         .iter()
-        .map(|(source, _)| Request {
-            source: source.clone(),
-            validators: Validators::default(),
-        })
+        .map(|(source, _)| Request::new(source.clone(), Validators::default()))
         .collect();
     let user_agent = config
         .fetch

@@ -105,12 +105,16 @@ pub enum ContentMode {
 /// Network behaviour of the fetch stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchConfig {
-    /// Feeds fetched at the same time, over all hosts.
+    /// Requests open at the same time, over all hosts (feeds waiting for a
+    /// busy host do not count).
     pub concurrency: usize,
-    /// Requests in flight to one host at a time.
+    /// Requests open to one host at a time, redirects included.
     pub per_host: usize,
-    /// Budget for one whole request (connect, headers, body, retries).
+    /// Budget for one feed from its first request being sent: connect,
+    /// headers, body, redirects and retries; waiting for a slot excluded.
     pub timeout_secs: u64,
+    /// The whole fetch phase: feeds that got no slot by then are skipped.
+    pub deadline_secs: u64,
     /// Extra tries after a transient failure (timeout, reset, 5xx, 408, 429).
     pub retries: u32,
     /// Bodies larger than this (after decompression) are refused.
@@ -125,6 +129,7 @@ impl Default for FetchConfig {
             concurrency: 32,
             per_host: 2,
             timeout_secs: 30,
+            deadline_secs: 600,
             retries: 2,
             max_body_mb: 10,
             user_agent: None,
@@ -265,6 +270,7 @@ const FETCH_KEYS: &[&str] = &[
     "concurrency",
     "per_host",
     "timeout_secs",
+    "deadline_secs",
     "retries",
     "max_body_mb",
     "user_agent",
@@ -484,6 +490,12 @@ fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
         .and_then(|n| count(n, 1, 3600, problems))
     {
         defaults.timeout_secs = n;
+    }
+    if let Some(n) = fields
+        .optional("deadline_secs")
+        .and_then(|n| count(n, 1, 86_400, problems))
+    {
+        defaults.deadline_secs = n;
     }
     if let Some(n) = fields
         .optional("retries")
@@ -1069,6 +1081,27 @@ feeds:
                 .iframe_hosts
                 .contains(&"www.youtube-nocookie.com".to_string())
         );
+    }
+
+    #[test]
+    fn the_fetch_deadline_is_read_and_checked() {
+        let cfg = parse(
+            "title: P\nbase_url: https://p.example/\nfetch:\n  deadline_secs: 120\nfeeds: []\n",
+            Path::new("/p/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(cfg.fetch.deadline_secs, 120);
+        assert_eq!(FetchConfig::default().deadline_secs, 600);
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nfetch:\n  deadline_secs: 0\n  deadline: 5\nfeeds: []\n",
+        );
+        let lines: Vec<u64> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [4, 5], "{found:?}");
+        assert!(
+            found[0].message.contains("from 1 to 86400, found 0"),
+            "{found:?}"
+        );
+        assert!(found[1].message.contains("deadline_secs"), "{found:?}");
     }
 
     #[test]

@@ -99,6 +99,8 @@ pub struct BuildReport {
     pub summary: String,
     /// Where the time went, stage by stage (shown with `-v`).
     pub timings: String,
+    /// What the fetch phase did, host by host (`-v`, the job summary).
+    pub fetch: fetch::FetchSummary,
 }
 
 /// Wall time per pipeline stage, for `-v` and the benchmark's profile.
@@ -177,9 +179,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // memory at once. The bounded channel makes processing wait for a slow
     // disk rather than pile up.
     let (send, receive) = std::sync::mpsc::sync_channel::<store::FeedRecord>(16);
-    std::thread::scope(|scope| {
+    let fetched = std::thread::scope(|scope| {
         let writer = scope.spawn(|| store.record(now, receive, &config.retention));
-        ingest::gather(&config, &before, &known, now, opts, &|record| {
+        let fetched = ingest::gather(&config, &before, &known, now, opts, &|record| {
             // Only fails when the writer stopped on an error, reported below.
             let _ = send.send(record);
         });
@@ -187,6 +189,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         writer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map(|()| fetched)
     })?;
     clock.lap("fetch, decode, parse, sanitize and store");
 
@@ -268,6 +271,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         health,
         summary,
         timings: clock.report(),
+        fetch: fetched,
     })
 }
 

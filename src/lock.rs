@@ -18,14 +18,11 @@ use chrono::{DateTime, Local, SecondsFormat, Utc};
 use crate::config::{self, Config, ConfigError};
 use crate::progress::{Verbosity, Waiting};
 
-/// How long a run waits for another when `--wait` is not given.
-pub const DEFAULT_WAIT_SECS: u64 = 600;
-
 /// The default bound on the wait: the fetch deadline, so a run waits out
 /// one ordinary build of the planet. The single place that reads it from
 /// the configuration.
-pub fn default_wait(_config: &Config) -> Duration {
-    Duration::from_secs(DEFAULT_WAIT_SECS)
+pub fn default_wait(config: &Config) -> Duration {
+    Duration::from_secs(config.fetch.deadline_secs)
 }
 
 /// How a run waits for the lock: for `limit` (`None`: [`default_wait`]),

@@ -132,12 +132,13 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
     .map_err(|e| e.to_string())?;
     say(&report.summary);
     if verbosity == Verbosity::Verbose {
+        say(&planetoid::report::fetch_text(&report.fetch));
         say(&report.timings);
     }
     // On GitHub Actions, the health table goes to the job summary page.
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let headline = report.summary.lines().next().unwrap_or("");
-        let table = planetoid::report::step_summary(&report.health, headline);
+        let table = planetoid::report::step_summary(&report.health, headline, &report.fetch);
         let written = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::fetch::FetchSummary;
 use crate::select::Hidden;
 use crate::store::{FeedState, FeedStatus};
 
@@ -27,7 +28,9 @@ pub struct FeedHealth {
     /// `enabled: false` in planet.yaml: kept, but neither fetched nor shown.
     pub enabled: bool,
     /// `ok`, `stale` (failing, older entries kept), `failed` (nothing ever
-    /// read) or `gone` (410: entries kept, not asked again).
+    /// read), `gone` (410: entries kept, not asked again) or `skipped` (not
+    /// asked in the last build, `error` says why: entries kept, not a
+    /// failure, asked first next time).
     pub status: &'static str,
     pub http_status: Option<u16>,
     pub error: Option<String>,
@@ -132,7 +135,7 @@ pub fn summary(
         count("ok"),
         count("stale"),
         count("failed"),
-        optional(count("gone"), "gone"),
+        optional(count("gone"), "gone") + &optional(count("skipped"), "skipped"),
         optional(off, "off"),
         if pages == 1 { "" } else { "s" }
     );
@@ -238,16 +241,40 @@ impl FailOn {
     }
 }
 
+/// What the fetch phase did per host, for `-v`: one line per host, the
+/// busiest first.
+pub fn fetch_text(fetch: &FetchSummary) -> String {
+    let mut out = format!(
+        "fetch: {:.2} s over {} host{}",
+        fetch.wall.as_secs_f64(),
+        fetch.hosts.len(),
+        if fetch.hosts.len() == 1 { "" } else { "s" }
+    );
+    for h in &fetch.hosts {
+        out.push_str(&format!(
+            "\n  host {}: {} feeds, {} requests, slowest {:.2} s, {} skipped",
+            h.host,
+            h.feeds,
+            h.requests,
+            h.slowest.as_secs_f64(),
+            h.skipped
+        ));
+    }
+    out
+}
+
 /// A Markdown table of feed health for `$GITHUB_STEP_SUMMARY`: failed,
-/// stale, moved and gone feeds first, then the healthy ones.
-pub fn step_summary(health: &Health, headline: &str) -> String {
+/// stale, skipped, moved and gone feeds first, then the healthy ones; then
+/// one row per host the build fetched from.
+pub fn step_summary(health: &Health, headline: &str, fetch: &FetchSummary) -> String {
     let rank = |f: &FeedHealth| match (f.enabled, f.status, f.moved_to.is_some()) {
         (true, "failed", _) => 0,
         (true, "stale", _) => 1,
-        (true, _, true) => 2,
-        (true, "gone", _) => 3,
-        (true, _, _) => 4,
-        (false, ..) => 5,
+        (true, "skipped", _) => 2,
+        (true, _, true) => 3,
+        (true, "gone", _) => 4,
+        (true, _, _) => 5,
+        (false, ..) => 6,
     };
     let mut feeds: Vec<&FeedHealth> = health.feeds.iter().collect();
     feeds.sort_by_key(|f| rank(f));
@@ -286,6 +313,22 @@ pub fn step_summary(health: &Health, headline: &str) -> String {
             f.last_success.as_deref().unwrap_or("never"),
             details.join("; ")
         ));
+    }
+    if !fetch.hosts.is_empty() {
+        out.push_str(&format!(
+            "\n### Hosts (fetch {:.1} s)\n\n| Host | Feeds | Requests | Slowest response | Skipped |\n|---|---:|---:|---:|---:|\n",
+            fetch.wall.as_secs_f64()
+        ));
+        for h in &fetch.hosts {
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.2} s | {} |\n",
+                cell(&h.host),
+                h.feeds,
+                h.requests,
+                h.slowest.as_secs_f64(),
+                h.skipped
+            ));
+        }
     }
     out
 }
@@ -335,6 +378,13 @@ mod tests {
         assert_eq!(FailOn::Count(3).exceeded(&health), None);
         assert!(FailOn::Percent(50.0).exceeded(&health).is_some());
         assert_eq!(FailOn::Percent(51.0).exceeded(&health), None);
+        let mut with_skipped = health.clone();
+        with_skipped.feeds.push(feed("e", "skipped"));
+        assert_eq!(
+            FailOn::Count(3).exceeded(&with_skipped),
+            None,
+            "a skipped feed is not a failing one"
+        );
     }
 
     #[test]
@@ -350,15 +400,35 @@ mod tests {
                 moved,
                 feed("s", "stale"),
                 feed("f", "failed"),
+                feed("k", "skipped"),
             ],
         };
-        let md = step_summary(&health, "built output: 5 feeds");
+        let fetch = FetchSummary {
+            wall: std::time::Duration::from_millis(2500),
+            hosts: vec![crate::fetch::HostStats {
+                host: "a.example".into(),
+                feeds: 4,
+                requests: 5,
+                slowest: std::time::Duration::from_millis(1250),
+                skipped: 1,
+            }],
+        };
+        let md = step_summary(&health, "built output: 6 feeds", &fetch);
         let order: Vec<&str> = md
             .lines()
             .filter(|l| l.starts_with("| ["))
             .map(|l| l.split(['[', ']']).nth(1).unwrap_or(""))
             .collect();
-        assert_eq!(order, ["f", "s", "m", "g", "ok1"]);
+        assert_eq!(order, ["f", "s", "k", "m", "g", "ok1"]);
+        assert!(
+            md.contains("### Hosts (fetch 2.5 s)")
+                && md.contains("| a.example | 4 | 5 | 1.25 s | 1 |"),
+            "{md}"
+        );
+        assert_eq!(
+            fetch_text(&fetch),
+            "fetch: 2.50 s over 1 host\n  host a.example: 4 feeds, 5 requests, slowest 1.25 s, 1 skipped"
+        );
         assert!(md.contains("HTTP 500 \\| boom"), "{md}");
         assert!(md.contains("| moved |"), "{md}");
     }

@@ -51,6 +51,10 @@ pub enum FeedStatus {
     Failed,
     /// The server said 410 Gone: entries are kept, the feed is not asked again.
     Gone,
+    /// Not asked in the last build (build deadline, or its host was not
+    /// answering): entries are kept, it is not a failure, and it goes first
+    /// on its host next build.
+    Skipped,
 }
 
 impl FeedStatus {
@@ -60,6 +64,7 @@ impl FeedStatus {
             FeedStatus::Stale => "stale",
             FeedStatus::Failed => "failed",
             FeedStatus::Gone => "gone",
+            FeedStatus::Skipped => "skipped",
         }
     }
 
@@ -68,6 +73,7 @@ impl FeedStatus {
             "ok" => FeedStatus::Ok,
             "stale" => FeedStatus::Stale,
             "gone" => FeedStatus::Gone,
+            "skipped" => FeedStatus::Skipped,
             _ => FeedStatus::Failed,
         }
     }
@@ -98,6 +104,8 @@ pub struct FeedState {
     pub consecutive_failures: u32,
     /// The last attempt was answered 304 Not Modified.
     pub not_modified: bool,
+    /// How long the feed's requests took the last time it was fetched.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// What this build learned about one feed, to be written in one transaction.
@@ -118,6 +126,9 @@ pub enum FeedUpdate {
     },
     /// Could not be fetched or parsed; stored entries are kept.
     Failed(Failure),
+    /// Not asked in this build (`reason` says why); stored entries and the
+    /// failure count are kept.
+    Skipped { reason: String },
     /// Not looked at in this build (offline, gone, or asked to wait); its
     /// state stays as it was.
     Untouched,
@@ -132,6 +143,8 @@ pub struct FeedRecord {
     /// How entries seen for the first time are placed in time.
     pub date_policy: DatePolicy,
     pub future_dates: FutureDates,
+    /// How long its requests took in this build, when any was sent.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// A failed attempt, as the store records it.
@@ -152,7 +165,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -215,6 +228,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN body_hash TEXT NOT NULL DEFAULT '';
     UPDATE entries SET body_hash = 'v3:' || content_hash;
     ALTER TABLE entries DROP COLUMN body;
+"#,
+    // The last observed time a feed's requests took, so the next build
+    // starts the busiest hosts first.
+    r#"
+    ALTER TABLE feeds ADD COLUMN latency_ms INTEGER;
 "#,
 ];
 
@@ -326,6 +344,14 @@ impl Store {
                      consecutive_failures = consecutive_failures + 1, last_attempt = ?4 WHERE id = ?1",
                 )
                 .map_err(err)?;
+            let mut skipped_feed = tx
+                .prepare(
+                    "UPDATE feeds SET status = 'skipped', error = ?2, hint = NULL WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut measured = tx
+                .prepare("UPDATE feeds SET latency_ms = ?2 WHERE id = ?1")
+                .map_err(err)?;
             let mut existing = tx
                 .prepare("SELECT content_hash FROM entries WHERE feed_id = ?1 AND entry_id = ?2")
                 .map_err(err)?;
@@ -362,13 +388,23 @@ impl Store {
                     update,
                     date_policy,
                     future_dates,
+                    latency,
                 } = &record;
                 configured.push(id.clone());
                 upsert_feed
                     .execute(params![id.as_str(), url])
                     .map_err(err)?;
+                if let Some(latency) = latency {
+                    let ms = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
+                    measured.execute(params![id.as_str(), ms]).map_err(err)?;
+                }
                 match update {
                     FeedUpdate::Untouched => {}
+                    FeedUpdate::Skipped { reason } => {
+                        skipped_feed
+                            .execute(params![id.as_str(), reason])
+                            .map_err(err)?;
+                    }
                     FeedUpdate::Failed(f) => {
                         failed_feed
                             .execute(params![
@@ -538,7 +574,7 @@ impl Store {
                 "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
                  f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id),
                  f.etag, f.last_modified, f.retry_after, f.moved_to, f.hint, f.consecutive_failures,
-                 f.not_modified
+                 f.not_modified, f.latency_ms
                  FROM feeds f WHERE f.id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -569,6 +605,10 @@ impl Store {
                         hint: r.get(15)?,
                         consecutive_failures: r.get::<_, i64>(16)?.clamp(0, u32::MAX as i64) as u32,
                         not_modified: r.get::<_, i64>(17)? != 0,
+                        latency: r
+                            .get::<_, Option<i64>>(18)?
+                            .and_then(|ms| u64::try_from(ms).ok())
+                            .map(std::time::Duration::from_millis),
                     })
                 })
                 .optional()
@@ -835,6 +875,7 @@ mod tests {
             update,
             date_policy: DatePolicy::Feed,
             future_dates: FutureDates::Clamp,
+            latency: None,
         }
     }
 
@@ -979,6 +1020,58 @@ mod tests {
             .feed_states(std::slice::from_ref(&id))
             .expect("states")[&id];
         assert_eq!((state.status, state.entries), (FeedStatus::Gone, 2));
+    }
+
+    #[test]
+    fn a_skipped_feed_keeps_entries_and_failure_count_and_latency_is_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        let id = FeedId::from_stored("f".into());
+        let t1 = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let t2 = t1 + chrono::Duration::hours(1);
+        let mut first = rec(&id, fresh(vec![entry("a", "A", Some(t1), "h1")]));
+        first.latency = Some(std::time::Duration::from_millis(420));
+        let failed = rec(
+            &id,
+            FeedUpdate::Failed(Failure {
+                error: "HTTP 500".into(),
+                ..Failure::default()
+            }),
+        );
+        store
+            .record(t1, [first, failed], &Retention::default())
+            .expect("record");
+        let skipped = rec(
+            &id,
+            FeedUpdate::Skipped {
+                reason: "build deadline: host x.example had 3 feeds waiting".into(),
+            },
+        );
+        store
+            .record(t2, [skipped], &Retention::default())
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(state.status, FeedStatus::Skipped);
+        assert_eq!(
+            state.error.as_deref(),
+            Some("build deadline: host x.example had 3 feeds waiting")
+        );
+        assert_eq!(
+            (
+                state.entries,
+                state.consecutive_failures,
+                state.last_attempt
+            ),
+            (1, 1, Some(t1)),
+            "entries, failure count and last attempt stay as they were"
+        );
+        assert_eq!(
+            state.latency,
+            Some(std::time::Duration::from_millis(420)),
+            "a record without a measurement keeps the last one"
+        );
     }
 
     #[test]
