@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::entry::FeedId;
+use crate::entry::{FeedId, WebUrl};
 use site::{pages, strings};
 pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
 use yaml::{Node, Value};
@@ -30,7 +30,7 @@ pub struct Config {
     pub path: PathBuf,
     pub title: String,
     /// Where the site will be published; always ends with `/`.
-    pub base_url: Url,
+    pub base_url: WebUrl,
     /// UI language of the generated site (`en`, `ru`, …).
     pub lang: String,
     /// Markdown source of the planet's description, if any.
@@ -144,9 +144,9 @@ pub struct FeedConfig {
     /// `enabled: false` keeps the feed's history but neither fetches nor shows it.
     pub enabled: bool,
     /// Picture shown beside the feed's name.
-    pub avatar: Option<String>,
+    pub avatar: Option<WebUrl>,
     /// The member's site, when the feed's own link is wrong or missing.
-    pub homepage: Option<String>,
+    pub homepage: Option<WebUrl>,
     /// The feed's language, when the feed does not say or says wrong.
     pub lang: Option<String>,
     /// Tags of the feed itself (e.g. `team`, `ru`).
@@ -695,7 +695,7 @@ fn feed_source(raw: &str, dir: &Path, node: &Node, problems: &mut Problems) -> O
     }
 }
 
-fn base_url(node: &Node, problems: &mut Problems) -> Option<Url> {
+fn base_url(node: &Node, problems: &mut Problems) -> Option<WebUrl> {
     let raw = text(node, problems)?;
     let with_slash = if raw.ends_with('/') {
         raw.clone()
@@ -703,14 +703,16 @@ fn base_url(node: &Node, problems: &mut Problems) -> Option<Url> {
         format!("{raw}/")
     };
     match Url::parse(&with_slash) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
-        Ok(_) => {
-            problems.at(
-                node,
-                format!("`base_url` must be an http(s) URL, found `{raw}`"),
-            );
-            None
-        }
+        Ok(url) => match WebUrl::from_url(&url) {
+            Some(url) => Some(url),
+            None => {
+                problems.at(
+                    node,
+                    format!("`base_url` must be an http(s) URL, found `{raw}`"),
+                );
+                None
+            }
+        },
         Err(e) => {
             problems.at(node, format!("`base_url` `{raw}` is not a valid URL: {e}"));
             None
@@ -750,11 +752,11 @@ fn boolean(node: &Node, problems: &mut Problems) -> Option<bool> {
 }
 
 /// An absolute http(s) URL (avatars, homepages).
-fn web_url(node: &Node, problems: &mut Problems) -> Option<String> {
+fn web_url(node: &Node, problems: &mut Problems) -> Option<WebUrl> {
     let raw = text(node, problems)?;
-    match Url::parse(raw.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url.to_string()),
-        _ => {
+    match WebUrl::parse(raw.trim(), None) {
+        Some(url) => Some(url),
+        None => {
             problems.at(
                 node,
                 format!("expected an absolute http(s) URL, found `{raw}`"),

@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use config::{Config, FeedConfig, FeedSource};
-use entry::StoredEntry;
+use entry::{StoredEntry, WebUrl};
 use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
 use store::{FeedState, Store};
 
@@ -257,7 +257,7 @@ fn planet_info(config: &Config) -> PlanetInfo {
         title: config.title.clone(),
         description: config.description.as_deref().map(sanitize::markdown),
         csp_frame_src: sanitize::csp_frame_src(&config.sanitize.iframe_hosts),
-        base_url: config.base_url.to_string(),
+        base_url: config.base_url.clone(),
         lang: config.lang.clone(),
         feed_entries: config.feed_entries,
     }
@@ -280,6 +280,10 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .or_else(|| state.and_then(|s| s.meta.title.clone()))
             .unwrap_or(fallback),
         url: feed.url.clone(),
+        feed_url: match &feed.source {
+            FeedSource::Http(url) => WebUrl::from_url(url),
+            FeedSource::File(_) => None,
+        },
         site_url: feed
             .homepage
             .clone()
@@ -290,6 +294,8 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .clone()
             .or_else(|| state.and_then(|s| s.meta.language.clone())),
         avatar: feed.avatar.clone(),
-        moved_to: state.and_then(|s| s.moved_to.clone()),
+        moved_to: state
+            .and_then(|s| s.moved_to.as_deref())
+            .and_then(|m| WebUrl::parse(m, None)),
     }
 }

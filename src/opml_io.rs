@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError};
+use crate::entry::WebUrl;
 use crate::select::canonical_link;
 
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +139,7 @@ pub fn export(config_path: &Path) -> Result<String, OpmlError> {
                 title: Some(name),
                 r#type: Some("rss".to_string()),
                 xml_url: Some(f.url.clone()),
-                html_url: f.homepage.clone(),
+                html_url: f.homepage.as_ref().map(WebUrl::to_string),
                 ..opml::Outline::default()
             }
         })

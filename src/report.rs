@@ -40,6 +40,9 @@ pub struct FeedHealth {
     pub retry_after: Option<String>,
     /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
     pub moved_to: Option<String>,
+    /// URL values in the feed's last fetched document that were not web
+    /// addresses (`javascript:`, `data:`, `file:`, junk) and were dropped.
+    pub dropped_urls: usize,
 }
 
 fn rfc3339(d: DateTime<Utc>) -> String {
@@ -78,6 +81,7 @@ pub fn health(
                 not_modified: s.not_modified,
                 retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
                 moved_to: s.moved_to.clone(),
+                dropped_urls: s.meta.dropped_urls,
             },
             None => FeedHealth {
                 url: feed.url.clone(),
@@ -94,6 +98,7 @@ pub fn health(
                 not_modified: false,
                 retry_after: None,
                 moved_to: None,
+                dropped_urls: 0,
             },
         })
         .collect();
@@ -306,6 +311,7 @@ mod tests {
             not_modified: false,
             retry_after: None,
             moved_to: None,
+            dropped_urls: 0,
         }
     }
 
@@ -377,6 +383,7 @@ mod tests {
                     not_modified: true,
                     retry_after: None,
                     moved_to: Some("https://a.example/new".into()),
+                    dropped_urls: 0,
                 },
                 FeedHealth {
                     url: "https://b.example/f".into(),
@@ -393,6 +400,7 @@ mod tests {
                     not_modified: false,
                     retry_after: None,
                     moved_to: None,
+                    dropped_urls: 0,
                 },
             ],
         };
