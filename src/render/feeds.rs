@@ -187,7 +187,9 @@ pub fn atom(
     let newest = updated(input, entries.iter().map(|&(e, _)| e));
     let feed = Feed {
         title: Text::plain(xml_text(title)),
-        id: self_url(input, dir).to_string(),
+        // An id, not a link: kept as it always was (IRI), so readers do
+        // not see a new feed.
+        id: xml_text(&format!("{}{dir}", input.planet.base_url)),
         updated: fixed(newest),
         lang: Some(input.planet.lang.clone()),
         links: vec![
