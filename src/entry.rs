@@ -308,7 +308,11 @@ mod tests {
         for (raw, want) in kept {
             assert_eq!(check(raw).as_deref(), Some(want), "{raw:?}");
         }
-        assert_eq!(WebUrl::parse("/relative", None), None, "no base, no address");
+        assert_eq!(
+            WebUrl::parse("/relative", None),
+            None,
+            "no base, no address"
+        );
         let url = WebUrl::parse("https://a.example/x?q=1&r=2", None);
         assert_eq!(
             serde_json::to_string(&url).ok().as_deref(),

@@ -11,7 +11,6 @@
 //! folder named by `$PLANETOID_NODE_MODULES` (`.ci/run` installs all three). Without them the test is skipped with a message, unless
 //! `PLANETOID_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
 
-#[allow(dead_code)]
 mod common;
 mod hostile;
 mod safety;
@@ -198,7 +197,11 @@ fn no_link_or_media_of_the_hostile_planet_runs_in_chromium() {
     for page in hostile::html_pages(&built) {
         let rel = page.strip_prefix(&built.out).expect("page in the site");
         let html = hostile::without_csp(&page);
-        assert!(!html.contains("Content-Security-Policy"), "{}", rel.display());
+        assert!(
+            !html.contains("Content-Security-Policy"),
+            "{}",
+            rel.display()
+        );
         let copy = site.path().join(rel);
         std::fs::create_dir_all(copy.parent().expect("parent")).expect("dirs");
         std::fs::write(&copy, html).expect("write page");

@@ -329,7 +329,11 @@ fn map_feedparser(
         ["feed", "title"] | ["feed", "title_detail", "value"] => {
             return Some(Got::Text(meta.and_then(|m| m.title.clone())));
         }
-        ["feed", "link"] => return Some(Got::Text(meta.and_then(|m| m.site_url.as_ref().map(|u| u.to_string())))),
+        ["feed", "link"] => {
+            return Some(Got::Text(
+                meta.and_then(|m| m.site_url.as_ref().map(|u| u.to_string())),
+            ));
+        }
         ["feed", "language"] => return Some(Got::Text(meta.and_then(|m| m.language.clone()))),
         ["feed", "entries" | "items"] => return None,
         _ => {}
@@ -590,7 +594,12 @@ fn translator_assertions(
     for (key, want) in object {
         match key.as_str() {
             "title" => check_text(tally, "title", meta.and_then(|m| m.title.clone()), want),
-            "link" => check_text(tally, "link", meta.and_then(|m| m.site_url.as_ref().map(|u| u.to_string())), want),
+            "link" => check_text(
+                tally,
+                "link",
+                meta.and_then(|m| m.site_url.as_ref().map(|u| u.to_string())),
+                want,
+            ),
             "language" => check_text(
                 tally,
                 "language",
@@ -611,7 +620,12 @@ fn translator_assertions(
             let what = format!("items[{i}].{key}");
             match key.as_str() {
                 "title" => check_text(tally, &what, entry.map(|e| e.title.clone()), want),
-                "link" => check_text(tally, &what, entry.and_then(|e| e.link.as_ref().map(|u| u.to_string())), want),
+                "link" => check_text(
+                    tally,
+                    &what,
+                    entry.and_then(|e| e.link.as_ref().map(|u| u.to_string())),
+                    want,
+                ),
                 "guid" => check_text(tally, &what, entry.map(|e| e.id.clone()), want),
                 "content" | "description" => {
                     let Some(w) = want.as_str() else { continue };
@@ -744,7 +758,11 @@ fn rome(dir: &Path, tally: &mut Tally) {
             let e = |f: fn(&Entry) -> Option<String>| entry.and_then(f);
             let at = format!("{base}.{item}[{i}]");
             expect(tally, format!("{at}.title"), e(|e| Some(e.title.clone())));
-            expect(tally, format!("{at}.link"), e(|e| e.link.as_ref().map(|u| u.to_string())));
+            expect(
+                tally,
+                format!("{at}.link"),
+                e(|e| e.link.as_ref().map(|u| u.to_string())),
+            );
             expect(
                 tally,
                 format!("{at}.description"),

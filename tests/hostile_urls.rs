@@ -5,10 +5,8 @@
 //! store written by the previous version comes out clean; and titles,
 //! names and category terms are plain text, escaped exactly once.
 
-#[allow(dead_code)]
 mod common;
 mod hostile;
-#[allow(dead_code)]
 mod safety;
 
 use std::collections::BTreeMap;
@@ -72,7 +70,11 @@ fn entries_with_dropped_links_still_show_and_health_counts_the_drops() {
             let dropped = record["dropped_urls"].as_u64();
             report.push(format!("{format} {}: {dropped:?}", v.name));
             if JUNK.contains(&v.name) {
-                assert!(dropped.is_some_and(|d| d > 0), "{format} {}: {record}", v.name);
+                assert!(
+                    dropped.is_some_and(|d| d > 0),
+                    "{format} {}: {record}",
+                    v.name
+                );
             } else {
                 assert_eq!(dropped, Some(0), "{format} {}: {record}", v.name);
             }
@@ -110,7 +112,10 @@ fn entries_with_dropped_links_still_show_and_health_counts_the_drops() {
             format!("json {v} url"),
         ] {
             let (unlinked, linked) = titles.get(&title).copied().unwrap_or_default();
-            assert!(unlinked > 0, "{title:?} is not shown unlinked ({linked} linked)");
+            assert!(
+                unlinked > 0,
+                "{title:?} is not shown unlinked ({linked} linked)"
+            );
             assert_eq!(linked, 0, "{title:?} is linked somewhere");
         }
     }
@@ -123,7 +128,6 @@ fn entries_with_dropped_links_still_show_and_health_counts_the_drops() {
         "no page links {feed_host}; index has {} bytes",
         index.len()
     );
-
 }
 
 #[test]
@@ -167,7 +171,10 @@ fn a_store_from_the_previous_version_comes_out_clean() {
     assert!(out.status.success(), "{}", stderr(&out));
     let files = snapshot(&dir.path().join("output"));
     let (pages, feeds) = hostile::site_problems(&files);
-    assert!(pages.is_empty() && feeds.is_empty(), "{pages:#?}\n{feeds:#?}");
+    assert!(
+        pages.is_empty() && feeds.is_empty(),
+        "{pages:#?}\n{feeds:#?}"
+    );
     let index = String::from_utf8_lossy(&files["index.html"]).into_owned();
     assert!(index.contains(">One</h3>"), "the entry is still shown");
     for junk in ["javascript:", "JaVaScRiPt:", "data:text"] {
@@ -227,7 +234,10 @@ fn titles_names_and_terms_are_plain_text_escaped_exactly_once() {
     let atom_out = String::from_utf8_lossy(&files["atom.xml"]).into_owned();
     let feed = feed_rs::parser::parse(atom_out.as_bytes()).expect("atom.xml parses");
     let entry = &feed.entries[0];
-    assert_eq!(entry.title.as_ref().map(|t| t.content.as_str()), Some(title));
+    assert_eq!(
+        entry.title.as_ref().map(|t| t.content.as_str()),
+        Some(title)
+    );
     assert_eq!(entry.authors[0].name.as_deref(), Some("R&D <team>"));
     assert_eq!(entry.categories[0].term, "C&C <ops>");
     let json: serde_json::Value = serde_json::from_slice(&files["feed.json"]).expect("json");

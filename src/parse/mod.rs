@@ -531,8 +531,7 @@ fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> Str
 /// or an enclosure.
 fn alternate_links(links: &[model::Link]) -> impl Iterator<Item = &str> {
     let alternate = |l: &&model::Link| matches!(l.rel.as_deref(), None | Some("alternate"));
-    let other =
-        |l: &&model::Link| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure"));
+    let other = |l: &&model::Link| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure"));
     let first = links.iter().filter(alternate);
     let then = links.iter().filter(move |l| !alternate(l) && other(l));
     first.chain(then).map(|l| l.href.as_str())
@@ -728,7 +727,11 @@ mod tests {
             <item rdf:about=\"https://t.example/1\"><title>No link</title></item>\
             <item rdf:about=\"https://t.example/2\"><title>Linked</title><link>https://t.example/two</link></item></rdf:RDF>";
         let feed = parse(rdf, URL).expect("parses");
-        let links: Vec<_> = feed.entries.iter().map(|e| e.link.as_ref().map(WebUrl::as_str)).collect();
+        let links: Vec<_> = feed
+            .entries
+            .iter()
+            .map(|e| e.link.as_ref().map(WebUrl::as_str))
+            .collect();
         assert_eq!(
             links,
             [Some("https://t.example/1"), Some("https://t.example/two")]
@@ -749,7 +752,10 @@ mod tests {
         assert_eq!(feed.meta.language.as_deref(), Some("ru-RU"));
         let e = &feed.entries[0];
         assert_eq!(e.title, "Заголовок");
-        assert_eq!(e.link.as_ref().map(WebUrl::as_str), Some("https://x.example/p/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://x.example/p/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ольга"));
         assert_eq!(e.categories, ["rust"]);
         assert_eq!(e.summary_html.as_deref(), Some("<p>Hi</p>"));
@@ -778,11 +784,17 @@ mod tests {
 </entry></feed>"#;
         let feed = parse(atom03, "http://old.example/atom.xml").expect("atom 0.3");
         assert_eq!(feed.meta.title.as_deref(), Some("Old blog"));
-        assert_eq!(feed.meta.site_url.as_ref().map(WebUrl::as_str), Some("http://old.example/"));
+        assert_eq!(
+            feed.meta.site_url.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/")
+        );
         let e = &feed.entries[0];
         assert_eq!(e.title, "A & B");
         assert_eq!(e.id, "tag:old.example,2004:1");
-        assert_eq!(e.link.as_ref().map(WebUrl::as_str), Some("http://old.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ivan"));
         assert_eq!(
             e.published.map(|d| d.to_rfc3339()).as_deref(),
@@ -838,7 +850,10 @@ mod tests {
         let e = &feed.entries[0];
         assert_eq!(e.body_html.as_deref(), Some("<p>full</p>"));
         assert_eq!(e.summary_html.as_deref(), Some("<p>short &amp; plain</p>"));
-        assert_eq!(e.link.as_ref().map(WebUrl::as_str), Some("https://j.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://j.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Анна"));
         assert_eq!(e.enclosures.len(), 1, "{:?}", e.enclosures);
         assert_eq!(

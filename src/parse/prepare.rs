@@ -109,7 +109,8 @@ fn is_web_base(raw: &str) -> bool {
     let value = quick_xml::escape::unescape(raw).unwrap_or(Cow::Borrowed(raw));
     match url::Url::parse(value.trim()) {
         Ok(url) => {
-            matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+            matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty())
         }
         Err(url::ParseError::RelativeUrlWithoutBase) => true,
         Err(_) => false,

@@ -50,9 +50,7 @@ impl UrlCheck {
         candidates: impl IntoIterator<Item = &'a str>,
         base: Option<&WebUrl>,
     ) -> Option<WebUrl> {
-        candidates
-            .into_iter()
-            .find_map(|raw| self.check(raw, base))
+        candidates.into_iter().find_map(|raw| self.check(raw, base))
     }
 
     /// How many values were dropped so far.

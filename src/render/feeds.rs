@@ -128,62 +128,63 @@ pub fn atom(
         mime_type: mime.map(str::to_string),
         ..Link::default()
     };
-    let items =
-        entries
-            .iter()
-            .map(|&(e, body)| {
-                let feed = feed_of(feeds, e);
-                let source = feed.map(|f| Source {
-                    title: Text::plain(xml_text(&f.name)),
-                    id: xml_text(&f.url),
-                    updated: fixed(e.sort_date),
-                    links: f
-                        .site_url
-                        .iter()
-                        .map(|s| link(s, "alternate", Some("text/html")))
-                        .collect(),
-                    ..Source::default()
-                });
-                Entry {
-                    title: Text::plain(xml_text(&e.title)),
-                    id: entry_uri(e),
-                    updated: fixed(e.updated.unwrap_or(e.sort_date).max(e.sort_date)),
-                    published: Some(fixed(e.sort_date)),
-                    authors: e
-                        .author
-                        .iter()
-                        .chain(feed.map(|f| &f.name).filter(|_| e.author.is_none()))
-                        .map(|name| Person {
-                            name: xml_text(name),
-                            ..Person::default()
-                        })
-                        .collect(),
-                    links: e
-                        .link
-                        .iter()
-                        .map(|l| link(l, "alternate", Some("text/html")))
-                        .chain(e.enclosures.iter().map(|enc| {
-                            link(&enc.url, "enclosure", enc.mime_type.as_deref())
-                        }))
-                        .collect(),
-                    categories: e
-                        .categories
-                        .iter()
-                        .map(|c| atom_syndication::Category {
-                            term: xml_text(c),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    content: (!body.is_empty()).then(|| Content {
-                        value: Some(xml_text(body)),
-                        content_type: Some("html".to_string()),
-                        ..Content::default()
-                    }),
-                    source,
-                    ..Entry::default()
-                }
-            })
-            .collect();
+    let items = entries
+        .iter()
+        .map(|&(e, body)| {
+            let feed = feed_of(feeds, e);
+            let source = feed.map(|f| Source {
+                title: Text::plain(xml_text(&f.name)),
+                id: xml_text(&f.url),
+                updated: fixed(e.sort_date),
+                links: f
+                    .site_url
+                    .iter()
+                    .map(|s| link(s, "alternate", Some("text/html")))
+                    .collect(),
+                ..Source::default()
+            });
+            Entry {
+                title: Text::plain(xml_text(&e.title)),
+                id: entry_uri(e),
+                updated: fixed(e.updated.unwrap_or(e.sort_date).max(e.sort_date)),
+                published: Some(fixed(e.sort_date)),
+                authors: e
+                    .author
+                    .iter()
+                    .chain(feed.map(|f| &f.name).filter(|_| e.author.is_none()))
+                    .map(|name| Person {
+                        name: xml_text(name),
+                        ..Person::default()
+                    })
+                    .collect(),
+                links: e
+                    .link
+                    .iter()
+                    .map(|l| link(l, "alternate", Some("text/html")))
+                    .chain(
+                        e.enclosures
+                            .iter()
+                            .map(|enc| link(&enc.url, "enclosure", enc.mime_type.as_deref())),
+                    )
+                    .collect(),
+                categories: e
+                    .categories
+                    .iter()
+                    .map(|c| atom_syndication::Category {
+                        term: xml_text(c),
+                        ..Default::default()
+                    })
+                    .collect(),
+                content: (!body.is_empty()).then(|| Content {
+                    value: Some(xml_text(body)),
+                    content_type: Some("html".to_string()),
+                    ..Content::default()
+                }),
+                source,
+                ..Entry::default()
+            }
+        })
+        .collect();
     let newest = updated(input, entries.iter().map(|&(e, _)| e));
     let feed = Feed {
         title: Text::plain(xml_text(title)),
@@ -193,7 +194,11 @@ pub fn atom(
         updated: fixed(newest),
         lang: Some(input.planet.lang.clone()),
         links: vec![
-            link(&self_url(input, &file), "self", Some("application/atom+xml")),
+            link(
+                &self_url(input, &file),
+                "self",
+                Some("application/atom+xml"),
+            ),
             link(&self_url(input, dir), "alternate", Some("text/html")),
         ],
         generator: Some(Generator {
@@ -394,7 +399,11 @@ fn opml(input: &SiteInput) -> Result<String, RenderError> {
             text: xml_text(&f.name),
             title: Some(xml_text(&f.name)),
             r#type: Some("rss".to_string()),
-            xml_url: Some(f.feed_url.as_ref().map_or_else(|| xml_text(&f.url), WebUrl::to_string)),
+            xml_url: Some(
+                f.feed_url
+                    .as_ref()
+                    .map_or_else(|| xml_text(&f.url), WebUrl::to_string),
+            ),
             html_url: f.site_url.as_ref().map(WebUrl::to_string),
             language: f.language.clone(),
             ..opml::Outline::default()

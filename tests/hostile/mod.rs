@@ -178,7 +178,11 @@ pub fn documents(n: usize, v: &Variant) -> [(String, String, &'static str); 3] {
     [
         (format!("/rss-{n}.xml"), rss(n, v), "application/rss+xml"),
         (format!("/atom-{n}.xml"), atom(n, v), "application/atom+xml"),
-        (format!("/json-{n}.json"), json(n, v), "application/feed+json"),
+        (
+            format!("/json-{n}.json"),
+            json(n, v),
+            "application/feed+json",
+        ),
     ]
 }
 
@@ -237,7 +241,10 @@ fn atom(n: usize, v: &Variant) -> String {
                 String::new(),
                 format!("<link rel=\"enclosure\" type=\"audio/mpeg\" length=\"1\" href=\"{u}\"/>"),
             ),
-            "link-related" => (String::new(), format!("<link rel=\"related\" href=\"{u}\"/>")),
+            "link-related" => (
+                String::new(),
+                format!("<link rel=\"related\" href=\"{u}\"/>"),
+            ),
             "author-uri" => (
                 String::new(),
                 format!("<author><name>A</name><uri>{u}</uri></author>"),
@@ -384,10 +391,8 @@ fn is_internal(page: &str, link: &str, files: &BTreeMap<String, Vec<u8>>) -> boo
     if link.is_empty() || url::Url::parse(link).is_ok() || link.starts_with("//") {
         return false;
     }
-    let (Ok(base), Ok(resolved)) = (
-        root.join(page),
-        root.join(page).and_then(|b| b.join(link)),
-    ) else {
+    let (Ok(base), Ok(resolved)) = (root.join(page), root.join(page).and_then(|b| b.join(link)))
+    else {
         return false;
     };
     if link.starts_with('#') {
@@ -608,6 +613,8 @@ pub fn without_csp(path: &Path) -> String {
     let Some(start) = html.find("<meta http-equiv=\"Content-Security-Policy\"") else {
         return html;
     };
-    let end = html[start..].find('>').map_or(html.len(), |e| start + e + 1);
+    let end = html[start..]
+        .find('>')
+        .map_or(html.len(), |e| start + e + 1);
     format!("{}{}", &html[..start], &html[end..])
 }
