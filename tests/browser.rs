@@ -105,20 +105,24 @@ fn run_with(browser: &Browser, pages: &[PathBuf], click: bool) -> Report {
     }
 }
 
+/// A page holding `html`, in a directory that lives as long as the guard.
+fn control_page(html: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("control.html");
+    std::fs::write(&page, html).expect("write control page");
+    (dir, page)
+}
+
 #[test]
 fn no_payload_executes_in_chromium() {
     let Some(browser) = browser() else {
         return;
     };
     // Control: unsanitized HTML must trip the instrumentation.
-    let control_dir = tempfile::tempdir().expect("tempdir");
-    let control = control_dir.path().join("control.html");
-    std::fs::write(
-        &control,
+    let (_control_dir, control) = control_page(
         "<!DOCTYPE html><p>control</p><img src=\"missing.png\" onerror=\"alert(1)\">\
          <script>confirm('2'); fetch('https://x.example/');</script>",
-    )
-    .expect("write control page");
+    );
     let report = run(&browser, &[control]);
     assert!(
         report.calls >= 3,
@@ -177,14 +181,10 @@ fn no_link_or_media_of_the_hostile_planet_runs_in_chromium() {
         return;
     };
     // Control: a javascript: link, clicked, must trip the instrumentation.
-    let control_dir = tempfile::tempdir().expect("tempdir");
-    let control = control_dir.path().join("control.html");
-    std::fs::write(
-        &control,
+    let (_control_dir, control) = control_page(
         "<!DOCTYPE html><p><a href=\"javascript:alert(1)\">x</a>\
          <audio src=\"data:audio/mpeg;base64,AAAA\"></audio></p>",
-    )
-    .expect("write control page");
+    );
     let report = run_with(&browser, &[control], true);
     assert!(
         report.calls >= 1 && report.bad_links == 2,

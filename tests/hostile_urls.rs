@@ -130,6 +130,22 @@ fn entries_with_dropped_links_still_show_and_health_counts_the_drops() {
     );
 }
 
+/// A planet of the one feed `body`, served by `server`, built once.
+fn one_feed_planet(server: &TestServer, kind: &str, body: &str) -> tempfile::TempDir {
+    server.route("/feed", Response::ok(kind, body));
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        &format!(
+            "title: T\nbase_url: https://planet.test/\nlang: en\nfeeds:\n  - url: {}\n",
+            server.url("/feed")
+        ),
+    );
+    let out = planetoid(dir.path(), &["build", "--now", hostile::NOW]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
 #[test]
 fn a_store_from_the_previous_version_comes_out_clean() {
     let server = TestServer::start();
@@ -137,17 +153,7 @@ fn a_store_from_the_previous_version_comes_out_clean() {
         <item><guid>https://old.example/1</guid><title>One</title><link>https://old.example/1</link>\
         <enclosure url=\"https://old.example/1.mp3\" type=\"audio/mpeg\" length=\"1\"/>\
         <pubDate>Mon, 02 Jun 2025 10:00:00 GMT</pubDate></item></channel></rss>";
-    server.route("/old.xml", Response::ok("application/rss+xml", feed));
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_config(
-        dir.path(),
-        &format!(
-            "title: Old\nbase_url: https://planet.test/\nlang: en\nfeeds:\n  - url: {}\n",
-            server.url("/old.xml")
-        ),
-    );
-    let out = planetoid(dir.path(), &["build", "--now", hostile::NOW]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = one_feed_planet(&server, "application/rss+xml", feed);
 
     // What an earlier planetoid, which checked nothing, stored from a
     // hostile feed; then the schema as that version left it (v4).
@@ -196,17 +202,7 @@ fn titles_names_and_terms_are_plain_text_escaped_exactly_once() {
         <link href=\"https://t.example/1\"/><author><name>R&amp;D &lt;team&gt;</name></author>\
         <category term=\"C&amp;C &lt;ops&gt;\"/><updated>2025-06-02T00:00:00Z</updated>\
         <summary>s</summary></entry></feed>";
-    server.route("/t.xml", Response::ok("application/atom+xml", atom));
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_config(
-        dir.path(),
-        &format!(
-            "title: T\nbase_url: https://planet.test/\nlang: en\nfeeds:\n  - url: {}\n",
-            server.url("/t.xml")
-        ),
-    );
-    let out = planetoid(dir.path(), &["build", "--now", hostile::NOW]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = one_feed_planet(&server, "application/atom+xml", atom);
     let files = snapshot(&dir.path().join("output"));
     let title = "Tom & Jerry: 1 < 2 \"ok\"";
     let index = String::from_utf8_lossy(&files["index.html"]).into_owned();

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use markup5ever_rcdom::NodeData;
 
 use crate::common::{Response, TestServer, planetoid, snapshot, stderr, write_config};
-use crate::safety::{attr, descendants, parse_document};
+use crate::safety::{attr, attributes, descendants, parse_document, urls_in};
 
 pub const NOW: &str = "2025-07-01T00:00:00Z";
 
@@ -438,28 +438,15 @@ pub fn page_problems(page: &str, html: &str, files: &BTreeMap<String, Vec<u8>>) 
         let tag = name.local.to_string();
         // The theme's "no favicon" marker: an empty data URL, no content.
         let empty_icon = tag == "link" && attr(&node, "rel").as_deref() == Some("icon");
-        for a in attrs.borrow().iter() {
-            let local = a.name.local.to_string();
-            let qualified = match &a.name.prefix {
-                Some(p) => format!("{p}:{local}"),
-                None => local.clone(),
-            };
-            let value = a.value.to_string();
-            if local.to_ascii_lowercase().starts_with("on") {
-                found.push(format!("{page}: <{tag} {qualified}=\"{value}\">"));
+        for a in attributes(attrs) {
+            if a.is_event_handler() {
+                found.push(format!("{page}: <{tag} {}=\"{}\">", a.qualified, a.value));
             }
-            if !PAGE_URL_ATTRS.contains(&qualified.as_str()) {
+            if !PAGE_URL_ATTRS.contains(&a.qualified.as_str()) {
                 continue;
             }
-            let urls: Vec<&str> = if local == "srcset" {
-                value
-                    .split(',')
-                    .filter_map(|c| c.split_whitespace().next())
-                    .collect()
-            } else {
-                vec![value.as_str()]
-            };
-            for url in urls {
+            let qualified = &a.qualified;
+            for url in urls_in(&a.local, &a.value) {
                 let ok = is_web(url, true)
                     || is_internal(page, url, files)
                     || (empty_icon && url == "data:,");
