@@ -889,6 +889,31 @@ mod tests {
     }
 
     #[test]
+    fn junk_addresses_are_dropped_and_counted_and_relative_ones_resolved() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title><link>JaVaScRiPt:alert(1)</link>\
+            <item><guid isPermaLink=\"false\">1</guid><title>A</title><link>java&#9;script:alert(1)</link>\
+            <enclosure url=\"data:audio/mpeg;base64,AA\" type=\"audio/mpeg\"/></item>\
+            <item><guid>javascript:alert(2)</guid><title>B</title></item></channel></rss>";
+        let feed = parse(rss, URL).expect("rss");
+        assert_eq!(feed.meta.site_url, None);
+        assert_eq!(feed.entries[0].link, None, "the entry stays, unlinked");
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.entries[1].link, None, "a junk guid is no permalink");
+        assert_eq!(feed.meta.dropped_urls, 3);
+
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
+            "home_page_url":"/","items":[{"id":"1","url":"2025/post","content_text":"x",
+            "attachments":[{"url":"file:///etc/passwd","mime_type":"audio/mpeg"}]}]}"#;
+        let feed = parse(json, "https://j.example/blog/feed.json").expect("json");
+        let site = feed.meta.site_url.as_ref().map(WebUrl::as_str);
+        assert_eq!(site, Some("https://j.example/"));
+        let link = feed.entries[0].link.as_ref().map(WebUrl::as_str);
+        assert_eq!(link, Some("https://j.example/blog/2025/post"));
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.meta.dropped_urls, 1);
+    }
+
+    #[test]
     fn non_feeds_get_precise_errors() {
         assert_eq!(parse("  \n", URL), Err(ParseError::Empty));
         assert_eq!(
