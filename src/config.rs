@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::entry::FeedId;
+use crate::entry::{FeedId, WebUrl};
 pub use avatar::{Avatar, unused as unused_avatars};
 use site::{pages, strings};
 pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
@@ -32,7 +32,7 @@ pub struct Config {
     pub path: PathBuf,
     pub title: String,
     /// Where the site will be published; always ends with `/`.
-    pub base_url: Url,
+    pub base_url: WebUrl,
     /// UI language of the generated site (`en`, `ru`, …).
     pub lang: String,
     /// Markdown source of the planet's description, if any.
@@ -158,7 +158,7 @@ pub struct FeedConfig {
     /// Picture shown beside the feed's name.
     pub avatar: Option<Avatar>,
     /// The member's site, when the feed's own link is wrong or missing.
-    pub homepage: Option<String>,
+    pub homepage: Option<WebUrl>,
     /// The feed's language, when the feed does not say or says wrong.
     pub lang: Option<String>,
     /// Tags of the feed itself (e.g. `team`, `ru`).
@@ -727,7 +727,7 @@ fn feed_source(raw: &str, dir: &Path, node: &Node, problems: &mut Problems) -> O
     }
 }
 
-fn base_url(node: &Node, problems: &mut Problems) -> Option<Url> {
+fn base_url(node: &Node, problems: &mut Problems) -> Option<WebUrl> {
     let raw = text(node, problems)?;
     let with_slash = if raw.ends_with('/') {
         raw.clone()
@@ -735,14 +735,16 @@ fn base_url(node: &Node, problems: &mut Problems) -> Option<Url> {
         format!("{raw}/")
     };
     match Url::parse(&with_slash) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
-        Ok(_) => {
-            problems.at(
-                node,
-                format!("`base_url` must be an http(s) URL, found `{raw}`"),
-            );
-            None
-        }
+        Ok(url) => match WebUrl::from_url(&url) {
+            Some(url) => Some(url),
+            None => {
+                problems.at(
+                    node,
+                    format!("`base_url` must be an http(s) URL, found `{raw}`"),
+                );
+                None
+            }
+        },
         Err(e) => {
             problems.at(node, format!("`base_url` `{raw}` is not a valid URL: {e}"));
             None
@@ -802,11 +804,11 @@ fn boolean(node: &Node, problems: &mut Problems) -> Option<bool> {
 }
 
 /// An absolute http(s) URL (avatars, homepages).
-fn web_url(node: &Node, problems: &mut Problems) -> Option<String> {
+fn web_url(node: &Node, problems: &mut Problems) -> Option<WebUrl> {
     let raw = text(node, problems)?;
-    match Url::parse(raw.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url.to_string()),
-        _ => {
+    match WebUrl::parse(raw.trim(), None) {
+        Some(url) => Some(url),
+        None => {
             problems.at(
                 node,
                 format!("expected an absolute http(s) URL, found `{raw}`"),

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, ContentMode, FeedConfig, FeedSource};
-use crate::entry::{CleanEntry, Entry, FeedId};
+use crate::entry::{CleanEntry, Entry, FeedId, WebUrl};
 use crate::fetch::{self, FetchError, Fetched, Request, Validators};
 use crate::progress::Progress;
 use crate::store::{Failure, FeedRecord, FeedState, FeedStatus, FeedUpdate};
@@ -262,7 +262,7 @@ fn raw_hash(e: &Entry, shown: &Shown) -> String {
     part(&format!("{:?} {}", shown.mode, shown.excerpt_words));
     part(&shown.iframe_hosts.join(" "));
     part(&e.title);
-    part(e.link.as_deref().unwrap_or(""));
+    part(e.link.as_ref().map_or("", WebUrl::as_str));
     part(e.author.as_deref().unwrap_or(""));
     part(&e.published.map(|d| d.to_rfc3339()).unwrap_or_default());
     part(&e.updated.map(|d| d.to_rfc3339()).unwrap_or_default());
@@ -273,7 +273,7 @@ fn raw_hash(e: &Entry, shown: &Shown) -> String {
         part(c);
     }
     for enc in &e.enclosures {
-        part(&enc.url);
+        part(enc.url.as_str());
         part(enc.mime_type.as_deref().unwrap_or(""));
         part(&enc.length.map(|l| l.to_string()).unwrap_or_default());
     }
@@ -299,7 +299,7 @@ fn clean_entry(e: Entry, raw_hash: String, shown: &Shown) -> CleanEntry {
     let mut hash = blake3::Hasher::new();
     for part in [
         e.title.as_str(),
-        e.link.as_deref().unwrap_or(""),
+        e.link.as_ref().map_or("", WebUrl::as_str),
         body.as_str(),
     ] {
         hash.update(part.as_bytes());
@@ -310,7 +310,7 @@ fn clean_entry(e: Entry, raw_hash: String, shown: &Shown) -> CleanEntry {
         hash.update(b"\0");
     }
     for enc in &e.enclosures {
-        hash.update(enc.url.as_bytes());
+        hash.update(enc.url.as_str().as_bytes());
         hash.update(b"\0");
     }
     CleanEntry {

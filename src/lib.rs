@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use config::{Config, FeedConfig, FeedSource};
-use entry::StoredEntry;
+use entry::{StoredEntry, WebUrl};
 use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
 use store::{FeedState, Store};
 
@@ -307,7 +307,7 @@ fn planet_info(config: &Config) -> PlanetInfo {
         title: config.title.clone(),
         description: config.description.as_deref().map(sanitize::markdown),
         csp_frame_src: sanitize::csp_frame_src(&config.sanitize.iframe_hosts),
-        base_url: config.base_url.to_string(),
+        base_url: config.base_url.clone(),
         lang: config.lang.clone(),
         feed_entries: config.feed_entries,
         owner_name: config.owner_name.clone(),
@@ -332,6 +332,10 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .or_else(|| state.and_then(|s| s.meta.title.clone()))
             .unwrap_or(fallback),
         url: feed.url.clone(),
+        feed_url: match &feed.source {
+            FeedSource::Http(url) => WebUrl::from_url(url),
+            FeedSource::File(_) => None,
+        },
         site_url: feed
             .homepage
             .clone()
@@ -341,7 +345,9 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .lang
             .clone()
             .or_else(|| state.and_then(|s| s.meta.language.clone())),
-        avatar: feed.avatar.as_ref().map(|a| a.src().to_string()),
-        moved_to: state.and_then(|s| s.moved_to.clone()),
+        avatar: feed.avatar.clone(),
+        moved_to: state
+            .and_then(|s| s.moved_to.as_deref())
+            .and_then(|m| WebUrl::parse(m, None)),
     }
 }

@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError};
+use crate::entry::WebUrl;
 use crate::lock::{LockError, Wait, lock_planet};
 use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 
@@ -99,7 +100,7 @@ pub fn export(config_path: &Path) -> Result<String, OpmlError> {
                 title: Some(name),
                 r#type: Some("rss".to_string()),
                 xml_url: Some(f.url.clone()),
-                html_url: f.homepage.clone(),
+                html_url: f.homepage.as_ref().map(WebUrl::to_string),
                 ..opml::Outline::default()
             }
         })

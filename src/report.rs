@@ -46,6 +46,9 @@ pub struct FeedHealth {
     pub retry_after: Option<String>,
     /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
     pub moved_to: Option<String>,
+    /// URL values in the feed's last fetched document that were not web
+    /// addresses (`javascript:`, `data:`, `file:`, junk) and were dropped.
+    pub dropped_urls: usize,
 }
 
 fn rfc3339(d: DateTime<Utc>) -> String {
@@ -84,6 +87,7 @@ pub fn health(
                 not_modified: s.not_modified,
                 retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
                 moved_to: s.moved_to.clone(),
+                dropped_urls: s.meta.dropped_urls,
             },
             None => FeedHealth {
                 url: feed.url.clone(),
@@ -100,6 +104,7 @@ pub fn health(
                 not_modified: false,
                 retry_after: None,
                 moved_to: None,
+                dropped_urls: 0,
             },
         })
         .collect();
@@ -353,6 +358,7 @@ mod tests {
             not_modified: false,
             retry_after: None,
             moved_to: None,
+            dropped_urls: 0,
         }
     }
 
@@ -454,6 +460,7 @@ mod tests {
                     not_modified: true,
                     retry_after: None,
                     moved_to: Some("https://a.example/new".into()),
+                    dropped_urls: 0,
                 },
                 FeedHealth {
                     url: "https://b.example/f".into(),
@@ -470,6 +477,7 @@ mod tests {
                     not_modified: false,
                     retry_after: None,
                     moved_to: None,
+                    dropped_urls: 0,
                 },
             ],
         };

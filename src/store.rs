@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::config::{DatePolicy, FutureDates, Retention};
-use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
+use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, WebUrl, place_in_time};
 use crate::fetch::Validators;
 use crate::sanitize::SafeHtml;
 
@@ -165,7 +165,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -233,6 +233,11 @@ const MIGRATIONS: &[&str] = &[
     // starts the busiest hosts first.
     r#"
     ALTER TABLE feeds ADD COLUMN latency_ms INTEGER;
+"#,
+    // How many URL values the feed's last fetched document held that were
+    // dropped, so a 304 still reports them.
+    r#"
+    ALTER TABLE feeds ADD COLUMN dropped_urls INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 
@@ -325,7 +330,8 @@ impl Store {
                     "UPDATE feeds SET title = ?2, site_url = ?3, language = ?4, status = 'ok',
                      http_status = ?5, error = NULL, hint = NULL, retry_after = NULL,
                      consecutive_failures = 0, not_modified = 0, etag = ?7, last_modified = ?8,
-                     moved_to = ?9, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                     moved_to = ?9, last_attempt = ?6, last_success = ?6, dropped_urls = ?10
+                     WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut unchanged_feed = tx
@@ -443,13 +449,14 @@ impl Store {
                             .execute(params![
                                 id.as_str(),
                                 meta.title,
-                                meta.site_url,
+                                meta.site_url.as_ref().map(WebUrl::as_str),
                                 meta.language,
                                 http_status,
                                 now.timestamp(),
                                 validators.etag,
                                 validators.last_modified,
-                                moved_to
+                                moved_to,
+                                meta.dropped_urls as i64
                             ])
                             .map_err(err)?;
                         for e in entries {
@@ -477,7 +484,7 @@ impl Store {
                                             id.as_str(),
                                             e.id,
                                             e.title,
-                                            e.link,
+                                            e.link.as_ref().map(WebUrl::as_str),
                                             e.author,
                                             published,
                                             updated,
@@ -500,7 +507,7 @@ impl Store {
                                             id.as_str(),
                                             e.id,
                                             e.title,
-                                            e.link,
+                                            e.link.as_ref().map(WebUrl::as_str),
                                             e.author,
                                             published,
                                             updated,
@@ -574,7 +581,7 @@ impl Store {
                 "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
                  f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id),
                  f.etag, f.last_modified, f.retry_after, f.moved_to, f.hint, f.consecutive_failures,
-                 f.not_modified, f.latency_ms
+                 f.not_modified, f.latency_ms, f.dropped_urls
                  FROM feeds f WHERE f.id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -587,8 +594,9 @@ impl Store {
                         url: r.get(1)?,
                         meta: FeedMeta {
                             title: r.get(2)?,
-                            site_url: r.get(3)?,
+                            site_url: web_url(r.get(3)?),
                             language: r.get(4)?,
+                            dropped_urls: r.get::<_, i64>(19)?.max(0) as usize,
                         },
                         status: FeedStatus::parse(&r.get::<_, String>(5)?),
                         http_status: r.get(6)?,
@@ -646,7 +654,7 @@ impl Store {
                         feed_id: FeedId::from_stored(r.get(0)?),
                         id: r.get(1)?,
                         title: r.get(2)?,
-                        link: r.get(3)?,
+                        link: web_url(r.get(3)?),
                         author: r.get(4)?,
                         published: r.get::<_, Option<i64>>(5)?.and_then(from_ts),
                         updated: r.get::<_, Option<i64>>(6)?.and_then(from_ts),
@@ -815,7 +823,7 @@ fn encode_enclosures(list: &[Enclosure]) -> String {
         .map(|e| {
             format!(
                 "{}\t{}\t{}",
-                e.url.replace(['\t', '\n'], " "),
+                e.url.as_str(),
                 e.mime_type
                     .as_deref()
                     .unwrap_or("")
@@ -827,11 +835,18 @@ fn encode_enclosures(list: &[Enclosure]) -> String {
         .join("\n")
 }
 
+/// Addresses are checked again on the way out: a store written by an
+/// earlier planetoid, which did not check them, may hold anything. What is
+/// not an absolute web address reads as absent.
+fn web_url(stored: Option<String>) -> Option<WebUrl> {
+    WebUrl::parse(&stored?, None)
+}
+
 fn decode_enclosures(s: &str) -> Vec<Enclosure> {
     s.lines()
         .filter_map(|line| {
             let mut parts = line.split('\t');
-            let url = parts.next().filter(|u| !u.is_empty())?.to_string();
+            let url = WebUrl::parse(parts.next()?, None)?;
             let mime_type = parts.next().filter(|t| !t.is_empty()).map(str::to_string);
             let length = parts.next().and_then(|l| l.parse().ok());
             Some(Enclosure {
@@ -852,14 +867,14 @@ mod tests {
         CleanEntry {
             id: id.into(),
             title: title.into(),
-            link: Some(format!("https://x.example/{id}")),
+            link: Some(WebUrl::sample(&format!("https://x.example/{id}"))),
             author: None,
             published,
             updated: None,
             body: crate::sanitize::clean("<p>body</p>", None),
             categories: vec!["rust".into(), "talks".into()],
             enclosures: vec![Enclosure {
-                url: "https://x.example/a.mp3".into(),
+                url: WebUrl::sample("https://x.example/a.mp3"),
                 mime_type: Some("audio/mpeg".into()),
                 length: Some(12),
             }],

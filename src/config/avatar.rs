@@ -11,10 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use url::Url;
-
 use super::yaml::Node;
 use super::{Config, Problems, text};
+use crate::entry::WebUrl;
 
 /// Where the site publishes local avatars, relative to its root.
 pub const SITE_DIR: &str = "avatars/";
@@ -25,8 +24,8 @@ const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", 
 /// The picture shown beside a feed's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Avatar {
-    /// An absolute http(s) URL.
-    Url(String),
+    /// An absolute http(s) URL, checked like every other.
+    Url(WebUrl),
     /// A file next to planet.yaml, copied into the site.
     File {
         /// Absolute.
@@ -42,7 +41,7 @@ impl Avatar {
     /// the site root).
     pub fn src(&self) -> &str {
         match self {
-            Avatar::Url(url) => url,
+            Avatar::Url(url) => url.as_str(),
             Avatar::File { published, .. } => published,
         }
     }
@@ -56,11 +55,9 @@ pub(super) fn avatar(node: &Node, dir: &Path, problems: &mut Problems) -> Option
         && scheme.len() > 1
         && scheme.chars().all(|c| c.is_ascii_alphanumeric())
     {
-        return match Url::parse(raw) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {
-                Some(Avatar::Url(url.to_string()))
-            }
-            _ => {
+        return match WebUrl::parse(raw, None) {
+            Some(url) => Some(Avatar::Url(url)),
+            None => {
                 problems.at(
                     node,
                     format!(
