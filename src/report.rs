@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::fetch::FetchSummary;
 use crate::select::Hidden;
 use crate::store::{BuildCell, FeedState, FeedStatus, History};
 
@@ -22,6 +23,9 @@ pub use table::table;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Health {
     pub generated: String,
+    /// How long this build waited for another run of the planet to finish
+    /// (seconds, to a hundredth; 0 when the planet was free).
+    pub lock_wait_secs: f64,
     pub feeds: Vec<FeedHealth>,
     /// Posts and active feeds per month over the last two years, oldest first.
     pub activity: Vec<MonthActivity>,
@@ -34,7 +38,9 @@ pub struct FeedHealth {
     /// `enabled: false` in planet.yaml: kept, but neither fetched nor shown.
     pub enabled: bool,
     /// `ok`, `stale` (failing, older entries kept), `failed` (nothing ever
-    /// read) or `gone` (410: entries kept, not asked again).
+    /// read), `gone` (410: entries kept, not asked again) or `skipped` (not
+    /// asked in the last build, `error` says why: entries kept, not a
+    /// failure, asked first next time).
     pub status: &'static str,
     pub http_status: Option<u16>,
     pub error: Option<String>,
@@ -50,6 +56,9 @@ pub struct FeedHealth {
     pub retry_after: Option<String>,
     /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
     pub moved_to: Option<String>,
+    /// URL values in the feed's last fetched document that were not web
+    /// addresses (`javascript:`, `data:`, `file:`, junk) and were dropped.
+    pub dropped_urls: usize,
     /// The feed's newest post on the planet.
     pub last_post: Option<String>,
     pub days_since_post: Option<i64>,
@@ -113,6 +122,7 @@ pub fn health(
         .collect();
     Health {
         generated: rfc3339(now),
+        lock_wait_secs: 0.0,
         feeds,
         activity: activity.planet.clone(),
     }
@@ -146,6 +156,7 @@ fn current(
             not_modified: s.not_modified,
             retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
             moved_to: s.moved_to.clone(),
+            dropped_urls: s.meta.dropped_urls,
             ..base
         },
         None => FeedHealth {
@@ -173,6 +184,7 @@ impl FeedHealth {
             not_modified: false,
             retry_after: None,
             moved_to: None,
+            dropped_urls: 0,
             last_post: None,
             days_since_post: None,
             quiet: false,
@@ -188,17 +200,18 @@ impl FeedHealth {
     }
 
     /// Where the feed goes when problems come first: failing, stale,
-    /// flaky, quiet, moved, gone, fine, then disabled feeds.
+    /// skipped, flaky, quiet, moved, gone, fine, then disabled feeds.
     pub fn rank(&self) -> u8 {
         match (self.enabled, self.status) {
-            (false, _) => 7,
+            (false, _) => 8,
             (true, "failed") => 0,
             (true, "stale") => 1,
-            _ if self.flaky => 2,
-            _ if self.quiet => 3,
-            _ if self.moved_to.is_some() => 4,
-            (true, "gone") => 5,
-            _ => 6,
+            (true, "skipped") => 2,
+            _ if self.flaky => 3,
+            _ if self.quiet => 4,
+            _ if self.moved_to.is_some() => 5,
+            (true, "gone") => 6,
+            _ => 7,
         }
     }
 
@@ -254,7 +267,7 @@ pub fn summary(
         count("ok"),
         count("stale"),
         count("failed"),
-        optional(count("gone"), "gone"),
+        optional(count("gone"), "gone") + &optional(count("skipped"), "skipped"),
         optional(off, "off"),
         if pages == 1 { "" } else { "s" }
     );
@@ -364,10 +377,33 @@ impl FailOn {
     }
 }
 
+/// What the fetch phase did per host, for `-v`: one line per host, the
+/// busiest first.
+pub fn fetch_text(fetch: &FetchSummary) -> String {
+    let mut out = format!(
+        "fetch: {:.2} s over {} host{}",
+        fetch.wall.as_secs_f64(),
+        fetch.hosts.len(),
+        if fetch.hosts.len() == 1 { "" } else { "s" }
+    );
+    for h in &fetch.hosts {
+        out.push_str(&format!(
+            "\n  host {}: {} feeds, {} requests, slowest {:.2} s, {} skipped",
+            h.host,
+            h.feeds,
+            h.requests,
+            h.slowest.as_secs_f64(),
+            h.skipped
+        ));
+    }
+    out
+}
+
 /// A Markdown table of feed health for `$GITHUB_STEP_SUMMARY`: failed,
-/// stale, flaky, quiet, moved and gone feeds first (with what to do about
-/// them), then the healthy ones.
-pub fn step_summary(health: &Health, headline: &str) -> String {
+/// stale, skipped, flaky, quiet, moved and gone feeds first (with what to
+/// do about them), then the healthy ones; then one row per host the build
+/// fetched from.
+pub fn step_summary(health: &Health, headline: &str, fetch: &FetchSummary) -> String {
     let feeds = problems_first(health);
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     let mut out = format!(
@@ -402,6 +438,22 @@ pub fn step_summary(health: &Health, headline: &str) -> String {
             details.join("; ")
         ));
     }
+    if !fetch.hosts.is_empty() {
+        out.push_str(&format!(
+            "\n### Hosts (fetch {:.1} s)\n\n| Host | Feeds | Requests | Slowest response | Skipped |\n|---|---:|---:|---:|---:|\n",
+            fetch.wall.as_secs_f64()
+        ));
+        for h in &fetch.hosts {
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.2} s | {} |\n",
+                cell(&h.host),
+                h.feeds,
+                h.requests,
+                h.slowest.as_secs_f64(),
+                h.skipped
+            ));
+        }
+    }
     out
 }
 
@@ -422,6 +474,7 @@ mod tests {
     fn fail_on_thresholds_count_broken_feeds() {
         let health = Health {
             generated: String::new(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 feed("a", "ok"),
                 feed("b", "failed"),
@@ -440,6 +493,13 @@ mod tests {
         assert_eq!(FailOn::Count(3).exceeded(&health), None);
         assert!(FailOn::Percent(50.0).exceeded(&health).is_some());
         assert_eq!(FailOn::Percent(51.0).exceeded(&health), None);
+        let mut with_skipped = health.clone();
+        with_skipped.feeds.push(feed("e", "skipped"));
+        assert_eq!(
+            FailOn::Count(3).exceeded(&with_skipped),
+            None,
+            "a skipped feed is not a failing one"
+        );
     }
 
     #[test]
@@ -448,22 +508,43 @@ mod tests {
         moved.moved_to = Some("https://m.example/new".into());
         let health = Health {
             generated: String::new(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 feed("ok1", "ok"),
                 feed("g", "gone"),
                 moved,
                 feed("s", "stale"),
                 feed("f", "failed"),
+                feed("k", "skipped"),
             ],
             activity: vec![],
         };
-        let md = step_summary(&health, "built output: 5 feeds");
+        let fetch = FetchSummary {
+            wall: std::time::Duration::from_millis(2500),
+            hosts: vec![crate::fetch::HostStats {
+                host: "a.example".into(),
+                feeds: 4,
+                requests: 5,
+                slowest: std::time::Duration::from_millis(1250),
+                skipped: 1,
+            }],
+        };
+        let md = step_summary(&health, "built output: 6 feeds", &fetch);
         let order: Vec<&str> = md
             .lines()
             .filter(|l| l.starts_with("| ["))
             .map(|l| l.split(['[', ']']).nth(1).unwrap_or(""))
             .collect();
-        assert_eq!(order, ["f", "s", "m", "g", "ok1"]);
+        assert_eq!(order, ["f", "s", "k", "m", "g", "ok1"]);
+        assert!(
+            md.contains("### Hosts (fetch 2.5 s)")
+                && md.contains("| a.example | 4 | 5 | 1.25 s | 1 |"),
+            "{md}"
+        );
+        assert_eq!(
+            fetch_text(&fetch),
+            "fetch: 2.50 s over 1 host\n  host a.example: 4 feeds, 5 requests, slowest 1.25 s, 1 skipped"
+        );
         assert!(md.contains("HTTP 500 \\| boom"), "{md}");
         assert!(md.contains("| moved |"), "{md}");
     }
@@ -472,6 +553,7 @@ mod tests {
     fn summary_lists_only_feeds_needing_attention() {
         let h = Health {
             generated: "2025-01-01T00:00:00Z".into(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 FeedHealth {
                     url: "https://a.example/f".into(),

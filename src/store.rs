@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::config::{DatePolicy, FutureDates, Retention};
-use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
+use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, WebUrl, place_in_time};
 use crate::fetch::Validators;
 use crate::sanitize::SafeHtml;
 
@@ -55,6 +55,10 @@ pub enum FeedStatus {
     Failed,
     /// The server said 410 Gone: entries are kept, the feed is not asked again.
     Gone,
+    /// Not asked in the last build (build deadline, or its host was not
+    /// answering): entries are kept, it is not a failure, and it goes first
+    /// on its host next build.
+    Skipped,
 }
 
 impl FeedStatus {
@@ -64,6 +68,7 @@ impl FeedStatus {
             FeedStatus::Stale => "stale",
             FeedStatus::Failed => "failed",
             FeedStatus::Gone => "gone",
+            FeedStatus::Skipped => "skipped",
         }
     }
 
@@ -72,6 +77,7 @@ impl FeedStatus {
             "ok" => FeedStatus::Ok,
             "stale" => FeedStatus::Stale,
             "gone" => FeedStatus::Gone,
+            "skipped" => FeedStatus::Skipped,
             _ => FeedStatus::Failed,
         }
     }
@@ -102,6 +108,8 @@ pub struct FeedState {
     pub consecutive_failures: u32,
     /// The last attempt was answered 304 Not Modified.
     pub not_modified: bool,
+    /// How long the feed's requests took the last time it was fetched.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// What this build learned about one feed, to be written in one transaction.
@@ -122,6 +130,9 @@ pub enum FeedUpdate {
     },
     /// Could not be fetched or parsed; stored entries are kept.
     Failed(Failure),
+    /// Not asked in this build (`reason` says why); stored entries and the
+    /// failure count are kept.
+    Skipped { reason: String },
     /// Not looked at in this build (offline, gone, or asked to wait); its
     /// state stays as it was.
     Untouched,
@@ -136,8 +147,8 @@ pub struct FeedRecord {
     /// How entries seen for the first time are placed in time.
     pub date_policy: DatePolicy,
     pub future_dates: FutureDates,
-    /// How long the request took (`None` when the feed was not asked).
-    pub elapsed: Option<std::time::Duration>,
+    /// How long its requests took in this build, when any was sent.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// A failed attempt, as the store records it.
@@ -158,7 +169,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 7;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -221,6 +232,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN body_hash TEXT NOT NULL DEFAULT '';
     UPDATE entries SET body_hash = 'v3:' || content_hash;
     ALTER TABLE entries DROP COLUMN body;
+"#,
+    // The last observed time a feed's requests took, so the next build
+    // starts the busiest hosts first.
+    r#"
+    ALTER TABLE feeds ADD COLUMN latency_ms INTEGER;
+"#,
+    // How many URL values the feed's last fetched document held that were
+    // dropped, so a 304 still reports them.
+    r#"
+    ALTER TABLE feeds ADD COLUMN dropped_urls INTEGER NOT NULL DEFAULT 0;
 "#,
     // Build history for the health page: one row per build that asked
     // any feed, one per feed and build (see `history`).
@@ -331,7 +352,8 @@ impl Store {
                     "UPDATE feeds SET title = ?2, site_url = ?3, language = ?4, status = 'ok',
                      http_status = ?5, error = NULL, hint = NULL, retry_after = NULL,
                      consecutive_failures = 0, not_modified = 0, etag = ?7, last_modified = ?8,
-                     moved_to = ?9, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                     moved_to = ?9, last_attempt = ?6, last_success = ?6, dropped_urls = ?10
+                     WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut unchanged_feed = tx
@@ -349,6 +371,14 @@ impl Store {
                      http_status = ?2, error = ?3, hint = ?5, retry_after = ?7, not_modified = 0,
                      consecutive_failures = consecutive_failures + 1, last_attempt = ?4 WHERE id = ?1",
                 )
+                .map_err(err)?;
+            let mut skipped_feed = tx
+                .prepare(
+                    "UPDATE feeds SET status = 'skipped', error = ?2, hint = NULL WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut measured = tx
+                .prepare("UPDATE feeds SET latency_ms = ?2 WHERE id = ?1")
                 .map_err(err)?;
             let mut existing = tx
                 .prepare("SELECT content_hash FROM entries WHERE feed_id = ?1 AND entry_id = ?2")
@@ -386,15 +416,24 @@ impl Store {
                     update,
                     date_policy,
                     future_dates,
-                    elapsed,
+                    latency,
                 } = &record;
                 configured.push(id.clone());
-                let mut row = history::Row::new(id, update, *elapsed);
+                let mut row = history::Row::new(id, update, *latency);
                 upsert_feed
                     .execute(params![id.as_str(), url])
                     .map_err(err)?;
+                if let Some(latency) = latency {
+                    let ms = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
+                    measured.execute(params![id.as_str(), ms]).map_err(err)?;
+                }
                 match update {
                     FeedUpdate::Untouched => {}
+                    FeedUpdate::Skipped { reason } => {
+                        skipped_feed
+                            .execute(params![id.as_str(), reason])
+                            .map_err(err)?;
+                    }
                     FeedUpdate::Failed(f) => {
                         failed_feed
                             .execute(params![
@@ -433,13 +472,14 @@ impl Store {
                             .execute(params![
                                 id.as_str(),
                                 meta.title,
-                                meta.site_url,
+                                meta.site_url.as_ref().map(WebUrl::as_str),
                                 meta.language,
                                 http_status,
                                 now.timestamp(),
                                 validators.etag,
                                 validators.last_modified,
-                                moved_to
+                                moved_to,
+                                meta.dropped_urls as i64
                             ])
                             .map_err(err)?;
                         for e in entries {
@@ -467,7 +507,7 @@ impl Store {
                                             id.as_str(),
                                             e.id,
                                             e.title,
-                                            e.link,
+                                            e.link.as_ref().map(WebUrl::as_str),
                                             e.author,
                                             published,
                                             updated,
@@ -491,7 +531,7 @@ impl Store {
                                             id.as_str(),
                                             e.id,
                                             e.title,
-                                            e.link,
+                                            e.link.as_ref().map(WebUrl::as_str),
                                             e.author,
                                             published,
                                             updated,
@@ -573,7 +613,7 @@ impl Store {
                 "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
                  f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id),
                  f.etag, f.last_modified, f.retry_after, f.moved_to, f.hint, f.consecutive_failures,
-                 f.not_modified
+                 f.not_modified, f.latency_ms, f.dropped_urls
                  FROM feeds f WHERE f.id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -586,8 +626,9 @@ impl Store {
                         url: r.get(1)?,
                         meta: FeedMeta {
                             title: r.get(2)?,
-                            site_url: r.get(3)?,
+                            site_url: web_url(r.get(3)?),
                             language: r.get(4)?,
+                            dropped_urls: r.get::<_, i64>(19)?.max(0) as usize,
                         },
                         status: FeedStatus::parse(&r.get::<_, String>(5)?),
                         http_status: r.get(6)?,
@@ -604,6 +645,10 @@ impl Store {
                         hint: r.get(15)?,
                         consecutive_failures: r.get::<_, i64>(16)?.clamp(0, u32::MAX as i64) as u32,
                         not_modified: r.get::<_, i64>(17)? != 0,
+                        latency: r
+                            .get::<_, Option<i64>>(18)?
+                            .and_then(|ms| u64::try_from(ms).ok())
+                            .map(std::time::Duration::from_millis),
                     })
                 })
                 .optional()
@@ -641,7 +686,7 @@ impl Store {
                         feed_id: FeedId::from_stored(r.get(0)?),
                         id: r.get(1)?,
                         title: r.get(2)?,
-                        link: r.get(3)?,
+                        link: web_url(r.get(3)?),
                         author: r.get(4)?,
                         published: r.get::<_, Option<i64>>(5)?.and_then(from_ts),
                         updated: r.get::<_, Option<i64>>(6)?.and_then(from_ts),
@@ -810,7 +855,7 @@ fn encode_enclosures(list: &[Enclosure]) -> String {
         .map(|e| {
             format!(
                 "{}\t{}\t{}",
-                e.url.replace(['\t', '\n'], " "),
+                e.url.as_str(),
                 e.mime_type
                     .as_deref()
                     .unwrap_or("")
@@ -822,11 +867,18 @@ fn encode_enclosures(list: &[Enclosure]) -> String {
         .join("\n")
 }
 
+/// Addresses are checked again on the way out: a store written by an
+/// earlier planetoid, which did not check them, may hold anything. What is
+/// not an absolute web address reads as absent.
+fn web_url(stored: Option<String>) -> Option<WebUrl> {
+    WebUrl::parse(&stored?, None)
+}
+
 fn decode_enclosures(s: &str) -> Vec<Enclosure> {
     s.lines()
         .filter_map(|line| {
             let mut parts = line.split('\t');
-            let url = parts.next().filter(|u| !u.is_empty())?.to_string();
+            let url = WebUrl::parse(parts.next()?, None)?;
             let mime_type = parts.next().filter(|t| !t.is_empty()).map(str::to_string);
             let length = parts.next().and_then(|l| l.parse().ok());
             Some(Enclosure {
@@ -847,14 +899,14 @@ pub(crate) mod tests {
         CleanEntry {
             id: id.into(),
             title: title.into(),
-            link: Some(format!("https://x.example/{id}")),
+            link: Some(WebUrl::sample(&format!("https://x.example/{id}"))),
             author: None,
             published,
             updated: None,
             body: crate::sanitize::clean("<p>body</p>", None),
             categories: vec!["rust".into(), "talks".into()],
             enclosures: vec![Enclosure {
-                url: "https://x.example/a.mp3".into(),
+                url: WebUrl::sample("https://x.example/a.mp3"),
                 mime_type: Some("audio/mpeg".into()),
                 length: Some(12),
             }],
@@ -870,7 +922,7 @@ pub(crate) mod tests {
             update,
             date_policy: DatePolicy::Feed,
             future_dates: FutureDates::Clamp,
-            elapsed: None,
+            latency: None,
         }
     }
 
@@ -1015,6 +1067,58 @@ pub(crate) mod tests {
             .feed_states(std::slice::from_ref(&id))
             .expect("states")[&id];
         assert_eq!((state.status, state.entries), (FeedStatus::Gone, 2));
+    }
+
+    #[test]
+    fn a_skipped_feed_keeps_entries_and_failure_count_and_latency_is_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        let id = FeedId::from_stored("f".into());
+        let t1 = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let t2 = t1 + chrono::Duration::hours(1);
+        let mut first = rec(&id, fresh(vec![entry("a", "A", Some(t1), "h1")]));
+        first.latency = Some(std::time::Duration::from_millis(420));
+        let failed = rec(
+            &id,
+            FeedUpdate::Failed(Failure {
+                error: "HTTP 500".into(),
+                ..Failure::default()
+            }),
+        );
+        store
+            .record(t1, [first, failed], &Retention::default())
+            .expect("record");
+        let skipped = rec(
+            &id,
+            FeedUpdate::Skipped {
+                reason: "build deadline: host x.example had 3 feeds waiting".into(),
+            },
+        );
+        store
+            .record(t2, [skipped], &Retention::default())
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(state.status, FeedStatus::Skipped);
+        assert_eq!(
+            state.error.as_deref(),
+            Some("build deadline: host x.example had 3 feeds waiting")
+        );
+        assert_eq!(
+            (
+                state.entries,
+                state.consecutive_failures,
+                state.last_attempt
+            ),
+            (1, 1, Some(t1)),
+            "entries, failure count and last attempt stay as they were"
+        );
+        assert_eq!(
+            state.latency,
+            Some(std::time::Duration::from_millis(420)),
+            "a record without a measurement keeps the last one"
+        );
     }
 
     #[test]

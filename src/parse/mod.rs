@@ -12,17 +12,20 @@
 use chrono::{DateTime, Utc};
 use feed_rs::model;
 
-use crate::entry::{Enclosure, Entry, FeedMeta};
+use crate::entry::{Enclosure, Entry, FeedMeta, WebUrl};
 use crate::sanitize::{self, plain_text};
 
 mod atom;
 pub mod dates;
 mod prepare;
 mod repair;
+pub use repair::decode_entities;
 mod scan;
+mod urls;
 
 pub(crate) use prepare::attribute as tag_attribute;
 use prepare::{is_feed_root, prepare, rdf_links_from_about, root_element, without_declarations};
+use urls::UrlCheck;
 
 /// Start of the message when feed-rs panicked on a document.
 pub const PARSER_PANICKED: &str = "the feed parser failed on this document";
@@ -310,7 +313,8 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
         .or(feed_scan.language)
         .map(|l| l.trim().replace('_', "-"))
         .filter(|l| !l.is_empty());
-    let meta = FeedMeta {
+    let urls = UrlCheck::new(feed_url);
+    let mut meta = FeedMeta {
         title: feed
             .title
             .as_ref()
@@ -323,10 +327,14 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
                     .map(plain_text)
                     .filter(|t| !t.is_empty())
             }),
-        site_url: alternate_link(&feed.links)
-            .or(feed_scan.link)
-            .filter(|href| href != feed_url),
+        site_url: urls
+            .first(
+                alternate_links(&feed.links).chain(feed_scan.link.as_deref()),
+                None,
+            )
+            .filter(|url| Some(url) != urls.document()),
         language: language.clone(),
+        dropped_urls: 0,
     };
     // RSS has no content types: descriptions are HTML by convention even
     // where feed-rs labels them text/plain (RSS 1.0).
@@ -347,9 +355,10 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
                     ..scan::EntryScan::default()
                 },
             };
-            convert_entry(e, feed_url, extra, kind, language.as_deref())
+            convert_entry(e, feed_url, extra, kind, language.as_deref(), &urls)
         })
         .collect();
+    meta.dropped_urls = urls.dropped();
     ParsedFeed { meta, entries }
 }
 
@@ -367,6 +376,7 @@ fn convert_entry(
     extra: scan::EntryScan,
     kind: Kind,
     feed_language: Option<&str>,
+    urls: &UrlCheck,
 ) -> Entry {
     let rss = kind == Kind::Rss;
     // JSON Feed attachments arrive as links with a media type.
@@ -386,20 +396,27 @@ fn convert_entry(
         .filter(|t| !t.is_empty())
         .or_else(|| extra.title.as_deref().map(plain_text))
         .unwrap_or_default();
+    // Addresses in the entry resolve against the xml:base in scope, else
+    // the document's URL (a junk xml:base is no base at all).
+    let base = extra.base.as_deref().and_then(|b| WebUrl::parse(b, None));
     // FeedBurner's origLink is the post's real URL (the <link> only
     // redirects through a tracker); else the alternate link; else, in RSS,
-    // a guid that is a URL is the permalink when no <link> is given.
-    let orig_link = extra
-        .orig_link
-        .clone()
-        .filter(|l| l.starts_with("http://") || l.starts_with("https://"));
-    let link = orig_link
-        .or_else(|| alternate_link(&page_links))
-        .or(extra.link)
+    // a guid that is an absolute web address is the permalink when no
+    // <link> is given (a guid is an id first: never resolved, never counted).
+    let link = urls
+        .first(
+            extra
+                .orig_link
+                .as_deref()
+                .into_iter()
+                .chain(alternate_links(&page_links))
+                .chain(extra.link.as_deref()),
+            base.as_ref(),
+        )
         .or_else(|| {
-            let id = e.id.trim();
-            let url = id.starts_with("http://") || id.starts_with("https://");
-            (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
+            (rss && !extra.guid_not_permalink)
+                .then(|| WebUrl::parse(e.id.trim(), None))
+                .flatten()
         });
     let published = e
         .published
@@ -431,7 +448,7 @@ fn convert_entry(
     // the entry's own link, else the feed's URL.
     let base_url = extra
         .base
-        .or_else(|| link.clone())
+        .or_else(|| link.as_ref().map(WebUrl::to_string))
         .or_else(|| Some(feed_url.to_string()));
     let author = e
         .authors
@@ -460,22 +477,20 @@ fn convert_entry(
         .flat_map(|m| m.content.iter())
         .filter_map(|c| {
             Some(Enclosure {
-                url: c.url.as_ref()?.to_string(),
+                url: urls.check(c.url.as_ref()?.as_str(), base.as_ref())?,
                 mime_type: c.content_type.as_ref().map(|t| t.to_string()),
                 length: c.size,
             })
         });
-    let linked = e
-        .links
-        .iter()
-        .filter(|l| is_attachment(l))
-        .map(|l| Enclosure {
-            url: l.href.trim().to_string(),
+    let linked = e.links.iter().filter(|l| is_attachment(l)).filter_map(|l| {
+        Some(Enclosure {
+            url: urls.check(&l.href, base.as_ref())?,
             mime_type: l.media_type.clone(),
             length: l.length,
-        });
+        })
+    });
     for enclosure in media.chain(linked) {
-        if !enclosure.url.is_empty() && !enclosures.iter().any(|x| x.url == enclosure.url) {
+        if !enclosures.iter().any(|x| x.url == enclosure.url) {
             enclosures.push(enclosure);
         }
     }
@@ -512,18 +527,15 @@ fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> Str
     format!("urn:planetoid:{}", &hasher.finalize().to_hex()[..32])
 }
 
-/// The `alternate` (or rel-less) link, else the first non-self link.
-fn alternate_link(links: &[model::Link]) -> Option<String> {
-    links
-        .iter()
-        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .or_else(|| {
-            links
-                .iter()
-                .find(|l| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure")))
-        })
-        .map(|l| l.href.trim().to_string())
-        .filter(|href| !href.is_empty())
+/// The links that may be the page of a feed or entry, best first: the
+/// `alternate` (or rel-less) ones, then any other that is not `self`, a hub
+/// or an enclosure.
+fn alternate_links(links: &[model::Link]) -> impl Iterator<Item = &str> {
+    let alternate = |l: &&model::Link| matches!(l.rel.as_deref(), None | Some("alternate"));
+    let other = |l: &&model::Link| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure"));
+    let first = links.iter().filter(alternate);
+    let then = links.iter().filter(move |l| !alternate(l) && other(l));
+    first.chain(then).map(|l| l.href.as_str())
 }
 
 /// Titles are shown as plain text: any markup is stripped and entities are
@@ -612,7 +624,7 @@ mod tests {
             assert_eq!(feed.entries.len(), 1, "{head}");
             assert_eq!(feed.meta.title.as_deref(), Some("T"));
             assert_eq!(
-                feed.meta.site_url.as_deref(),
+                feed.meta.site_url.as_ref().map(WebUrl::as_str),
                 Some("https://blog.example.org/")
             );
         }
@@ -657,7 +669,7 @@ mod tests {
         let e = &feed.entries[0];
         assert_eq!(e.title, "A < B");
         assert_eq!(
-            e.link.as_deref(),
+            e.link.as_ref().map(WebUrl::as_str),
             Some("https://ivan.example.ru/blog/posts/1")
         );
         assert!(
@@ -716,7 +728,11 @@ mod tests {
             <item rdf:about=\"https://t.example/1\"><title>No link</title></item>\
             <item rdf:about=\"https://t.example/2\"><title>Linked</title><link>https://t.example/two</link></item></rdf:RDF>";
         let feed = parse(rdf, URL).expect("parses");
-        let links: Vec<_> = feed.entries.iter().map(|e| e.link.as_deref()).collect();
+        let links: Vec<_> = feed
+            .entries
+            .iter()
+            .map(|e| e.link.as_ref().map(WebUrl::as_str))
+            .collect();
         assert_eq!(
             links,
             [Some("https://t.example/1"), Some("https://t.example/two")]
@@ -737,7 +753,10 @@ mod tests {
         assert_eq!(feed.meta.language.as_deref(), Some("ru-RU"));
         let e = &feed.entries[0];
         assert_eq!(e.title, "Заголовок");
-        assert_eq!(e.link.as_deref(), Some("https://x.example/p/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://x.example/p/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ольга"));
         assert_eq!(e.categories, ["rust"]);
         assert_eq!(e.summary_html.as_deref(), Some("<p>Hi</p>"));
@@ -766,11 +785,17 @@ mod tests {
 </entry></feed>"#;
         let feed = parse(atom03, "http://old.example/atom.xml").expect("atom 0.3");
         assert_eq!(feed.meta.title.as_deref(), Some("Old blog"));
-        assert_eq!(feed.meta.site_url.as_deref(), Some("http://old.example/"));
+        assert_eq!(
+            feed.meta.site_url.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/")
+        );
         let e = &feed.entries[0];
         assert_eq!(e.title, "A & B");
         assert_eq!(e.id, "tag:old.example,2004:1");
-        assert_eq!(e.link.as_deref(), Some("http://old.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ivan"));
         assert_eq!(
             e.published.map(|d| d.to_rfc3339()).as_deref(),
@@ -799,7 +824,7 @@ mod tests {
         assert_eq!(
             e.enclosures,
             [Enclosure {
-                url: "https://p.example/1.mp3".into(),
+                url: WebUrl::sample("https://p.example/1.mp3"),
                 mime_type: Some("audio/mpeg".into()),
                 length: Some(1234),
             }]
@@ -813,7 +838,10 @@ mod tests {
             <link rel=\"enclosure\" href=\"https://a.example/f.pdf\" type=\"application/pdf\" length=\"10\"/></entry></feed>";
         let feed = parse(atom, URL).expect("atom");
         assert_eq!(feed.entries[0].enclosures.len(), 1);
-        assert_eq!(feed.entries[0].enclosures[0].url, "https://a.example/f.pdf");
+        assert_eq!(
+            feed.entries[0].enclosures[0].url.as_str(),
+            "https://a.example/f.pdf"
+        );
 
         let json = r#"{"version":"1.1","title":"J","language":"ru","items":[
             {"id":"1","url":"https://j.example/1","content_html":"<p>full</p>","summary":"short & plain",
@@ -823,7 +851,10 @@ mod tests {
         let e = &feed.entries[0];
         assert_eq!(e.body_html.as_deref(), Some("<p>full</p>"));
         assert_eq!(e.summary_html.as_deref(), Some("<p>short &amp; plain</p>"));
-        assert_eq!(e.link.as_deref(), Some("https://j.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://j.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Анна"));
         assert_eq!(e.enclosures.len(), 1, "{:?}", e.enclosures);
         assert_eq!(
@@ -853,9 +884,34 @@ mod tests {
             <feedburner:origLink>https://blog.example.org/2025/01/post/</feedburner:origLink></item></channel></rss>";
         let feed = parse(xml, URL).expect("parses");
         assert_eq!(
-            feed.entries[0].link.as_deref(),
+            feed.entries[0].link.as_ref().map(WebUrl::as_str),
             Some("https://blog.example.org/2025/01/post/")
         );
+    }
+
+    #[test]
+    fn junk_addresses_are_dropped_and_counted_and_relative_ones_resolved() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title><link>JaVaScRiPt:alert(1)</link>\
+            <item><guid isPermaLink=\"false\">1</guid><title>A</title><link>java&#9;script:alert(1)</link>\
+            <enclosure url=\"data:audio/mpeg;base64,AA\" type=\"audio/mpeg\"/></item>\
+            <item><guid>javascript:alert(2)</guid><title>B</title></item></channel></rss>";
+        let feed = parse(rss, URL).expect("rss");
+        assert_eq!(feed.meta.site_url, None);
+        assert_eq!(feed.entries[0].link, None, "the entry stays, unlinked");
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.entries[1].link, None, "a junk guid is no permalink");
+        assert_eq!(feed.meta.dropped_urls, 3);
+
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
+            "home_page_url":"/","items":[{"id":"1","url":"2025/post","content_text":"x",
+            "attachments":[{"url":"file:///etc/passwd","mime_type":"audio/mpeg"}]}]}"#;
+        let feed = parse(json, "https://j.example/blog/feed.json").expect("json");
+        let site = feed.meta.site_url.as_ref().map(WebUrl::as_str);
+        assert_eq!(site, Some("https://j.example/"));
+        let link = feed.entries[0].link.as_ref().map(WebUrl::as_str);
+        assert_eq!(link, Some("https://j.example/blog/2025/post"));
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.meta.dropped_urls, 1);
     }
 
     #[test]

@@ -123,6 +123,7 @@ mod tests {
         flaky.builds = vec![None, cell(Attempt::Failed), cell(Attempt::Skipped)];
         let health = Health {
             generated: "2025-01-01T00:00:00Z".into(),
+            lock_wait_secs: 0.0,
             feeds: vec![fine, flaky],
             activity: vec![],
         };

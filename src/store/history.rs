@@ -114,7 +114,7 @@ impl Row {
             FeedUpdate::NotModified { .. } => (Attempt::NotModified, Some(304)),
             FeedUpdate::Failed(f) if f.gone => (Attempt::Gone, f.http_status),
             FeedUpdate::Failed(f) => (Attempt::Failed, f.http_status),
-            FeedUpdate::Untouched => (Attempt::Skipped, None),
+            FeedUpdate::Untouched | FeedUpdate::Skipped { .. } => (Attempt::Skipped, None),
         };
         Row {
             feed_id: id.clone(),
@@ -264,7 +264,7 @@ mod tests {
 
     fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
         FeedRecord {
-            elapsed: Some(Duration::from_millis(42)),
+            latency: Some(Duration::from_millis(42)),
             ..crate::store::tests::rec(id, update)
         }
     }
