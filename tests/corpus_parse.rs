@@ -58,7 +58,10 @@ fn every_corpus_feed_decodes_and_parses_without_panic() {
         if took > slowest.0 {
             slowest = (took, file.clone());
         }
-        if took > Duration::from_secs(1) {
+        // A guard against pathological (say quadratic) inputs, not a speed
+        // target: every corpus file is a few KB, so even a debug build on a
+        // loaded machine reads one in well under this.
+        if took > Duration::from_secs(10) {
             slow.push(format!("{file}: {took:?}"));
         }
         let wellformed = record["wellformed"].as_bool() == Some(true);
@@ -95,7 +98,7 @@ fn every_corpus_feed_decodes_and_parses_without_panic() {
         println!("  SHOULD PARSE: {f}");
     }
     assert!(panics.is_empty(), "panicked on: {panics:#?}");
-    assert!(slow.is_empty(), "over one second: {slow:#?}");
+    assert!(slow.is_empty(), "over ten seconds: {slow:#?}");
     assert!(
         must_parse_failures.is_empty(),
         "{} well-formed feeds were rejected",

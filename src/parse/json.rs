@@ -5,14 +5,14 @@
 //! both read; a field of the wrong type (`"tags": "rust"`) is dropped with
 //! a warning instead of rejecting the feed; `content_text` and `summary`
 //! are plain text and become escaped HTML. Links resolve against the feed's
-//! URL, like the XML formats' do.
+//! URL and pass the parse stage's one URL check, like the XML formats' do.
 
 use serde_json::{Map, Value};
-use url::Url;
 
+use super::urls::UrlCheck;
 use super::warnings::Warnings;
 use super::{ParseError, ParsedFeed, dates, demoronize, synthetic_id};
-use crate::entry::{Enclosure, Entry, FeedMeta};
+use crate::entry::{Enclosure, Entry, FeedMeta, WebUrl};
 use crate::sanitize;
 
 /// How the wrong-typed fields of a feed are summed up in its warnings.
@@ -65,19 +65,21 @@ pub(super) fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, Parse
             short(v)
         )),
     }
-    let base = Url::parse(feed_url).ok();
+    let urls = UrlCheck::new(feed_url);
     let mut feed = Fields {
         map: &top,
         at: String::new(),
         warnings: &mut warnings,
+        urls: &urls,
     };
     let language = feed.text("language").map(|l| l.replace('_', "-"));
-    let meta = FeedMeta {
+    let mut meta = FeedMeta {
         title: feed.text("title").map(|t| one_line(&t)),
         site_url: feed
-            .url("home_page_url", base.as_ref())
-            .filter(|u| u != feed_url),
+            .url("home_page_url")
+            .filter(|u| Some(u) != urls.document()),
         language: language.clone(),
+        dropped_urls: 0,
     };
     let feed_author = feed.author();
     let mut entries = Vec::with_capacity(items.len());
@@ -93,9 +95,11 @@ pub(super) fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, Parse
             map,
             at: format!("items[{i}]."),
             warnings: &mut warnings,
+            urls: &urls,
         };
-        entries.push(fields.entry(feed_url, base.as_ref(), &feed_author, &language));
+        entries.push(fields.entry(feed_url, &feed_author, &language));
     }
+    meta.dropped_urls = urls.dropped();
     Ok(ParsedFeed {
         meta,
         entries,
@@ -109,20 +113,19 @@ struct Fields<'a> {
     map: &'a Map<String, Value>,
     at: String,
     warnings: &'a mut Warnings,
+    /// Every URL field goes through the parse stage's one URL check.
+    urls: &'a UrlCheck,
 }
 
 impl Fields<'_> {
     fn entry(
         &mut self,
         feed_url: &str,
-        base: Option<&Url>,
         feed_author: &Option<String>,
         feed_language: &Option<String>,
     ) -> Entry {
         let title = self.text("title").map(|t| one_line(&t)).unwrap_or_default();
-        let link = self
-            .url("url", base)
-            .or_else(|| self.url("external_url", base));
+        let link = self.url("url").or_else(|| self.url("external_url"));
         let published = self.date("date_published");
         let updated = self.date("date_modified");
         // JSON Feed 1.0 allowed numbers as ids; they are the same id as text.
@@ -131,7 +134,7 @@ impl Fields<'_> {
             _ => self.text("id"),
         };
         let id = id
-            .or_else(|| link.clone())
+            .or_else(|| link.as_ref().map(WebUrl::to_string))
             .unwrap_or_else(|| synthetic_id(feed_url, &title, published.or(updated)));
         let content_html = self
             .text("content_html")
@@ -141,7 +144,7 @@ impl Fields<'_> {
             .map(|t| sanitize::text_to_html(&t));
         let summary_html = self.text("summary").map(|t| sanitize::text_to_html(&t));
         let categories = self.strings("tags");
-        let enclosures = self.attachments(base);
+        let enclosures = self.attachments();
         let author = self.author().or_else(|| feed_author.clone());
         let language = self
             .text("language")
@@ -149,7 +152,10 @@ impl Fields<'_> {
             .or_else(|| feed_language.clone());
         Entry {
             id,
-            base_url: link.clone().or_else(|| Some(feed_url.to_string())),
+            base_url: link
+                .as_ref()
+                .map(WebUrl::to_string)
+                .or_else(|| Some(feed_url.to_string())),
             title,
             link,
             author,
@@ -177,13 +183,11 @@ impl Fields<'_> {
         }
     }
 
-    /// A URL field, resolved against the feed's URL.
-    fn url(&mut self, key: &str, base: Option<&Url>) -> Option<String> {
+    /// A URL field, resolved against the feed's URL; anything but an
+    /// http(s) address is dropped and counted.
+    fn url(&mut self, key: &str) -> Option<WebUrl> {
         let raw = self.text(key)?;
-        match base {
-            Some(b) => b.join(&raw).ok().map(String::from),
-            None => Url::parse(&raw).ok().map(String::from),
-        }
+        self.urls.check(&raw, None)
     }
 
     fn date(&mut self, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -244,7 +248,7 @@ impl Fields<'_> {
         })
     }
 
-    fn attachments(&mut self, base: Option<&Url>) -> Vec<Enclosure> {
+    fn attachments(&mut self) -> Vec<Enclosure> {
         let list = match self.map.get("attachments") {
             Some(Value::Array(list)) => list,
             Some(Value::Null) | None => return Vec::new(),
@@ -263,8 +267,9 @@ impl Fields<'_> {
                 map,
                 at: format!("{}attachments[{i}].", self.at),
                 warnings: self.warnings,
+                urls: self.urls,
             };
-            let Some(url) = fields.url("url", base) else {
+            let Some(url) = fields.url("url") else {
                 continue;
             };
             let mime_type = fields.text("mime_type");
@@ -333,7 +338,10 @@ mod tests {
             "not an item"]}"#;
         let feed = parse_json(json, URL).expect("read");
         assert_eq!(feed.meta.title.as_deref(), Some("J"));
-        assert_eq!(feed.meta.site_url.as_deref(), Some("https://j.example/"));
+        assert_eq!(
+            feed.meta.site_url.as_ref().map(WebUrl::as_str),
+            Some("https://j.example/")
+        );
         let [a, b] = feed.entries.as_slice() else {
             panic!("{:?}", feed.entries)
         };
@@ -344,7 +352,7 @@ mod tests {
         assert_eq!(b.id, "https://j.example/p/2");
         assert_eq!(b.author.as_deref(), Some("Анна"));
         assert_eq!(b.categories, ["x", "y"]);
-        assert_eq!(b.enclosures[0].url, "https://j.example/a.mp3");
+        assert_eq!(b.enclosures[0].url.as_str(), "https://j.example/a.mp3");
         assert_eq!(b.enclosures[0].length, None);
         assert_eq!(
             feed.warnings.messages(),

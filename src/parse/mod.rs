@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use feed_rs::model;
 
-use crate::entry::{Enclosure, Entry, FeedMeta};
+use crate::entry::{Enclosure, Entry, FeedMeta, WebUrl};
 use crate::sanitize::{self, plain_text};
 
 mod atom;
@@ -21,7 +21,9 @@ pub mod dates;
 mod json;
 mod prepare;
 mod repair;
+pub use repair::decode_entities;
 mod scan;
+mod urls;
 mod warnings;
 
 pub use warnings::Warnings;
@@ -30,6 +32,7 @@ pub(crate) use prepare::attribute as tag_attribute;
 use prepare::{
     is_feed_root, prepare, rdf_links_from_about, root_element, rss11_as_rss10, without_declarations,
 };
+use urls::UrlCheck;
 
 /// Start of the message when feed-rs panicked on a document.
 pub const PARSER_PANICKED: &str = "the feed parser failed on this document";
@@ -81,7 +84,23 @@ pub enum ParseError {
 /// XML goes through feed-rs after light normalisation (RSS version, Atom
 /// 0.3); if that fails, one repair pass (stray `&`, HTML entities, control
 /// characters, trailing garbage, odd Atom text constructs) and one retry.
+///
+/// URL values that are not web addresses are dropped (see `urls`); how many
+/// is in `meta.dropped_urls` and, for the operator, in the warnings.
 pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
+    let mut feed = parse_document(text, feed_url)?;
+    let dropped = feed.meta.dropped_urls;
+    if dropped > 0 {
+        feed.warnings.add(format!(
+            "{dropped} address{} that {} not http(s) (javascript:, data:, file:, junk) dropped: the entries show without them",
+            if dropped == 1 { "" } else { "es" },
+            if dropped == 1 { "is" } else { "are" },
+        ));
+    }
+    Ok(feed)
+}
+
+fn parse_document(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
@@ -357,7 +376,8 @@ fn convert(
         .or(feed_scan.language)
         .map(|l| l.trim().replace('_', "-"))
         .filter(|l| !l.is_empty());
-    let meta = FeedMeta {
+    let urls = UrlCheck::new(feed_url);
+    let mut meta = FeedMeta {
         title: feed
             .title
             .as_ref()
@@ -370,10 +390,14 @@ fn convert(
                     .map(plain_text)
                     .filter(|t| !t.is_empty())
             }),
-        site_url: alternate_link(&feed.links)
-            .or(feed_scan.link)
-            .filter(|href| href != feed_url),
+        site_url: urls
+            .first(
+                alternate_links(&feed.links).chain(feed_scan.link.as_deref()),
+                None,
+            )
+            .filter(|url| Some(url) != urls.document()),
         language: language.clone(),
+        dropped_urls: 0,
     };
     // RSS has no content types: descriptions are HTML by convention even
     // where feed-rs labels them text/plain (RSS 1.0).
@@ -394,9 +418,18 @@ fn convert(
                     ..scan::EntryScan::default()
                 },
             };
-            convert_entry(e, feed_url, extra, kind, language.as_deref(), &mut warnings)
+            convert_entry(
+                e,
+                feed_url,
+                extra,
+                kind,
+                language.as_deref(),
+                &urls,
+                &mut warnings,
+            )
         })
         .collect();
+    meta.dropped_urls = urls.dropped();
     ParsedFeed {
         meta,
         entries,
@@ -417,6 +450,7 @@ fn convert_entry(
     extra: scan::EntryScan,
     kind: Kind,
     feed_language: Option<&str>,
+    urls: &UrlCheck,
     warnings: &mut Warnings,
 ) -> Entry {
     let rss = kind == Kind::Rss;
@@ -434,20 +468,27 @@ fn convert_entry(
         .filter(|t| !t.is_empty())
         .or_else(|| extra.title.as_deref().map(plain_text))
         .unwrap_or_default();
+    // Addresses in the entry resolve against the xml:base in scope, else
+    // the document's URL (a junk xml:base is no base at all).
+    let base = extra.base.as_deref().and_then(|b| WebUrl::parse(b, None));
     // FeedBurner's origLink is the post's real URL (the <link> only
     // redirects through a tracker); else the alternate link; else, in RSS,
-    // a guid that is a URL is the permalink when no <link> is given.
-    let orig_link = extra
-        .orig_link
-        .clone()
-        .filter(|l| l.starts_with("http://") || l.starts_with("https://"));
-    let link = orig_link
-        .or_else(|| alternate_link(&page_links))
-        .or(extra.link)
+    // a guid that is an absolute web address is the permalink when no
+    // <link> is given (a guid is an id first: never resolved, never counted).
+    let link = urls
+        .first(
+            extra
+                .orig_link
+                .as_deref()
+                .into_iter()
+                .chain(alternate_links(&page_links))
+                .chain(extra.link.as_deref()),
+            base.as_ref(),
+        )
         .or_else(|| {
-            let id = e.id.trim();
-            let url = id.starts_with("http://") || id.starts_with("https://");
-            (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
+            (rss && !extra.guid_not_permalink)
+                .then(|| WebUrl::parse(e.id.trim(), None))
+                .flatten()
         });
     let mut fallback_date = |raw: Option<&str>| {
         let raw = raw?;
@@ -487,7 +528,7 @@ fn convert_entry(
     // the entry's own link, else the feed's URL.
     let base_url = extra
         .base
-        .or_else(|| link.clone())
+        .or_else(|| link.as_ref().map(WebUrl::to_string))
         .or_else(|| Some(feed_url.to_string()));
     let author = e
         .authors
@@ -516,22 +557,20 @@ fn convert_entry(
         .flat_map(|m| m.content.iter())
         .filter_map(|c| {
             Some(Enclosure {
-                url: c.url.as_ref()?.to_string(),
+                url: urls.check(c.url.as_ref()?.as_str(), base.as_ref())?,
                 mime_type: c.content_type.as_ref().map(|t| t.to_string()),
                 length: c.size,
             })
         });
-    let linked = e
-        .links
-        .iter()
-        .filter(|l| is_attachment(l))
-        .map(|l| Enclosure {
-            url: l.href.trim().to_string(),
+    let linked = e.links.iter().filter(|l| is_attachment(l)).filter_map(|l| {
+        Some(Enclosure {
+            url: urls.check(&l.href, base.as_ref())?,
             mime_type: l.media_type.clone(),
             length: l.length,
-        });
+        })
+    });
     for enclosure in media.chain(linked) {
-        if !enclosure.url.is_empty() && !enclosures.iter().any(|x| x.url == enclosure.url) {
+        if !enclosures.iter().any(|x| x.url == enclosure.url) {
             enclosures.push(enclosure);
         }
     }
@@ -568,18 +607,15 @@ pub(super) fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Ut
     format!("urn:planetoid:{}", &hasher.finalize().to_hex()[..32])
 }
 
-/// The `alternate` (or rel-less) link, else the first non-self link.
-fn alternate_link(links: &[model::Link]) -> Option<String> {
-    links
-        .iter()
-        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .or_else(|| {
-            links
-                .iter()
-                .find(|l| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure")))
-        })
-        .map(|l| l.href.trim().to_string())
-        .filter(|href| !href.is_empty())
+/// The links that may be the page of a feed or entry, best first: the
+/// `alternate` (or rel-less) ones, then any other that is not `self`, a hub
+/// or an enclosure.
+fn alternate_links(links: &[model::Link]) -> impl Iterator<Item = &str> {
+    let alternate = |l: &&model::Link| matches!(l.rel.as_deref(), None | Some("alternate"));
+    let other = |l: &&model::Link| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure"));
+    let first = links.iter().filter(alternate);
+    let then = links.iter().filter(move |l| !alternate(l) && other(l));
+    first.chain(then).map(|l| l.href.as_str())
 }
 
 /// Titles are shown as plain text: any markup is stripped and entities are
@@ -668,7 +704,7 @@ mod tests {
             assert_eq!(feed.entries.len(), 1, "{head}");
             assert_eq!(feed.meta.title.as_deref(), Some("T"));
             assert_eq!(
-                feed.meta.site_url.as_deref(),
+                feed.meta.site_url.as_ref().map(WebUrl::as_str),
                 Some("https://blog.example.org/")
             );
         }
@@ -713,7 +749,7 @@ mod tests {
         let e = &feed.entries[0];
         assert_eq!(e.title, "A < B");
         assert_eq!(
-            e.link.as_deref(),
+            e.link.as_ref().map(WebUrl::as_str),
             Some("https://ivan.example.ru/blog/posts/1")
         );
         assert!(
@@ -772,7 +808,11 @@ mod tests {
             <item rdf:about=\"https://t.example/1\"><title>No link</title></item>\
             <item rdf:about=\"https://t.example/2\"><title>Linked</title><link>https://t.example/two</link></item></rdf:RDF>";
         let feed = parse(rdf, URL).expect("parses");
-        let links: Vec<_> = feed.entries.iter().map(|e| e.link.as_deref()).collect();
+        let links: Vec<_> = feed
+            .entries
+            .iter()
+            .map(|e| e.link.as_ref().map(WebUrl::as_str))
+            .collect();
         assert_eq!(
             links,
             [Some("https://t.example/1"), Some("https://t.example/two")]
@@ -793,7 +833,10 @@ mod tests {
         assert_eq!(feed.meta.language.as_deref(), Some("ru-RU"));
         let e = &feed.entries[0];
         assert_eq!(e.title, "Заголовок");
-        assert_eq!(e.link.as_deref(), Some("https://x.example/p/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://x.example/p/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ольга"));
         assert_eq!(e.categories, ["rust"]);
         assert_eq!(e.summary_html.as_deref(), Some("<p>Hi</p>"));
@@ -822,11 +865,17 @@ mod tests {
 </entry></feed>"#;
         let feed = parse(atom03, "http://old.example/atom.xml").expect("atom 0.3");
         assert_eq!(feed.meta.title.as_deref(), Some("Old blog"));
-        assert_eq!(feed.meta.site_url.as_deref(), Some("http://old.example/"));
+        assert_eq!(
+            feed.meta.site_url.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/")
+        );
         let e = &feed.entries[0];
         assert_eq!(e.title, "A & B");
         assert_eq!(e.id, "tag:old.example,2004:1");
-        assert_eq!(e.link.as_deref(), Some("http://old.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ivan"));
         assert_eq!(
             e.published.map(|d| d.to_rfc3339()).as_deref(),
@@ -855,7 +904,7 @@ mod tests {
         assert_eq!(
             e.enclosures,
             [Enclosure {
-                url: "https://p.example/1.mp3".into(),
+                url: WebUrl::sample("https://p.example/1.mp3"),
                 mime_type: Some("audio/mpeg".into()),
                 length: Some(1234),
             }]
@@ -869,7 +918,10 @@ mod tests {
             <link rel=\"enclosure\" href=\"https://a.example/f.pdf\" type=\"application/pdf\" length=\"10\"/></entry></feed>";
         let feed = parse(atom, URL).expect("atom");
         assert_eq!(feed.entries[0].enclosures.len(), 1);
-        assert_eq!(feed.entries[0].enclosures[0].url, "https://a.example/f.pdf");
+        assert_eq!(
+            feed.entries[0].enclosures[0].url.as_str(),
+            "https://a.example/f.pdf"
+        );
 
         let json = r#"{"version":"1.1","title":"J","language":"ru","items":[
             {"id":"1","url":"https://j.example/1","content_html":"<p>full</p>","summary":"short & plain",
@@ -879,7 +931,10 @@ mod tests {
         let e = &feed.entries[0];
         assert_eq!(e.body_html.as_deref(), Some("<p>full</p>"));
         assert_eq!(e.summary_html.as_deref(), Some("<p>short &amp; plain</p>"));
-        assert_eq!(e.link.as_deref(), Some("https://j.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://j.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Анна"));
         assert_eq!(e.enclosures.len(), 1, "{:?}", e.enclosures);
         assert_eq!(
@@ -909,7 +964,7 @@ mod tests {
             <feedburner:origLink>https://blog.example.org/2025/01/post/</feedburner:origLink></item></channel></rss>";
         let feed = parse(xml, URL).expect("parses");
         assert_eq!(
-            feed.entries[0].link.as_deref(),
+            feed.entries[0].link.as_ref().map(WebUrl::as_str),
             Some("https://blog.example.org/2025/01/post/")
         );
     }
@@ -928,11 +983,14 @@ mod tests {
 </Channel>"#;
         let feed = parse(xml, URL).expect("rss 1.1");
         assert_eq!(feed.meta.title.as_deref(), Some("RSS 1.1 blog"));
-        assert_eq!(feed.meta.site_url.as_deref(), Some("http://r11.example/"));
+        assert_eq!(
+            feed.meta.site_url.as_ref().map(WebUrl::as_str),
+            Some("http://r11.example/")
+        );
         let got: Vec<(&str, Option<&str>)> = feed
             .entries
             .iter()
-            .map(|e| (e.title.as_str(), e.link.as_deref()))
+            .map(|e| (e.title.as_str(), e.link.as_ref().map(WebUrl::as_str)))
             .collect();
         assert_eq!(
             got,
@@ -975,6 +1033,31 @@ mod tests {
         );
         let clean = parse(&broken[..broken.find("\n<b>").unwrap_or(0)], URL).expect("clean");
         assert!(clean.warnings.is_empty());
+    }
+
+    #[test]
+    fn junk_addresses_are_dropped_and_counted_and_relative_ones_resolved() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title><link>JaVaScRiPt:alert(1)</link>\
+            <item><guid isPermaLink=\"false\">1</guid><title>A</title><link>java&#9;script:alert(1)</link>\
+            <enclosure url=\"data:audio/mpeg;base64,AA\" type=\"audio/mpeg\"/></item>\
+            <item><guid>javascript:alert(2)</guid><title>B</title></item></channel></rss>";
+        let feed = parse(rss, URL).expect("rss");
+        assert_eq!(feed.meta.site_url, None);
+        assert_eq!(feed.entries[0].link, None, "the entry stays, unlinked");
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.entries[1].link, None, "a junk guid is no permalink");
+        assert_eq!(feed.meta.dropped_urls, 3);
+
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
+            "home_page_url":"/","items":[{"id":"1","url":"2025/post","content_text":"x",
+            "attachments":[{"url":"file:///etc/passwd","mime_type":"audio/mpeg"}]}]}"#;
+        let feed = parse(json, "https://j.example/blog/feed.json").expect("json");
+        let site = feed.meta.site_url.as_ref().map(WebUrl::as_str);
+        assert_eq!(site, Some("https://j.example/"));
+        let link = feed.entries[0].link.as_ref().map(WebUrl::as_str);
+        assert_eq!(link, Some("https://j.example/blog/2025/post"));
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.meta.dropped_urls, 1);
     }
 
     #[test]

@@ -160,6 +160,56 @@ fn reference(at: &str, declared: &[(String, String)]) -> (Option<String>, usize)
     }
 }
 
+/// Plain text with its HTML character references decoded (`Ga&#235;l`,
+/// `Jos&eacute;`, `&amp;`) — for names that old planets' configs wrote
+/// entity-encoded. An `&` that starts no known reference stays as it is.
+pub fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('&') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        let body = &rest[1..];
+        let name_len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(body.len());
+        let name = &body[..name_len];
+        let decoded = body[name_len..]
+            .starts_with(';')
+            .then(|| match name.strip_prefix('#') {
+                Some(num) => match num.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => num.parse().ok(),
+                }
+                .and_then(char::from_u32)
+                .filter(|c| !forbidden(*c))
+                .map(String::from),
+                None => markup5ever::data::NAMED_ENTITIES
+                    .get(format!("{name};").as_str())
+                    .map(|&(first, second)| {
+                        [first, second]
+                            .into_iter()
+                            .filter(|c| *c != 0)
+                            .filter_map(char::from_u32)
+                            .collect()
+                    }),
+            })
+            .flatten();
+        match decoded {
+            Some(text) => {
+                out.push_str(&text);
+                rest = &body[name_len + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = body;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `<!ENTITY name "value">` declarations of an internal DTD subset, for
 /// plain-text values only (no references inside, so nothing can expand
 /// recursively — no "billion laughs").
@@ -209,6 +259,18 @@ fn root_end(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn character_references_in_plain_text_are_decoded() {
+        assert_eq!(
+            decode_entities("Ga&#235;l &amp; Jos&eacute; &#x4E2D; &copy;"),
+            "Gaël & José 中 ©"
+        );
+        assert_eq!(
+            decode_entities("Tom & Jerry &nope; &#0;"),
+            "Tom & Jerry &nope; &#0;"
+        );
+    }
 
     #[test]
     fn stray_ampersands_and_html_entities_become_xml() {
