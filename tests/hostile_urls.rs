@@ -165,6 +165,10 @@ fn a_store_from_the_previous_version_comes_out_clean() {
          UPDATE feeds SET site_url = 'data:text/html;base64,PHNjcmlwdD4=';
          ALTER TABLE feeds DROP COLUMN dropped_urls;
          ALTER TABLE feeds DROP COLUMN latency_ms;
+         ALTER TABLE feeds DROP COLUMN encoding;
+         ALTER TABLE feeds DROP COLUMN warnings;
+         DROP TABLE feed_builds;
+         DROP TABLE builds;
          PRAGMA user_version = 4;",
     )
     .expect("downgrade the store");
