@@ -14,7 +14,7 @@ use super::schedule::Permit;
 /// How long a timed-out request keeps its slot: the HTTP client closes the
 /// abandoned connection in a task of its own, a moment later, and until
 /// then the host still sees the request open.
-const CLOSE_GRACE: Duration = Duration::from_millis(50);
+const CLOSE_GRACE: Duration = Duration::from_millis(250);
 
 /// One feed's `timeout_secs`: spent while its requests are open and while
 /// it backs off between retries, never while it waits for a slot.
