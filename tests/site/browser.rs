@@ -106,8 +106,9 @@ fn serve_site(server: &TestServer, prefix: &str, files: &BTreeMap<String, Vec<u8
     }
 }
 
-#[test]
-fn axe_finds_no_violations_and_screenshots_are_not_blank() {
+/// node + playwright-core + axe-core and Chromium, when all are there:
+/// (the node_modules folder, the chromium binary).
+fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     let modules = std::env::var_os("PLANETOID_NODE_MODULES")
         .map(PathBuf::from)
         .or_else(|| {
@@ -122,7 +123,47 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    let Some(modules) = modules.filter(|_| node_ok && chromium.is_file()) else {
+    modules
+        .filter(|_| node_ok && chromium.is_file())
+        .map(|m| (m, chromium))
+}
+
+/// Runs `check.js`: axe on every `axe` page, then the `screenshots` into
+/// `shots_dir`; asserts no axe violation and returns the report.
+fn run_check(
+    modules: &Path,
+    chromium: &Path,
+    shots_dir: &Path,
+    axe: &[serde_json::Value],
+    screenshots: &[serde_json::Value],
+) -> serde_json::Value {
+    std::fs::create_dir_all(shots_dir).expect("screenshot dir");
+    let config = serde_json::json!({
+        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
+    });
+    let config_path = shots_dir.join("check.json");
+    std::fs::write(&config_path, config.to_string()).expect("config");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/check.js");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .arg(&config_path)
+        .env("NODE_PATH", modules)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let violations = report["violations"].as_array().expect("violations");
+    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
+    report
+}
+
+#[test]
+fn axe_finds_no_violations_and_screenshots_are_not_blank() {
+    let Some((modules, chromium)) = browser_tools() else {
         eprintln!(
             "SKIPPED: needs node, chromium and playwright-core + axe-core (PLANETOID_NODE_MODULES, or run .ci/run)"
         );
@@ -152,7 +193,6 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
         }
     }
     let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("site-screenshots");
-    std::fs::create_dir_all(&shots_dir).expect("screenshot dir");
     let mut screenshots = Vec::new();
     for lang in ["en", "ru"] {
         for (width, height, scheme) in [(1280, 900, "light"), (390, 844, "dark")] {
@@ -163,26 +203,7 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
             }));
         }
     }
-    let config = serde_json::json!({
-        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
-    });
-    let config_path = shots_dir.join("check.json");
-    std::fs::write(&config_path, config.to_string()).expect("config");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/site/check.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .arg(&config_path)
-        .env("NODE_PATH", &modules)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
-    let violations = report["violations"].as_array().expect("violations");
-    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
+    let report = run_check(&modules, &chromium, &shots_dir, &axe, &screenshots);
     let shots = report["screenshots"].as_array().expect("screenshots");
     assert_eq!(shots.len(), 4);
     for shot in shots {
@@ -199,6 +220,85 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
     }
     eprintln!(
         "axe: 0 violations in {} page loads; screenshots in {}",
+        axe.len(),
+        shots_dir.display()
+    );
+}
+
+/// The health page with a history (a flaky, a quiet and a healthy feed):
+/// the Nu checker finds no errors, axe no violations in light and dark,
+/// and Chromium screenshots at desktop and phone widths show the strips.
+#[test]
+fn health_page_with_history_passes_vnu_and_axe_and_is_screenshotted() {
+    let planets: Vec<(&str, crate::common::History)> = ["en", "ru"]
+        .into_iter()
+        .map(|lang| (lang, crate::common::history_planet(12, lang)))
+        .collect();
+    let java = std::process::Command::new("java").arg("-version").output();
+    match vnu_jar().filter(|_| java.is_ok_and(|o| o.status.success())) {
+        Some(jar) => {
+            let pages: Vec<PathBuf> = planets
+                .iter()
+                .flat_map(|(_, p)| {
+                    let out = p.dir.path().join("output");
+                    [
+                        out.join("health/index.html"),
+                        out.join("archive/index.html"),
+                    ]
+                })
+                .collect();
+            let report = run_vnu(&jar, &pages);
+            assert!(report.trim().is_empty(), "vnu errors:\n{report}");
+        }
+        None if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but vnu.jar or java is missing")
+        }
+        None => eprintln!("SKIPPED: Nu HTML Checker on the health page: needs java and vnu.jar"),
+    }
+    let Some((modules, chromium)) = browser_tools() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but node, chromium or playwright-core + axe-core are missing"
+        );
+        eprintln!(
+            "SKIPPED: axe and screenshots of the health page: needs node, chromium, playwright-core and axe-core"
+        );
+        return;
+    };
+    let server = TestServer::start();
+    let mut axe = Vec::new();
+    let mut screenshots = Vec::new();
+    for (lang, planet) in &planets {
+        serve_site(&server, lang, &snapshot(&planet.dir.path().join("output")));
+        for page in ["health/", "archive/"] {
+            for scheme in ["light", "dark"] {
+                axe.push(serde_json::json!({"url": server.url(&format!("/{lang}/{page}")), "scheme": scheme}));
+            }
+        }
+        for (width, height, scheme) in [
+            (1280, 900, "light"),
+            (390, 844, "dark"),
+            (390, 844, "light"),
+        ] {
+            screenshots.push(serde_json::json!({
+                "url": server.url(&format!("/{lang}/health/")),
+                "name": format!("health-{lang}-{width}-{scheme}.png"),
+                "width": width, "height": height, "scheme": scheme, "fullPage": width < 600,
+            }));
+        }
+    }
+    let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("health-screenshots");
+    let report = run_check(&modules, &chromium, &shots_dir, &axe, &screenshots);
+    let shots = report["screenshots"].as_array().expect("screenshots");
+    assert_eq!(shots.len(), 6);
+    for shot in shots {
+        assert!(
+            shot["colours"].as_u64().unwrap_or(0) > 20,
+            "looks blank: {shot}"
+        );
+    }
+    eprintln!(
+        "health page: 0 axe violations in {} loads; screenshots in {}",
         axe.len(),
         shots_dir.display()
     );
