@@ -2,6 +2,7 @@
 """planetoid's benchmark: one command, every figure measured in the same run.
 
     python3 bench/run.py [--sizes 100,500,2000] [--work /tmp/planetoid-bench] [--corpus DIR]
+                         [--big] [--baseline OTHER-PLANETOID-BINARY]
 
 Builds planetoid and the floor program in release mode, generates the
 corpus (bench/gen_corpus.py) unless --corpus points at one laid out like
@@ -17,9 +18,18 @@ for each N measures:
   incremental  5% of the feeds rewritten (one new entry, one edited)
 
 and prints wall time, CPU time, peak RSS, entries rendered, 200/304 counts
-from the server log, and each build's ratio to the floor (download + parse
-and sanitize) of the same run. Loopback only; nginx is stopped at the end.
+from the server log, the site's size on disk and file count (and its ratio
+to the sanitized body bytes in the store), and each build's ratio to the
+floor (download + parse and sanitize) of the same run. Loopback only;
+nginx is stopped at the end.
+
+--big adds N = 10,000 (floor and cold build only, once) and prints the
+cold build's cost per feed beside the largest other size's: it should stay
+flat, and the site under 1 GB. --baseline BIN also runs a cold build with
+another planetoid binary (say, the last release) in the same run, so the
+two compare on equal terms on a noisy machine.
 """
+import sqlite3
 import argparse
 import os
 import shutil
@@ -35,6 +45,25 @@ NOW = "2025-03-02T00:00:00Z"
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
+
+
+def site_size(planet):
+    """(bytes, files) of the planet's published site."""
+    total, files = 0, 0
+    for root, _, names in os.walk(os.path.join(planet, "output")):
+        for name in names:
+            total += os.path.getsize(os.path.join(root, name))
+            files += 1
+    return total, files
+
+
+def body_bytes(planet):
+    """Bytes of sanitized bodies in the planet's store."""
+    db = sqlite3.connect(os.path.join(planet, ".planetoid", "state.db"))
+    try:
+        return db.execute("SELECT COALESCE(SUM(LENGTH(CAST(body AS BLOB))), 0) FROM bodies").fetchone()[0]
+    finally:
+        db.close()
 
 
 def timed(cmd, cwd):
@@ -79,14 +108,32 @@ class Nginx:
         return statuses.count("200"), statuses.count("304")
 
 
+def measure_build(binary, planet, nginx):
+    """One `build -v` in planet's folder: its table row (after N and mode)
+    and its per-stage profile."""
+    mark = nginx.mark()
+    wall, cpu, rss, err = timed([binary, "-v", "build", "--now", NOW], planet)
+    ok, nm = nginx.counts(mark)
+    lines = err.splitlines()
+    entries = next((w.split(" entries")[0].split()[-1] for w in lines if " entries on " in w), "?")
+    stages = next((w.split("timings: ", 1)[1] for w in lines if "timings: " in w), "?")
+    size, files = site_size(planet)
+    return (wall, cpu, rss, entries, ok, nm, size, files, body_bytes(planet)), stages
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100,500,2000")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "planetoid-bench"))
     ap.add_argument("--corpus", help="an existing corpus (www/feeds/*), e.g. the shared kit's")
     ap.add_argument("--port", type=int, default=18090)
+    ap.add_argument("--big", action="store_true", help="also N = 10,000, cold only, once")
+    ap.add_argument("--baseline", help="another planetoid binary to run a cold build with, for comparison")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    big = 10000
+    if args.big and big not in sizes:
+        sizes.append(big)
     os.makedirs(args.work, exist_ok=True)
 
     sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
@@ -119,38 +166,60 @@ def main():
             rows.append((n, "floor", floor_total, cpu_parse, rss_floor, out.strip().split(" entries")[0].split(", ")[-1], "-", "-"))
 
             planet = tempfile.mkdtemp(dir=args.work)
+            yaml = ("title: Bench\nbase_url: https://bench.test/\nfetch:\n  concurrency: 32\n  per_host: 32\nfeeds:\n"
+                    + "".join(f"  - url: {u}\n" for u in urls))
             with open(os.path.join(planet, "planet.yaml"), "w") as f:
-                f.write("title: Bench\nbase_url: https://bench.test/\nfetch:\n  concurrency: 32\n  per_host: 32\nfeeds:\n")
-                f.writelines(f"  - url: {u}\n" for u in urls)
+                f.write(yaml)
             # "warm" right after cold also builds the spare copy of the site
             # (output.rs); "warm again" is the steady state of a scheduled
             # planet where nothing changed.
-            modes = ["cold", "warm", "warm again"] + ([] if args.corpus else ["incremental"])
+            if args.big and n == big:
+                modes = ["cold"]
+            else:
+                modes = ["cold", "warm", "warm again"] + ([] if args.corpus else ["incremental"])
             for mode in modes:
                 if mode == "incremental":
                     sh(gen + ["--feeds", str(n), "--change", "5", "--round", "1"], stdout=subprocess.DEVNULL)
-                mark = nginx.mark()
-                wall, cpu, rss, err = timed([planetoid, "-v", "build", "--now", NOW], planet)
-                ok, nm = nginx.counts(mark)
-                entries = next((w.split(" entries")[0].split()[-1] for w in err.splitlines() if " entries on " in w), "?")
-                rows.append((n, mode, wall, cpu, rss, entries, ok, nm))
-                stages = next((w.split("timings: ", 1)[1] for w in err.splitlines() if "timings: " in w), "?")
+                row, stages = measure_build(planetoid, planet, nginx)
+                rows.append((n, mode) + row)
                 profiles.append((n, mode, stages))
             shutil.rmtree(planet)
+            if args.baseline:
+                other = tempfile.mkdtemp(dir=args.work)
+                with open(os.path.join(other, "planet.yaml"), "w") as f:
+                    f.write(yaml)
+                row, stages = measure_build(args.baseline, other, nginx)
+                rows.append((n, "cold baseline") + row)
+                profiles.append((n, "cold baseline", stages))
+                shutil.rmtree(other)
             if not args.corpus:
                 # Round 0 writes the changed feeds back as they were.
                 sh(gen + ["--feeds", str(n), "--change", "5", "--round", "0"], stdout=subprocess.DEVNULL)
 
-    print(f"\n{'N':>5} {'mode':<12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'entries':>8} {'200s':>6} {'304s':>6} {'× floor':>8}")
-    floors = {n: w for n, m, w, *_ in rows if m == "floor"}
-    for n, mode, wall, cpu, rss, entries, ok, nm in rows:
+    print(f"\n{'N':>5} {'mode':<13} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'entries':>8} {'200s':>6} {'304s':>6} "
+          f"{'site MB':>8} {'files':>6} {'/bodies':>7} {'× floor':>8}")
+    floors = {r[0]: r[2] for r in rows if r[1] == "floor"}
+    for n, mode, wall, cpu, rss, entries, ok, nm, *site in rows:
         ratio = "" if mode == "floor" else f"{wall / floors[n]:.2f}"
-        print(f"{n:>5} {mode:<12} {wall:>8.2f} {cpu:>8.2f} {rss:>8.1f} {entries:>8} {ok!s:>6} {nm!s:>6} {ratio:>8}")
+        if site:
+            size, files, bodies = site
+            shown = f"{size / 1e6:>8.1f} {files:>6} {size / bodies if bodies else 0:>7.2f}"
+        else:
+            shown = f"{'':>8} {'':>6} {'':>7}"
+        print(f"{n:>5} {mode:<13} {wall:>8.2f} {cpu:>8.2f} {rss:>8.1f} {entries:>8} {ok!s:>6} {nm!s:>6} {shown} {ratio:>8}")
+    colds = {r[0]: r for r in rows if r[1] == "cold"}
+    if args.big and big in colds and len(colds) > 1:
+        ref = max(n for n in colds if n != big)
+        per = {n: colds[n][2] / n * 1000 for n in (ref, big)}
+        print(f"\ncold cost per feed: N={ref} {per[ref]:.2f} ms, N={big} {per[big]:.2f} ms "
+              f"({per[big] / per[ref]:.2f}x); N={big} site {colds[big][8] / 1e6:.1f} MB")
     print("\nwhere the time goes (planetoid -v: wall time per stage, peak RSS after it):")
     for n, mode, stages in profiles:
-        print(f"{n:>5} {mode:<12} {stages}")
+        print(f"{n:>5} {mode:<13} {stages}")
     print("\nfloor = download (curl, 32 parallel) + parse and sanitize every entry (2 threads); "
-          "targets at N=2000: cold <= 1.5x floor, peak RSS <= 300 MB, warm <= 1 s, incremental <= 20% of cold")
+          "/bodies = site bytes / sanitized body bytes in the store. Targets at N=2000: cold <= 2.5x floor, "
+          "warm <= 0.6 s, peak RSS <= 200 MB, site <= 1.5x bodies; N=10000 (--big): cold per feed within 15% "
+          "of N=2000's, site < 1 GB")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 //! `planet.yaml:LINE:COL` with the offending line quoted. Nothing downstream sees
 //! YAML: the rest of planetoid only knows the plain structs defined here.
 
+mod avatar;
 mod site;
 mod timeline;
 mod yaml;
@@ -17,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::entry::FeedId;
+use crate::entry::{FeedId, WebUrl};
+pub use avatar::{Avatar, unused as unused_avatars};
 use site::{pages, strings};
 pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
 use yaml::{Node, Value};
@@ -30,11 +32,16 @@ pub struct Config {
     pub path: PathBuf,
     pub title: String,
     /// Where the site will be published; always ends with `/`.
-    pub base_url: Url,
+    pub base_url: WebUrl,
     /// UI language of the generated site (`en`, `ru`, …).
     pub lang: String,
     /// Markdown source of the planet's description, if any.
     pub description: Option<String>,
+    /// Who runs the planet (the footer, the Atom feed's `author`).
+    pub owner_name: Option<String>,
+    pub owner_email: Option<String>,
+    /// The folder holding local avatar images (`check` warns about unused ones).
+    pub avatar_dir: Option<PathBuf>,
     pub output_dir: PathBuf,
     pub state: PathBuf,
     pub entries_per_page: usize,
@@ -69,6 +76,9 @@ pub struct Config {
     pub output: OutputConfig,
     /// `search:` in planet.yaml: publish a search page and its index.
     pub search: bool,
+    /// A feed whose newest post is older than this many days is marked
+    /// quiet on the health page (`quiet_after_days`, default 180).
+    pub quiet_after_days: u32,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -134,12 +144,16 @@ pub enum ContentMode {
 /// Network behaviour of the fetch stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchConfig {
-    /// Feeds fetched at the same time, over all hosts.
+    /// Requests open at the same time, over all hosts (feeds waiting for a
+    /// busy host do not count).
     pub concurrency: usize,
-    /// Requests in flight to one host at a time.
+    /// Requests open to one host at a time, redirects included.
     pub per_host: usize,
-    /// Budget for one whole request (connect, headers, body, retries).
+    /// Budget for one feed from its first request being sent: connect,
+    /// headers, body, redirects and retries; waiting for a slot excluded.
     pub timeout_secs: u64,
+    /// The whole fetch phase: feeds that got no slot by then are skipped.
+    pub deadline_secs: u64,
     /// Extra tries after a transient failure (timeout, reset, 5xx, 408, 429).
     pub retries: u32,
     /// Bodies larger than this (after decompression) are refused.
@@ -154,6 +168,7 @@ impl Default for FetchConfig {
             concurrency: 32,
             per_host: 2,
             timeout_secs: 30,
+            deadline_secs: 600,
             retries: 2,
             max_body_mb: 10,
             user_agent: None,
@@ -180,9 +195,9 @@ pub struct FeedConfig {
     /// `enabled: false` keeps the feed's history but neither fetches nor shows it.
     pub enabled: bool,
     /// Picture shown beside the feed's name.
-    pub avatar: Option<String>,
+    pub avatar: Option<Avatar>,
     /// The member's site, when the feed's own link is wrong or missing.
-    pub homepage: Option<String>,
+    pub homepage: Option<WebUrl>,
     /// The feed's language, when the feed does not say or says wrong.
     pub lang: Option<String>,
     /// Tags of the feed itself (e.g. `team`, `ru`).
@@ -193,6 +208,9 @@ pub struct FeedConfig {
     /// `None`: the planet-wide setting.
     pub future_dates: Option<FutureDates>,
     pub filters: Filters,
+    /// This feed's own `quiet_after_days` (a feed that posts once a year),
+    /// else the planet's.
+    pub quiet_after_days: Option<u32>,
 }
 
 /// One `strings:` entry: a plain string, or plural forms by CLDR category
@@ -260,12 +278,18 @@ pub enum ConfigError {
 /// Numbered pages per listing unless planet.yaml says otherwise.
 pub const DEFAULT_MAX_PAGES: usize = 10;
 
+/// `quiet_after_days` when planet.yaml does not set it.
+pub const DEFAULT_QUIET_AFTER_DAYS: u32 = 180;
+
 /// Every key planet.yaml accepts at the top level.
 const TOP_KEYS: &[&str] = &[
     "title",
     "base_url",
     "lang",
     "description",
+    "owner_name",
+    "owner_email",
+    "avatar_dir",
     "output_dir",
     "state",
     "entries_per_page",
@@ -287,6 +311,7 @@ const TOP_KEYS: &[&str] = &[
     "listing_content",
     "output",
     "search",
+    "quiet_after_days",
     "feeds",
 ];
 
@@ -294,6 +319,7 @@ const FETCH_KEYS: &[&str] = &[
     "concurrency",
     "per_host",
     "timeout_secs",
+    "deadline_secs",
     "retries",
     "max_body_mb",
     "user_agent",
@@ -314,6 +340,7 @@ const FEED_KEYS: &[&str] = &[
     "tags_include",
     "tags_exclude",
     "content",
+    "quiet_after_days",
 ];
 const SANITIZE_KEYS: &[&str] = &["iframe_hosts"];
 const OUTPUT_KEYS: &[&str] = &["max_site_mb"];
@@ -385,6 +412,11 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .and_then(|n| language(n, problems))
         .unwrap_or_else(|| "en".to_string());
     let description = top.optional("description").and_then(|n| text(n, problems));
+    let owner_name = top.optional("owner_name").and_then(|n| text(n, problems));
+    let owner_email = top.optional("owner_email").and_then(|n| email(n, problems));
+    let avatar_dir = top
+        .optional("avatar_dir")
+        .and_then(|n| avatar::avatar_dir(n, dir, problems));
     let output_dir = top
         .optional("output_dir")
         .and_then(|n| text(n, problems))
@@ -460,6 +492,10 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         .optional("search")
         .and_then(|n| boolean(n, problems))
         .unwrap_or(true);
+    let quiet_after_days = top
+        .optional("quiet_after_days")
+        .and_then(|n| count(n, 1, 36_500, problems))
+        .map_or(DEFAULT_QUIET_AFTER_DAYS, |n| n as u32);
     let feeds = top
         .required("feeds", problems)
         .map(|n| feeds(n, dir, problems))
@@ -472,6 +508,9 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         base_url: base_url?,
         lang,
         description,
+        owner_name,
+        owner_email,
+        avatar_dir,
         output_dir,
         state,
         entries_per_page,
@@ -490,35 +529,46 @@ fn validate(root: &Node, path: &Path, dir: &Path, problems: &mut Problems) -> Op
         listing_content,
         output,
         search,
+        quiet_after_days,
         feeds,
     })
 }
 
-fn listing_content(node: &Node, problems: &mut Problems) -> Option<ListingContent> {
+/// One of a key's named `options`, or a problem listing them.
+fn choice<T: Copy>(
+    node: &Node,
+    key: &str,
+    options: &[(&str, T)],
+    problems: &mut Problems,
+) -> Option<T> {
     let raw = text(node, problems)?;
-    match raw.trim() {
-        "excerpt" => Some(ListingContent::Excerpt),
-        "full" => Some(ListingContent::Full),
-        _ => {
-            problems.at(
-                node,
-                format!("`listing_content` must be one of: excerpt, full; found `{raw}`"),
-            );
-            None
-        }
+    let found = options.iter().find(|(name, _)| *name == raw.trim());
+    if found.is_none() {
+        let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+        problems.at(
+            node,
+            format!(
+                "`{key}` must be one of: {}; found `{raw}`",
+                names.join(", ")
+            ),
+        );
     }
+    found.map(|(_, value)| *value)
+}
+
+fn listing_content(node: &Node, problems: &mut Problems) -> Option<ListingContent> {
+    let options = [
+        ("excerpt", ListingContent::Excerpt),
+        ("full", ListingContent::Full),
+    ];
+    choice(node, "listing_content", &options, problems)
 }
 
 fn output_config(node: &Node, problems: &mut Problems) -> OutputConfig {
     let mut config = OutputConfig::default();
-    if !matches!(node.value, Value::Map(_)) {
-        problems.at(
-            node,
-            format!("`output` must be a mapping, found {}", node.value.kind()),
-        );
+    let Some(mut fields) = section(node, "output", OUTPUT_KEYS, problems) else {
         return config;
-    }
-    let mut fields = Fields::new(node, "output", OUTPUT_KEYS);
+    };
     if let Some(n) = fields
         .optional("max_site_mb")
         .and_then(|n| count(n, 1, 1_000_000, problems))
@@ -529,16 +579,29 @@ fn output_config(node: &Node, problems: &mut Problems) -> OutputConfig {
     config
 }
 
-fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
-    let mut defaults = FetchConfig::default();
+/// The fields of a mapping section such as `fetch:`, or a problem when it
+/// is not a mapping.
+fn section<'a>(
+    node: &'a Node,
+    name: &'static str,
+    keys: &'static [&'static str],
+    problems: &mut Problems,
+) -> Option<Fields<'a>> {
     if !matches!(node.value, Value::Map(_)) {
         problems.at(
             node,
-            format!("`fetch` must be a mapping, found {}", node.value.kind()),
+            format!("`{name}` must be a mapping, found {}", node.value.kind()),
         );
-        return defaults;
+        return None;
     }
-    let mut fields = Fields::new(node, "fetch", FETCH_KEYS);
+    Some(Fields::new(node, name, keys))
+}
+
+fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
+    let mut defaults = FetchConfig::default();
+    let Some(mut fields) = section(node, "fetch", FETCH_KEYS, problems) else {
+        return defaults;
+    };
     if let Some(n) = fields
         .optional("concurrency")
         .and_then(|n| count(n, 1, 1024, problems))
@@ -556,6 +619,12 @@ fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
         .and_then(|n| count(n, 1, 3600, problems))
     {
         defaults.timeout_secs = n;
+    }
+    if let Some(n) = fields
+        .optional("deadline_secs")
+        .and_then(|n| count(n, 1, 86_400, problems))
+    {
+        defaults.deadline_secs = n;
     }
     if let Some(n) = fields
         .optional("retries")
@@ -578,14 +647,9 @@ fn fetch_config(node: &Node, problems: &mut Problems) -> FetchConfig {
 
 fn sanitize_config(node: &Node, problems: &mut Problems) -> SanitizeConfig {
     let mut config = SanitizeConfig::default();
-    if !matches!(node.value, Value::Map(_)) {
-        problems.at(
-            node,
-            format!("`sanitize` must be a mapping, found {}", node.value.kind()),
-        );
+    let Some(mut fields) = section(node, "sanitize", SANITIZE_KEYS, problems) else {
         return config;
-    }
-    let mut fields = Fields::new(node, "sanitize", SANITIZE_KEYS);
+    };
     if let Some(list) = fields.optional("iframe_hosts") {
         match &list.value {
             Value::Seq(items) => {
@@ -628,19 +692,12 @@ fn host_name(node: &Node, problems: &mut Problems) -> Option<String> {
 }
 
 fn content_mode(node: &Node, problems: &mut Problems) -> Option<ContentMode> {
-    let raw = text(node, problems)?;
-    match raw.trim() {
-        "full" => Some(ContentMode::Full),
-        "summary" => Some(ContentMode::Summary),
-        "title" => Some(ContentMode::Title),
-        _ => {
-            problems.at(
-                node,
-                format!("`content` must be one of: full, summary, title; found `{raw}`"),
-            );
-            None
-        }
-    }
+    let options = [
+        ("full", ContentMode::Full),
+        ("summary", ContentMode::Summary),
+        ("title", ContentMode::Title),
+    ];
+    choice(node, "content", &options, problems)
 }
 
 fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
@@ -673,7 +730,9 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             .optional("enabled")
             .and_then(|n| boolean(n, problems))
             .unwrap_or(true);
-        let avatar = fields.optional("avatar").and_then(|n| web_url(n, problems));
+        let avatar = fields
+            .optional("avatar")
+            .and_then(|n| avatar::avatar(n, dir, problems));
         let homepage = fields
             .optional("homepage")
             .and_then(|n| web_url(n, problems));
@@ -698,6 +757,10 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             .optional("content")
             .and_then(|n| content_mode(n, problems))
             .unwrap_or_default();
+        let quiet_after_days = fields
+            .optional("quiet_after_days")
+            .and_then(|n| count(n, 1, 36_500, problems))
+            .map(|n| n as u32);
         fields.finish(problems);
         let Some(url_node) = url_node else { continue };
         let Some(url) = text(url_node, problems) else {
@@ -733,6 +796,7 @@ fn feeds(node: &Node, dir: &Path, problems: &mut Problems) -> Vec<FeedConfig> {
             date_policy,
             future_dates,
             filters,
+            quiet_after_days,
         });
     }
     out
@@ -785,7 +849,7 @@ fn feed_source(raw: &str, dir: &Path, node: &Node, problems: &mut Problems) -> O
     }
 }
 
-fn base_url(node: &Node, problems: &mut Problems) -> Option<Url> {
+fn base_url(node: &Node, problems: &mut Problems) -> Option<WebUrl> {
     let raw = text(node, problems)?;
     let with_slash = if raw.ends_with('/') {
         raw.clone()
@@ -793,14 +857,16 @@ fn base_url(node: &Node, problems: &mut Problems) -> Option<Url> {
         format!("{raw}/")
     };
     match Url::parse(&with_slash) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
-        Ok(_) => {
-            problems.at(
-                node,
-                format!("`base_url` must be an http(s) URL, found `{raw}`"),
-            );
-            None
-        }
+        Ok(url) => match WebUrl::from_url(&url) {
+            Some(url) => Some(url),
+            None => {
+                problems.at(
+                    node,
+                    format!("`base_url` must be an http(s) URL, found `{raw}`"),
+                );
+                None
+            }
+        },
         Err(e) => {
             problems.at(node, format!("`base_url` `{raw}` is not a valid URL: {e}"));
             None
@@ -826,6 +892,26 @@ fn language(node: &Node, problems: &mut Problems) -> Option<String> {
     }
 }
 
+/// An e-mail address (`owner_email`): one `@`, no spaces or angle brackets.
+fn email(node: &Node, problems: &mut Problems) -> Option<String> {
+    let raw = text(node, problems)?;
+    let trimmed = raw.trim();
+    let ok = trimmed.split('@').count() == 2
+        && trimmed.split('@').all(|part| !part.is_empty())
+        && !trimmed.contains(|c: char| c.is_whitespace() || "<>\"(),;:".contains(c));
+    if ok {
+        Some(trimmed.to_string())
+    } else {
+        problems.at(
+            node,
+            format!(
+                "`owner_email` must be an e-mail address such as `ann@example.org`, found `{raw}`"
+            ),
+        );
+        None
+    }
+}
+
 fn boolean(node: &Node, problems: &mut Problems) -> Option<bool> {
     match &node.value {
         Value::Bool(b) => Some(*b),
@@ -840,11 +926,11 @@ fn boolean(node: &Node, problems: &mut Problems) -> Option<bool> {
 }
 
 /// An absolute http(s) URL (avatars, homepages).
-fn web_url(node: &Node, problems: &mut Problems) -> Option<String> {
+fn web_url(node: &Node, problems: &mut Problems) -> Option<WebUrl> {
     let raw = text(node, problems)?;
-    match Url::parse(raw.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url.to_string()),
-        _ => {
+    match WebUrl::parse(raw.trim(), None) {
+        Some(url) => Some(url),
+        None => {
             problems.at(
                 node,
                 format!("expected an absolute http(s) URL, found `{raw}`"),
@@ -1156,6 +1242,27 @@ feeds:
                 .any(|(l, _, m)| *l == 5 && m.contains("max_site_mb")),
             "{summary:?}"
         );
+    }
+
+    #[test]
+    fn the_fetch_deadline_is_read_and_checked() {
+        let cfg = parse(
+            "title: P\nbase_url: https://p.example/\nfetch:\n  deadline_secs: 120\nfeeds: []\n",
+            Path::new("/p/planet.yaml"),
+        )
+        .expect("valid");
+        assert_eq!(cfg.fetch.deadline_secs, 120);
+        assert_eq!(FetchConfig::default().deadline_secs, 600);
+        let found = problems(
+            "title: P\nbase_url: https://p.example/\nfetch:\n  deadline_secs: 0\n  deadline: 5\nfeeds: []\n",
+        );
+        let lines: Vec<u64> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [4, 5], "{found:?}");
+        assert!(
+            found[0].message.contains("from 1 to 86400, found 0"),
+            "{found:?}"
+        );
+        assert!(found[1].message.contains("deadline_secs"), "{found:?}");
     }
 
     #[test]

@@ -1,13 +1,22 @@
-//! Bytes → UTF-8 text, before anything parses a feed.
+//! Bytes → UTF-8 text, before anything parses a feed, and an account of
+//! how the encoding was chosen for the operator.
 //!
 //! The encoding is decided once, in this order: a byte-order mark; bytes that
-//! already are valid UTF-8; the XML declaration's `encoding`; the charset of the
-//! HTTP `Content-Type`; and last a statistical detector (chardetng, hinted with
-//! the host's top-level domain, so a `.ru` feed leans Cyrillic). The XML
-//! declaration is then rewritten to say UTF-8, so the parser never decodes the
-//! text a second time (the classic windows-1251 mojibake).
+//! are valid UTF-8 (or UTF-8 with a rare broken sequence); the charsets the
+//! document is declared in — the HTTP `Content-Type`, then the XML
+//! declaration — but only when they decode the bytes without errors; a
+//! statistical detector (chardetng, hinted with the host's top-level domain,
+//! so a `.ru` feed leans Cyrillic); and windows-1252 as the last resort. A
+//! single-byte declaration decodes *any* bytes, so one that turns the text
+//! into implausible words (`оПЧПУФЙ`, `Íîâîñòè`) while the detector's choice
+//! reads as words is overruled too. Every overruled declaration becomes a
+//! warning naming it and why. The XML declaration is then rewritten to say
+//! UTF-8, so the parser never decodes the text a second time (the classic
+//! windows-1251 mojibake).
 
 use encoding_rs::Encoding;
+
+mod plausible;
 
 /// Text ready for the parser, and how its encoding was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,10 +24,14 @@ pub struct Decoded {
     pub text: String,
     /// The encoding the bytes were in (`UTF-8`, `windows-1251`, …).
     pub encoding: &'static str,
-    /// Which rule decided it: `bom`, `utf-8`, `xml`, `http`, `detected`.
+    /// Which rule decided it: `bom`, `utf-8`, `http`, `xml`, `detected`,
+    /// `fallback` (windows-1252, when nothing else decoded cleanly).
     pub decided_by: &'static str,
     /// True when some bytes were not valid in that encoding and were replaced.
     pub had_errors: bool,
+    /// Declarations that were overruled (which one, and why), for the
+    /// operator; empty when the bytes and every declaration agree.
+    pub warnings: Vec<String>,
 }
 
 /// Decodes a feed body. `http_charset` is the `charset=` of the response's
@@ -31,65 +44,258 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>, host: Option<&str>) -> D
             encoding: if big_endian { "UTF-32BE" } else { "UTF-32LE" },
             decided_by,
             had_errors,
+            warnings: Vec::new(),
         };
     }
-    let (text, encoding, decided_by, had_errors) = match choose(bytes, http_charset, host) {
+    let mut decision = choose(bytes, http_charset, host);
+    let text = match decision.chosen {
         // Checked once by `choose`: copied, not decoded (checked) again.
-        Chosen::Utf8(text) => (text.to_owned(), encoding_rs::UTF_8, "utf-8", false),
-        Chosen::Other(encoding, decided_by, body) => {
-            let (text, had_errors) = encoding.decode_without_bom_handling(body);
-            (text.into_owned(), encoding, decided_by, had_errors)
+        Chosen::Utf8(text) => text.to_owned(),
+        Chosen::Decoded(text) => text,
+        Chosen::Other(body) => {
+            let (text, had_errors) = decision.encoding.decode_without_bom_handling(body);
+            decision.had_errors = had_errors;
+            text.into_owned()
         }
     };
-    let text = rewrite_declaration(text);
     Decoded {
-        text,
-        encoding: encoding.name(),
-        decided_by,
-        had_errors,
+        text: rewrite_declaration(text),
+        encoding: decision.encoding.name(),
+        decided_by: decision.decided_by,
+        had_errors: decision.had_errors,
+        warnings: decision.warnings,
     }
 }
 
-/// The encoding `choose` decided on.
-enum Chosen<'b> {
-    /// The bytes are valid UTF-8 (rule `utf-8`): here they are as text.
-    Utf8(&'b str),
-    /// Encoding, rule, and the bytes to decode (without the BOM).
-    Other(&'static Encoding, &'static str, &'b [u8]),
+/// What `choose` decided, and the text when deciding already produced it.
+struct Decision<'b> {
+    chosen: Chosen<'b>,
+    encoding: &'static Encoding,
+    decided_by: &'static str,
+    had_errors: bool,
+    warnings: Vec<String>,
 }
 
-fn choose<'b>(bytes: &'b [u8], http_charset: Option<&str>, host: Option<&str>) -> Chosen<'b> {
+enum Chosen<'b> {
+    /// The bytes are valid UTF-8: here they are as text.
+    Utf8(&'b str),
+    /// Decoded while deciding.
+    Decoded(String),
+    /// The bytes to decode (without the BOM).
+    Other(&'b [u8]),
+}
+
+/// A charset the document claims, and who claims it.
+struct Declared {
+    /// `the HTTP Content-Type` / `the XML declaration`.
+    by: &'static str,
+    rule: &'static str,
+    label: String,
+    /// `None` for a label no encoding has, or one that cannot be right
+    /// here (UTF-16 without a BOM).
+    encoding: Option<&'static Encoding>,
+    unknown: bool,
+}
+
+fn choose<'b>(bytes: &'b [u8], http_charset: Option<&str>, host: Option<&str>) -> Decision<'b> {
+    // Declarations the bytes overruled, each as "who says what, but why";
+    // the final choice is appended once it is known.
+    let mut rejected: Vec<String> = Vec::new();
+    let done = |chosen, encoding: &'static Encoding, decided_by, rejected: Vec<String>| Decision {
+        chosen,
+        encoding,
+        decided_by,
+        had_errors: false,
+        warnings: rejected
+            .into_iter()
+            .map(|r| format!("{r}: read as {} instead", encoding.name()))
+            .collect(),
+    };
+    let mut body = bytes;
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        return Chosen::Other(encoding, "bom", &bytes[bom_len..]);
+        // A UTF-16 BOM is final (nothing else reads those bytes); a UTF-8
+        // one over bytes that are not UTF-8 is a declaration like any other.
+        if encoding != encoding_rs::UTF_8 || std::str::from_utf8(&bytes[bom_len..]).is_ok() {
+            return done(Chosen::Other(&bytes[bom_len..]), encoding, "bom", rejected);
+        }
+        rejected.push("the byte-order mark says UTF-8, but the bytes are not valid UTF-8".into());
+        body = &bytes[bom_len..];
     }
     // No BOM, but `<` as UTF-16 (XML 1.0 appendix F); NULs are valid UTF-8,
     // so this must come before the UTF-8 check.
-    match bytes {
-        [0, b'<', 0, _, ..] => return Chosen::Other(encoding_rs::UTF_16BE, "xml", bytes),
-        [b'<', 0, _, 0, ..] => return Chosen::Other(encoding_rs::UTF_16LE, "xml", bytes),
+    match body {
+        [0, b'<', 0, _, ..] => {
+            return done(Chosen::Other(body), encoding_rs::UTF_16BE, "xml", rejected);
+        }
+        [b'<', 0, _, 0, ..] => {
+            return done(Chosen::Other(body), encoding_rs::UTF_16LE, "xml", rejected);
+        }
         _ => {}
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Chosen::Utf8(text);
+    let declared: Vec<Declared> = [
+        http_charset.map(|l| declared("the HTTP Content-Type", "http", l)),
+        declared_encoding(body).map(|l| declared("the XML declaration", "xml", &l)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for d in declared.iter().filter(|d| d.unknown) {
+        rejected.push(format!(
+            "{} names a charset that does not exist, {:?}",
+            d.by, d.label
+        ));
     }
-    if let Some(encoding) =
-        declared_encoding(bytes).and_then(|l| usable(Encoding::for_label(l.as_bytes())))
-    {
-        return Chosen::Other(encoding, "xml", bytes);
+    if let Ok(text) = std::str::from_utf8(body) {
+        if !body.is_ascii() {
+            overruled(
+                &mut rejected,
+                &declared,
+                encoding_rs::UTF_8,
+                "the bytes are valid UTF-8",
+            );
+        }
+        return done(Chosen::Utf8(text), encoding_rs::UTF_8, "utf-8", rejected);
     }
-    if let Some(encoding) =
-        http_charset.and_then(|l| usable(Encoding::for_label(l.trim().as_bytes())))
-    {
-        return Chosen::Other(encoding, "http", bytes);
+    if mostly_utf8(body) {
+        let (text, _) = encoding_rs::UTF_8.decode_without_bom_handling(body);
+        overruled(
+            &mut rejected,
+            &declared,
+            encoding_rs::UTF_8,
+            "the bytes are UTF-8",
+        );
+        let mut decision = done(
+            Chosen::Decoded(text.into_owned()),
+            encoding_rs::UTF_8,
+            "utf-8",
+            rejected,
+        );
+        decision.had_errors = true;
+        decision.warnings.push(format!(
+            "{} byte sequences that are not valid UTF-8 were replaced with \u{FFFD}",
+            invalid_utf8_sequences(body)
+        ));
+        return decision;
     }
+    let guess = detect(body, host);
+    for (i, d) in declared.iter().enumerate() {
+        let Some(encoding) = d.encoding else { continue };
+        let (text, had_errors) = encoding.decode_without_bom_handling(body);
+        if had_errors {
+            rejected.push(format!(
+                "{} says {:?}, but the bytes are not valid {}",
+                d.by,
+                d.label,
+                encoding.name()
+            ));
+            continue;
+        }
+        if guess != encoding {
+            let (guessed, guess_errors) = guess.decode_without_bom_handling(body);
+            if !guess_errors && plausible::clearly_better(&guessed, &text) {
+                let why = format!(
+                    "the text reads as words only in {} (in {} it reads {:?})",
+                    guess.name(),
+                    encoding.name(),
+                    plausible::sample(&text)
+                );
+                overruled(&mut rejected, &declared[i..], guess, &why);
+                return done(
+                    Chosen::Decoded(guessed.into_owned()),
+                    guess,
+                    "detected",
+                    rejected,
+                );
+            }
+        }
+        let why = format!("{} says {:?}, which decodes the bytes", d.by, d.label);
+        overruled(&mut rejected, &declared[i + 1..], encoding, &why);
+        return done(
+            Chosen::Decoded(text.into_owned()),
+            encoding,
+            d.rule,
+            rejected,
+        );
+    }
+    match guess.decode_without_bom_handling(body) {
+        (text, false) => done(
+            Chosen::Decoded(text.into_owned()),
+            guess,
+            "detected",
+            rejected,
+        ),
+        _ => done(
+            Chosen::Other(body),
+            encoding_rs::WINDOWS_1252,
+            "fallback",
+            rejected,
+        ),
+    }
+}
+
+fn declared(by: &'static str, rule: &'static str, label: &str) -> Declared {
+    let label = label.trim().trim_matches(['"', '\'']).to_string();
+    let known = Encoding::for_label(label.as_bytes());
+    Declared {
+        by,
+        rule,
+        encoding: usable(known),
+        unknown: known.is_none(),
+        label,
+    }
+}
+
+/// Notes every declaration naming another encoding than `chosen` as
+/// overruled, and `why`.
+fn overruled(
+    rejected: &mut Vec<String>,
+    declared: &[Declared],
+    chosen: &'static Encoding,
+    why: &str,
+) {
+    for d in declared {
+        if d.encoding.is_some_and(|e| e != chosen) {
+            rejected.push(format!("{} says {:?}, but {why}", d.by, d.label));
+        }
+    }
+}
+
+/// chardetng's guess (never UTF-8: valid UTF-8 was taken already).
+fn detect(bytes: &[u8], host: Option<&str>) -> &'static Encoding {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let tld = host.and_then(|h| h.rsplit('.').next()).map(str::as_bytes);
-    Chosen::Other(
-        detector.guess(tld, chardetng::Utf8Detection::Deny),
-        "detected",
-        bytes,
-    )
+    match detector.guess(tld, chardetng::Utf8Detection::Deny) {
+        // KOI8-U is KOI8-R with Ukrainian letters in place of eight
+        // box-drawing bytes: without those bytes the text is KOI8-R's, and
+        // KOI8-R is what such a feed was written in.
+        koi8u if koi8u == encoding_rs::KOI8_U && !bytes.iter().any(|b| KOI8_U_ONLY.contains(b)) => {
+            encoding_rs::KOI8_R
+        }
+        guess => guess,
+    }
+}
+
+/// The bytes KOI8-U reads differently from KOI8-R (і ї є ґ and capitals).
+const KOI8_U_ONLY: [u8; 8] = [0xA4, 0xA6, 0xA7, 0xAD, 0xB4, 0xB6, 0xB7, 0xBD];
+
+/// UTF-8 with a rare broken sequence (a title cut mid-character): at
+/// least 16 valid multi-byte sequences for every invalid one. Text in a
+/// single-byte encoding almost never forms valid multi-byte sequences.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let invalid = invalid_utf8_sequences(bytes);
+    let multibyte = String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|c| !c.is_ascii() && *c != char::REPLACEMENT_CHARACTER)
+        .count();
+    invalid > 0 && multibyte >= 16 * invalid
+}
+
+fn invalid_utf8_sequences(bytes: &[u8]) -> usize {
+    bytes
+        .utf8_chunks()
+        .filter(|c| !c.invalid().is_empty())
+        .count()
 }
 
 /// UTF-32 (which encoding_rs does not do) by BOM or by a leading `<`:

@@ -1,11 +1,14 @@
-//! The data model every stage after `parse` shares: feed ids, entries as parsed
-//! (`Entry`), and entries as the store remembers them (`StoredEntry`). Nothing
-//! in here knows about HTTP, XML, SQL or templates; third-party types stop at
-//! their own stage and only these plain types cross stage boundaries.
+//! The data model every stage after `parse` shares: feed ids, checked web
+//! addresses (`WebUrl`), entries as parsed (`Entry`), and entries as the
+//! store remembers them (`StoredEntry`). Nothing in here knows about HTTP,
+//! XML, SQL or templates; third-party types stop at their own stage and only
+//! these plain types cross stage boundaries.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use url::Url;
 
 use crate::config::{DatePolicy, FutureDates};
 use crate::sanitize::SafeHtml;
@@ -40,21 +43,83 @@ impl fmt::Display for FeedId {
     }
 }
 
+/// An absolute `http`/`https` URL, checked: the only form in which an
+/// address taken from a feed, a host or planet.yaml reaches the models, the
+/// templates and the output feeds (as [`SafeHtml`] is for markup).
+///
+/// [`WebUrl::parse`] is the one way to make one. It reads the text the way a
+/// browser does (WHATWG: leading and trailing C0 controls and spaces
+/// trimmed, tabs and newlines removed, `\` as `/`, IDN hosts to punycode),
+/// resolves it against a base, and keeps it only when the result is `http`
+/// or `https` with a host. The serialized form is percent-encoded, so it
+/// holds no quote, space, `<` or `>`: it cannot break out of an attribute
+/// even where a template forgot to escape. It serializes as a plain string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    /// `raw` resolved against `base` (else taken as absolute), when that is
+    /// an `http(s)` address; `None` for anything else (`javascript:`,
+    /// `data:`, `file:`, `ftp:`, `mailto:`, a relative reference without a
+    /// base, text that is no URL at all).
+    pub fn parse(raw: &str, base: Option<&WebUrl>) -> Option<WebUrl> {
+        let url = match base {
+            Some(base) => Url::parse(&base.0).ok()?.join(raw).ok()?,
+            None => Url::parse(raw).ok()?,
+        };
+        let web = matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|h| !h.is_empty());
+        web.then(|| WebUrl(url.into()))
+    }
+
+    /// A checked [`Url`] (planet.yaml's, or a feed's subscribed address).
+    pub fn from_url(url: &Url) -> Option<WebUrl> {
+        WebUrl::parse(url.as_str(), None)
+    }
+
+    /// `raw` resolved against this address (see [`WebUrl::parse`]).
+    pub fn join(&self, raw: &str) -> Option<WebUrl> {
+        WebUrl::parse(raw, Some(self))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+impl WebUrl {
+    /// A URL written in a test, which must be a web address.
+    pub fn sample(url: &str) -> WebUrl {
+        WebUrl::parse(url, None).unwrap_or_else(|| panic!("not a web URL: {url}"))
+    }
+}
+
+impl fmt::Display for WebUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Feed-level metadata found in the document itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedMeta {
     /// The feed's own title, plain text.
     pub title: Option<String>,
-    /// The site the feed belongs to (its `alternate` link), absolute.
-    pub site_url: Option<String>,
+    /// The site the feed belongs to (its `alternate` link).
+    pub site_url: Option<WebUrl>,
     /// The feed's declared language, if any.
     pub language: Option<String>,
+    /// URL values in the document that were not web addresses and were
+    /// dropped (`javascript:`, `data:`, `file:`, junk…).
+    pub dropped_urls: usize,
 }
 
 /// An enclosure (podcast audio, attached file) of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enclosure {
-    pub url: String,
+    pub url: WebUrl,
     pub mime_type: Option<String>,
     pub length: Option<u64>,
 }
@@ -67,8 +132,8 @@ pub struct Entry {
     pub id: String,
     /// Plain text (markup stripped, entities decoded once).
     pub title: String,
-    /// Absolute URL of the post, if any.
-    pub link: Option<String>,
+    /// The post's address, if it gave one that is a web address.
+    pub link: Option<WebUrl>,
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
@@ -90,7 +155,7 @@ pub struct Entry {
 pub struct CleanEntry {
     pub id: String,
     pub title: String,
-    pub link: Option<String>,
+    pub link: Option<WebUrl>,
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
@@ -110,7 +175,7 @@ pub struct StoredEntry {
     pub feed_id: FeedId,
     pub id: String,
     pub title: String,
-    pub link: Option<String>,
+    pub link: Option<WebUrl>,
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
@@ -207,6 +272,52 @@ mod tests {
         assert_eq!(
             FeedId::from_source("x").as_str(),
             &blake3::hash(b"x").to_hex()[..12]
+        );
+    }
+
+    #[test]
+    fn web_urls_are_read_as_browsers_do_and_only_http_s_is_kept() {
+        let base = WebUrl::parse("https://blog.example/feed/", None);
+        let check = |raw: &str| WebUrl::parse(raw, base.as_ref()).map(|u| u.to_string());
+        for junk in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "\u{1}\u{1f} javascript:alert(1)",
+            "java\tscr\nipt:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "ftp://ftp.example/f",
+            "mailto:a@example.org",
+            "https://",
+            "http://[::1",
+        ] {
+            assert_eq!(check(junk), None, "{junk:?}");
+        }
+        let kept = [
+            ("/2025/post", "https://blog.example/2025/post"),
+            ("p.html", "https://blog.example/feed/p.html"),
+            ("//cdn.example/x", "https://cdn.example/x"),
+            ("  https://ok.example/a b  ", "https://ok.example/a%20b"),
+            (
+                "https://ok.example/a\" onmouseover=\"x",
+                "https://ok.example/a%22%20onmouseover=%22x",
+            ),
+            ("HTTPS://Пример.Example/", "https://xn--e1afmkfd.example/"),
+        ];
+        for (raw, want) in kept {
+            assert_eq!(check(raw).as_deref(), Some(want), "{raw:?}");
+        }
+        assert_eq!(
+            WebUrl::parse("/relative", None),
+            None,
+            "no base, no address"
+        );
+        let url = WebUrl::parse("https://a.example/x?q=1&r=2", None);
+        assert_eq!(
+            serde_json::to_string(&url).ok().as_deref(),
+            Some("\"https://a.example/x?q=1&r=2\""),
+            "serialized as a plain string"
         );
     }
 

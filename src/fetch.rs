@@ -1,10 +1,14 @@
 //! Getting every feed's bytes, politely: HTTP(S) through one reqwest client on
 //! a tokio runtime, local files (paths and `file://` URLs) from disk.
 //!
-//! All requests run concurrently, bounded twice: `fetch.concurrency` in flight
-//! overall and `fetch.per_host` per host. Each feed gets one whole-request
-//! budget (`timeout_secs`) covering retries, redirects and the body; bodies
-//! are streamed and refused past `max_body_mb` *after* decompression (a gzip
+//! Requests run concurrently, bounded twice: `fetch.concurrency` requests
+//! open overall and `fetch.per_host` open per host; [`schedule`] decides
+//! which feed goes next (busiest hosts first) and gives up feeds still
+//! waiting at the build deadline (`fetch.deadline_secs`) or queued on a host
+//! that does not answer. Each feed gets one budget (`timeout_secs`, see
+//! [`budget`]) from the moment its first request is sent, covering retries,
+//! redirects and the body; waiting for a slot is not part of it. Bodies are
+//! streamed and refused past `max_body_mb` *after* decompression (a gzip
 //! bomb stops at the cap). Conditional GET uses the validators the store kept;
 //! a 304 comes back as [`Fetched::not_modified`] with no body. Redirects are
 //! followed by hand (at most 5, loops detected) so a permanent move (301/308)
@@ -13,17 +17,24 @@
 //! on 429/503 is returned to the caller to be remembered instead. reqwest and
 //! tokio types never leave this module.
 
-use std::collections::{HashMap, HashSet};
+mod budget;
+mod schedule;
+
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tokio::sync::Semaphore;
+use futures::stream::FuturesUnordered;
 use tokio::time::Instant;
 
 use crate::config::{FeedSource, FetchConfig};
+use budget::Budget;
+use schedule::{Gate, Held, Job, Limits, Permit};
+pub use schedule::{HostStats, Skip};
 
 /// Redirect hops followed before giving up.
 const MAX_REDIRECTS: usize = 5;
@@ -41,6 +52,40 @@ pub struct Request {
     pub source: FeedSource,
     /// Sent as `If-None-Match` / `If-Modified-Since` when present.
     pub validators: Validators,
+    /// How long this feed took last time, for the order of the queue.
+    pub latency: Option<Duration>,
+    /// Goes first on its host (it was skipped last build).
+    pub first: bool,
+}
+
+impl Request {
+    /// A feed with nothing known about it but its validators.
+    pub fn new(source: FeedSource, validators: Validators) -> Request {
+        Request {
+            source,
+            validators,
+            latency: None,
+            first: false,
+        }
+    }
+}
+
+/// One feed's result and how long its requests were open.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: Result<Fetched, FetchError>,
+    /// Sent to last byte, over every request of the feed (redirects and
+    /// retries, not the waits between them); `None` when nothing was sent.
+    pub elapsed: Option<Duration>,
+}
+
+/// What the fetch phase as a whole did.
+#[derive(Debug, Clone, Default)]
+pub struct FetchSummary {
+    /// From the first request to the last result.
+    pub wall: Duration,
+    /// Per host, busiest first.
+    pub hosts: Vec<HostStats>,
 }
 
 /// A feed response as it arrived.
@@ -111,6 +156,9 @@ pub enum FetchError {
     Request(String),
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },
+    /// Not asked in this build; not a failure of the feed.
+    #[error(transparent)]
+    Skipped(#[from] Skip),
 }
 
 impl FetchError {
@@ -150,22 +198,22 @@ pub fn default_user_agent(base_url: &str) -> String {
     format!("planetoid/{} (+{base_url})", env!("CARGO_PKG_VERSION"))
 }
 
-/// Receives each result as soon as its request completes, with its index
-/// in `requests`, so the caller can process it while others download.
-pub type Sink<'a> = &'a (dyn Fn(usize, Result<Fetched, FetchError>, Slot) + Sync);
+/// Receives each result as soon as its feed is done, with its index in
+/// `requests`, so the caller can process it while others download.
+pub type Sink<'a> = &'a (dyn Fn(usize, Outcome, Slot) + Sync);
 
 /// One of the `held` results [`fetch_each`] may have handed on and not yet
 /// seen dropped: whoever processes a result drops its slot when done, and
-/// no new request starts while every slot is taken. Downloads on loopback
+/// no new feed starts while every slot is taken. Downloads on loopback
 /// outrun parsing several times over; unbounded, every body of a
 /// 2,000-feed planet waited in memory at once (250 MB). Waiting happens
-/// before a request starts (its time budget not yet running) and never
+/// before a feed starts (its time budget not yet running) and never
 /// stalls the requests already in flight. The bound costs time where
 /// downloads are faster than parsing (measured on loopback, 2,000 feeds,
 /// against no bound, on a noisy machine: 288 slots +40% ingest time, 544
 /// slots +17-41%; peak RSS 335 -> 160 MB).
 pub struct Slot {
-    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    _held: Option<Held>,
 }
 
 /// Fetches every request, handing each result to `sink` as it arrives;
@@ -176,7 +224,8 @@ pub fn fetch_each(
     user_agent: &str,
     held: usize,
     sink: Sink,
-) {
+) -> FetchSummary {
+    let started = std::time::Instant::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -185,13 +234,25 @@ pub fn fetch_each(
         Ok(rt) => rt,
         Err(e) => {
             let err = FetchError::Request(format!("cannot start the network runtime: {e}"));
-            for i in 0..requests.len() {
-                sink(i, Err(err.clone()), Slot { _permit: None });
-            }
-            return;
+            fail_all(requests, &err, sink);
+            return FetchSummary::default();
         }
     };
-    runtime.block_on(fetch_each_async(requests, config, user_agent, held, sink));
+    let hosts = runtime.block_on(fetch_each_async(requests, config, user_agent, held, sink));
+    FetchSummary {
+        wall: started.elapsed(),
+        hosts,
+    }
+}
+
+fn fail_all(requests: &[Request], err: &FetchError, sink: Sink) {
+    for i in 0..requests.len() {
+        let outcome = Outcome {
+            result: Err(err.clone()),
+            elapsed: None,
+        };
+        sink(i, outcome, Slot { _held: None });
+    }
 }
 
 /// Fetches every request; results are in the same order as `requests`.
@@ -202,9 +263,9 @@ pub fn fetch_all(
 ) -> Vec<Result<Fetched, FetchError>> {
     let slots = std::sync::Mutex::new(vec![None; requests.len()]);
     let held = requests.len().max(1);
-    fetch_each(requests, config, user_agent, held, &|i, result, _| {
+    fetch_each(requests, config, user_agent, held, &|i, outcome, _| {
         if let Ok(mut slots) = slots.lock() {
-            slots[i] = Some(result);
+            slots[i] = Some(outcome.result);
         }
     });
     slots
@@ -215,71 +276,110 @@ pub fn fetch_all(
         .collect()
 }
 
+/// The host a URL's requests count against.
+fn host_key(url: &url::Url) -> String {
+    url.host_str().unwrap_or_default().to_ascii_lowercase()
+}
+
 async fn fetch_each_async(
     requests: &[Request],
     config: &FetchConfig,
     user_agent: &str,
     held: usize,
     sink: Sink<'_>,
-) {
+) -> Vec<HostStats> {
     let client = match build_client(config, user_agent) {
         Ok(c) => c,
         Err(e) => {
-            for i in 0..requests.len() {
-                sink(i, Err(e.clone()), Slot { _permit: None });
-            }
-            return;
+            fail_all(requests, &e, sink);
+            return Vec::new();
         }
     };
-    let slots = Arc::new(Semaphore::new(held.max(1)));
-    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let jobs = requests.iter().enumerate().map(|(i, request)| {
-        let limit = match &request.source {
-            FeedSource::Http(url) => Some(
-                per_host
-                    .entry(url.host_str().unwrap_or_default().to_ascii_lowercase())
-                    .or_insert_with(|| Arc::new(Semaphore::new(config.per_host)))
-                    .clone(),
-            ),
-            FeedSource::File(_) => None,
-        };
-        let client = client.clone();
-        let slots = slots.clone();
-        async move {
-            // Never closed, so this always yields a permit.
-            let slot = Slot {
-                _permit: slots.acquire_owned().await.ok(),
+    let jobs: Vec<Job> = requests
+        .iter()
+        .map(|r| Job {
+            host: match &r.source {
+                FeedSource::Http(url) => Some(host_key(url)),
+                FeedSource::File(_) => None,
+            },
+            latency: r.latency,
+            first: r.first,
+        })
+        .collect();
+    let gate = Gate::new(
+        &jobs,
+        Limits {
+            concurrency: config.concurrency,
+            per_host: config.per_host,
+            held: held.max(1),
+        },
+    );
+    let deadline = Instant::now() + Duration::from_secs(config.deadline_secs);
+    let mut past_deadline = false;
+    let mut left = requests.len();
+    let mut running = FuturesUnordered::new();
+    while left > 0 {
+        for (i, reason) in gate.take_skipped() {
+            let outcome = Outcome {
+                result: Err(FetchError::Skipped(reason)),
+                elapsed: None,
             };
-            let result = match &request.source {
-                FeedSource::File(path) => read_file(path, config.max_body_mb).await,
-                FeedSource::Http(url) => {
-                    let budget = Duration::from_secs(config.timeout_secs);
-                    let deadline = Instant::now() + budget;
-                    match tokio::time::timeout_at(
-                        deadline,
-                        get_with_retries(
-                            &client,
-                            url,
-                            &request.validators,
-                            config,
-                            limit.as_deref(),
-                            deadline,
-                        ),
-                    )
-                    .await
-                    {
-                        Ok(result) => result,
-                        Err(_) => Err(FetchError::Timeout(config.timeout_secs)),
-                    }
-                }
-            };
-            (i, result, slot)
+            sink(i, outcome, Slot { _held: None });
+            left -= 1;
         }
-    });
-    let mut stream = futures::stream::iter(jobs).buffer_unordered(config.concurrency);
-    while let Some((i, result, slot)) = stream.next().await {
-        sink(i, result, slot);
+        for (start, held) in gate.dispatch() {
+            let request = &requests[start.index];
+            running.push(run(start, held, request, &client, config, &gate));
+        }
+        if left == 0 {
+            break;
+        }
+        tokio::select! {
+            Some((i, outcome, held)) = running.next(), if !running.is_empty() => {
+                sink(i, outcome, Slot { _held: Some(held) });
+                left -= 1;
+            }
+            () = gate.changed() => {}
+            () = tokio::time::sleep_until(deadline), if !past_deadline => {
+                past_deadline = true;
+                gate.deadline();
+            }
+        }
     }
+    gate.stats()
+}
+
+/// One feed from its first request to its result.
+async fn run(
+    start: schedule::Start,
+    held: Held,
+    request: &Request,
+    client: &reqwest::Client,
+    config: &FetchConfig,
+    gate: &Arc<Gate>,
+) -> (usize, Outcome, Held) {
+    let (result, elapsed) = match &request.source {
+        FeedSource::File(path) => {
+            let result = read_file(path, config.max_body_mb).await;
+            drop(start.permit);
+            (result, None)
+        }
+        FeedSource::Http(url) => {
+            let mut budget = Budget::new(start.index, config.timeout_secs);
+            let result = get_with_retries(
+                client,
+                url,
+                &request.validators,
+                config,
+                gate,
+                start.permit,
+                &mut budget,
+            )
+            .await;
+            (result, Some(budget.open))
+        }
+    };
+    (start.index, Outcome { result, elapsed }, held)
 }
 
 fn build_client(config: &FetchConfig, user_agent: &str) -> Result<reqwest::Client, FetchError> {
@@ -296,27 +396,28 @@ async fn get_with_retries(
     url: &url::Url,
     validators: &Validators,
     config: &FetchConfig,
-    limit: Option<&Semaphore>,
-    deadline: Instant,
+    gate: &Arc<Gate>,
+    permit: Permit,
+    budget: &mut Budget,
 ) -> Result<Fetched, FetchError> {
+    let mut permit = Some(permit);
     let mut attempt = 0;
     loop {
-        let result = {
-            // The configured host's limit; a redirect to another host still
-            // counts against it, so one feed never opens more than that.
-            let _permit = match limit {
-                Some(sem) => sem.acquire().await.ok(),
-                None => None,
-            };
-            get_following_redirects(client, url, validators, config).await
-        };
+        let result =
+            get_following_redirects(client, url, validators, config, gate, &mut permit, budget)
+                .await;
         match result {
             Err(e) if e.is_transient() && attempt < config.retries => {
-                let wait = backoff(attempt, url.as_str());
-                if Instant::now() + wait >= deadline {
+                // The slot is not held while backing off.
+                drop(permit.take());
+                if !budget.pause(backoff(attempt, url.as_str())).await {
                     return Err(e);
                 }
-                tokio::time::sleep(wait).await;
+                permit = gate.again(&host_key(url)).await;
+                if permit.is_none() {
+                    // Its host was given up meanwhile.
+                    return Err(e);
+                }
                 attempt += 1;
             }
             other => return other,
@@ -340,11 +441,20 @@ fn backoff(attempt: u32, seed: &str) -> Duration {
     Duration::from_millis(base / 2 + base * jitter / 65536)
 }
 
+/// What one request led to.
+enum Hop {
+    Redirect { status: u16, location: String },
+    Done(Fetched),
+}
+
 async fn get_following_redirects(
     client: &reqwest::Client,
     start: &url::Url,
     validators: &Validators,
     config: &FetchConfig,
+    gate: &Arc<Gate>,
+    permit: &mut Option<Permit>,
+    budget: &mut Budget,
 ) -> Result<Fetched, FetchError> {
     let mut url = start.clone();
     let mut seen = HashSet::from([url.to_string()]);
@@ -352,47 +462,87 @@ async fn get_following_redirects(
     let mut permanent: Option<url::Url> = None;
     let mut still_permanent = true;
     for _ in 0..=MAX_REDIRECTS {
-        let mut request = client.get(url.clone()).header(
-            reqwest::header::ACCEPT,
-            "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-        );
-        if let Some(etag) = &validators.etag {
-            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+        // A redirect to the same host keeps its slot; to another host, it
+        // waits for one there (outside the budget).
+        let host = host_key(&url);
+        if !permit.as_ref().is_some_and(|p| p.is_for(&host)) {
+            *permit = None;
+            *permit = gate.again(&host).await;
         }
-        if let Some(date) = &validators.last_modified {
-            request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
+        let Some(slot) = permit.as_ref() else {
+            return Err(FetchError::Connect(format!(
+                "host {host} was given up: it does not answer"
+            )));
+        };
+        let moved_to = permanent
+            .as_ref()
+            .filter(|p| *p != start)
+            .map(|p| p.to_string());
+        let heard = AtomicBool::new(false);
+        let hop = budget
+            .request(slot, async {
+                let mut request = client.get(url.clone()).header(
+                    reqwest::header::ACCEPT,
+                    "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+                );
+                if let Some(etag) = &validators.etag {
+                    request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+                }
+                if let Some(date) = &validators.last_modified {
+                    request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
+                }
+                let response = request.send().await.map_err(request_error)?;
+                heard.store(true, Ordering::Relaxed);
+                gate.heard_from(&host);
+                let status = response.status().as_u16();
+                if matches!(status, 301 | 302 | 303 | 307 | 308) {
+                    let location = response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .ok_or_else(|| {
+                            FetchError::BadRedirect(format!(
+                                "HTTP {status} without a Location header"
+                            ))
+                        })?;
+                    return Ok(Hop::Redirect {
+                        status,
+                        location: location.to_string(),
+                    });
+                }
+                read_response(response, config, moved_to).await.map(Hop::Done)
+            })
+            .await;
+        let hop = match hop {
+            Err(e @ (FetchError::Connect(_) | FetchError::Timeout(_)))
+                if !heard.load(Ordering::Relaxed) =>
+            {
+                gate.unreachable(&host, budget.feed, &e.to_string());
+                return Err(e);
+            }
+            other => other?,
+        };
+        let (status, location) = match hop {
+            Hop::Done(fetched) => return Ok(fetched),
+            Hop::Redirect { status, location } => (status, location),
+        };
+        let next = url
+            .join(location.trim())
+            .map_err(|e| FetchError::BadRedirect(format!("Location `{location}`: {e}")))?;
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(FetchError::BadRedirect(format!(
+                "to a non-HTTP URL `{next}`"
+            )));
         }
-        let response = request.send().await.map_err(request_error)?;
-        let status = response.status().as_u16();
-        if matches!(status, 301 | 302 | 303 | 307 | 308) {
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| {
-                    FetchError::BadRedirect(format!("HTTP {status} without a Location header"))
-                })?;
-            let next = url
-                .join(location.trim())
-                .map_err(|e| FetchError::BadRedirect(format!("Location `{location}`: {e}")))?;
-            if !matches!(next.scheme(), "http" | "https") {
-                return Err(FetchError::BadRedirect(format!(
-                    "to a non-HTTP URL `{next}`"
-                )));
-            }
-            if !seen.insert(next.to_string()) {
-                return Err(FetchError::RedirectLoop(next.to_string()));
-            }
-            if still_permanent && matches!(status, 301 | 308) {
-                permanent = Some(next.clone());
-            } else {
-                still_permanent = false;
-            }
-            url = next;
-            continue;
+        if !seen.insert(next.to_string()) {
+            return Err(FetchError::RedirectLoop(next.to_string()));
         }
-        let moved_to = permanent.filter(|p| p != start).map(|p| p.to_string());
-        return read_response(response, config, moved_to).await;
+        if still_permanent && matches!(status, 301 | 308) {
+            permanent = Some(next.clone());
+        } else {
+            still_permanent = false;
+        }
+        url = next;
     }
     Err(FetchError::TooManyRedirects)
 }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError, FeedSource};
 use crate::entry::FeedId;
+use crate::lock::{LockError, Wait, lock_planet};
+use crate::planet_edit::{self, EditError};
 use crate::store::{Store, StoreError};
 
 /// One URL rewritten.
@@ -26,6 +28,10 @@ pub enum FixMovedError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot update {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -36,8 +42,9 @@ pub enum FixMovedError {
 }
 
 /// Rewrites every moved feed's URL in `config_path`; returns what changed.
-pub fn fix_moved(config_path: &Path) -> Result<Vec<Move>, FixMovedError> {
-    let config = config::load(config_path)?;
+/// Holds the planet's lock meanwhile (see `lock`), waiting as `wait` says.
+pub fn fix_moved(config_path: &Path, wait: Wait) -> Result<Vec<Move>, FixMovedError> {
+    let (config, _lock) = lock_planet::<FixMovedError>(config_path, "fix-moved run", wait)?;
     let mut store = Store::open(&config.state)?;
     let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let states = store.feed_states(&ids)?;
@@ -83,25 +90,15 @@ pub fn fix_moved(config_path: &Path) -> Result<Vec<Move>, FixMovedError> {
     // Never write a file planetoid itself would reject.
     config::parse(&text, &config.path)?;
 
-    let io = |source| FixMovedError::Io {
-        path: config_path.to_path_buf(),
-        source,
-    };
-    let tmp = config_path.with_extension("yaml.planetoid-tmp");
-    std::fs::write(&tmp, &text).map_err(io)?;
-    if let Err(e) = store.rename_feeds(&renames) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e.into());
-    }
-    if let Err(source) = std::fs::rename(&tmp, config_path) {
+    store.rename_feeds(&renames)?;
+    if let Err(e) = planet_edit::write_atomically(config_path, &text) {
         let back: Vec<_> = renames
             .iter()
             .zip(&edits)
             .map(|((old, new, _), (.., m))| (new.clone(), old.clone(), m.from.clone()))
             .collect();
         let _ = store.rename_feeds(&back);
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(source));
+        return Err(e.into());
     }
     let mut moves: Vec<Move> = edits.into_iter().map(|(.., m)| m).collect();
     moves.sort_by_key(|m| m.line);

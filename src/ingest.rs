@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, ContentMode, FeedConfig, FeedSource};
-use crate::entry::{CleanEntry, Entry, FeedId};
+use crate::entry::{CleanEntry, Entry, FeedId, WebUrl};
 use crate::fetch::{self, FetchError, Fetched, Request, Validators};
 use crate::progress::Progress;
 use crate::store::{Failure, FeedRecord, FeedState, FeedStatus, FeedUpdate};
@@ -27,7 +27,8 @@ pub type KnownEntries<'a> = dyn Fn(&FeedId) -> HashMap<String, String> + Sync + 
 /// Fetches the feeds that should be fetched and hands every result, as a
 /// record for the store, to `sink` as soon as it is ready (from any
 /// thread, in completion order); feeds not fetched get `Untouched` at the
-/// end. Every configured feed gets exactly one record.
+/// end. Every configured feed gets exactly one record. Returns what the
+/// fetch phase did, host by host.
 pub fn gather(
     config: &Config,
     states: &HashMap<FeedId, FeedState>,
@@ -35,7 +36,7 @@ pub fn gather(
     now: DateTime<Utc>,
     opts: &BuildOptions,
     sink: &(dyn Fn(FeedRecord) + Sync),
-) {
+) -> fetch::FetchSummary {
     let planned: Vec<(usize, Request)> = config
         .feeds
         .iter()
@@ -49,12 +50,13 @@ pub fn gather(
         .clone()
         .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
     let progress = Progress::new(requests.len(), opts.verbosity);
-    let record = |feed: &FeedConfig, update: FeedUpdate| FeedRecord {
+    let record = |feed: &FeedConfig, update: FeedUpdate, latency| FeedRecord {
         id: feed.id.clone(),
         url: feed.url.clone(),
         update,
         date_policy: feed.date_policy,
         future_dates: feed.future_dates.unwrap_or(config.future_dates),
+        latency,
     };
     let done: Vec<AtomicBool> = config
         .feeds
@@ -63,7 +65,7 @@ pub fn gather(
         .collect();
     let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     let sanitizer = &sanitizer;
-    rayon::scope(|scope| {
+    let summary = rayon::scope(|scope| {
         // Downloads in flight plus a queue deep enough that the cores never
         // wait for the network, and shallow enough to bound memory (~64 MB
         // of feeds of the usual size); see `fetch::Slot`.
@@ -73,7 +75,7 @@ pub fn gather(
             &config.fetch,
             &user_agent,
             held,
-            &|i, result, slot| {
+            &|i, fetch::Outcome { result, elapsed }, slot| {
                 let Some((index, _)) = planned.get(i) else {
                     return;
                 };
@@ -95,18 +97,19 @@ pub fn gather(
                     };
                     let update = ingest(result, now, &known, &shown);
                     drop(slot);
-                    sink(record(feed, update));
+                    sink(record(feed, update, elapsed));
                     done[*index].store(true, Ordering::Relaxed);
                 });
             },
-        );
+        )
     });
     progress.finish();
     for (feed, done) in config.feeds.iter().zip(&done) {
         if !done.load(Ordering::Relaxed) {
-            sink(record(feed, FeedUpdate::Untouched));
+            sink(record(feed, FeedUpdate::Untouched, None));
         }
     }
+    summary
 }
 
 fn report(progress: &Progress, feed: &FeedConfig, result: &Result<Fetched, FetchError>) {
@@ -119,6 +122,9 @@ fn report(progress: &Progress, feed: &FeedConfig, result: &Result<Fetched, Fetch
             &format!("fetched {} bytes", f.body.len()),
             None,
         ),
+        Err(FetchError::Skipped(why)) => {
+            progress.feed_done(name, &feed.url, &format!("skipped: {why}"), None)
+        }
         Err(e) => progress.feed_done(name, &feed.url, "", Some(&e.to_string())),
     }
 }
@@ -127,7 +133,8 @@ fn report(progress: &Progress, feed: &FeedConfig, result: &Result<Fetched, Fetch
 /// stored state: disabled feeds, offline builds, feeds that answered 410
 /// Gone (unless `--retry-gone`), and feeds whose `Retry-After` has not
 /// passed yet. Validators are sent only when the store holds the feed's
-/// entries, so a 304 can never leave a feed empty.
+/// entries, so a 304 can never leave a feed empty. A feed skipped last
+/// build goes first on its host; its last latency orders the queue.
 fn plan(
     feed: &FeedConfig,
     state: Option<&FeedState>,
@@ -151,8 +158,14 @@ fn plan(
     Some(Request {
         source: feed.source.clone(),
         validators,
+        latency: state.and_then(|s| s.latency),
+        first: state.is_some_and(|s| s.status == FeedStatus::Skipped),
     })
 }
+
+/// The failure of a URL that serves an HTML page (the page's advertised
+/// feed, if any, is the failure's hint).
+pub(crate) const NOT_A_FEED_PAGE: &str = "not a feed (HTML page)";
 
 /// How a feed's entries are shown: its `content:` mode, the planet's excerpt
 /// length and iframe allow-list, and the planet's sanitizer.
@@ -180,6 +193,11 @@ pub(crate) fn ingest(
             };
         }
         Ok(f) => f,
+        Err(FetchError::Skipped(why)) => {
+            return FeedUpdate::Skipped {
+                reason: why.to_string(),
+            };
+        }
         Err(e) => {
             return FeedUpdate::Failed(Failure {
                 http_status: e.http_status(),
@@ -205,7 +223,7 @@ pub(crate) fn ingest(
     };
     if discover::is_html_page(fetched.content_type.as_deref(), &text.text) {
         let hint = discover::advertised_feed(&text.text, &fetched.final_url);
-        return failure("not a feed (HTML page)".to_string(), hint);
+        return failure(NOT_A_FEED_PAGE.to_string(), hint);
     }
     let parsed = match parse::parse(&text.text, &fetched.final_url) {
         Ok(p) => p,
@@ -219,12 +237,18 @@ pub(crate) fn ingest(
             (known.get(&e.id) != Some(&raw_hash)).then(|| clean_entry(e, raw_hash, shown))
         })
         .collect();
+    // What the bytes needed, then what the document needed.
+    let mut warnings = parse::Warnings::default();
+    warnings.extend(text.warnings);
+    warnings.append(parsed.warnings);
     FeedUpdate::Fresh {
         meta: parsed.meta,
         entries,
         http_status: fetched.http_status,
         validators: fetched.validators,
         moved_to: fetched.moved_to,
+        encoding: text.encoding.to_string(),
+        warnings: warnings.messages(),
     }
 }
 
@@ -244,7 +268,7 @@ fn raw_hash(e: &Entry, shown: &Shown) -> String {
     part(&format!("{:?} {}", shown.mode, shown.excerpt_words));
     part(&shown.iframe_hosts.join(" "));
     part(&e.title);
-    part(e.link.as_deref().unwrap_or(""));
+    part(e.link.as_ref().map_or("", WebUrl::as_str));
     part(e.author.as_deref().unwrap_or(""));
     part(&e.published.map(|d| d.to_rfc3339()).unwrap_or_default());
     part(&e.updated.map(|d| d.to_rfc3339()).unwrap_or_default());
@@ -255,7 +279,7 @@ fn raw_hash(e: &Entry, shown: &Shown) -> String {
         part(c);
     }
     for enc in &e.enclosures {
-        part(&enc.url);
+        part(enc.url.as_str());
         part(enc.mime_type.as_deref().unwrap_or(""));
         part(&enc.length.map(|l| l.to_string()).unwrap_or_default());
     }
@@ -281,7 +305,7 @@ fn clean_entry(e: Entry, raw_hash: String, shown: &Shown) -> CleanEntry {
     let mut hash = blake3::Hasher::new();
     for part in [
         e.title.as_str(),
-        e.link.as_deref().unwrap_or(""),
+        e.link.as_ref().map_or("", WebUrl::as_str),
         body.as_str(),
     ] {
         hash.update(part.as_bytes());
@@ -292,7 +316,7 @@ fn clean_entry(e: Entry, raw_hash: String, shown: &Shown) -> CleanEntry {
         hash.update(b"\0");
     }
     for enc in &e.enclosures {
-        hash.update(enc.url.as_bytes());
+        hash.update(enc.url.as_str().as_bytes());
         hash.update(b"\0");
     }
     CleanEntry {
@@ -417,5 +441,20 @@ mod tests {
                 ..
             })
         ));
+        let skipped = ingest(
+            Err(FetchError::Skipped(fetch::Skip::Deadline {
+                host: "t.example".into(),
+                waiting: 1,
+            })),
+            Utc::now(),
+            &HashMap::new(),
+            &shown(ContentMode::Full),
+        );
+        match skipped {
+            FeedUpdate::Skipped { reason } => {
+                assert_eq!(reason, "build deadline: host t.example had 1 feed waiting");
+            }
+            other => panic!("a skip is not a failure: {other:?}"),
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! first try, offline — `planet.yaml` with comments for every key, one local
 //! welcome feed, a copy of the default theme to edit (files there override
 //! the built-in theme; delete any of them to fall back), a GitHub Actions
-//! workflow that builds hourly and deploys to GitHub Pages, `.gitignore`,
-//! and a README for the planet's maintainers.
+//! workflow that builds hourly and deploys to GitHub Pages, an "Add my
+//! feed" issue form with the workflow that checks such requests and turns
+//! approved ones into pull requests, `.gitignore`, and a README for the
+//! planet's maintainers.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +59,13 @@ const WELCOME_FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 /// Hourly build + GitHub Pages deploy; least privilege, pinned actions.
 pub const WORKFLOW: &str = include_str!("init/planet-workflow.yml");
 
+/// The "Add my feed" issue form.
+pub const ADD_FEED_FORM: &str = include_str!("init/add-feed-issue.yml");
+
+/// Answers an "Add my feed" issue with `planetoid add --dry-run`, and opens
+/// a pull request once a maintainer labels it `feed-approved`.
+pub const ADD_FEED_WORKFLOW: &str = include_str!("init/add-feed-workflow.yml");
+
 const README: &str = include_str!("init/planet-readme.md");
 
 /// Writes the starter into `dir`; refuses to overwrite an existing planet.yaml.
@@ -71,6 +80,14 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, InitError> {
         (dir.join("feeds/welcome.xml"), WELCOME_FEED),
         (dir.join(".gitignore"), "output/\n.output.*/\n.planetoid/\n"),
         (dir.join(".github/workflows/planet.yml"), WORKFLOW),
+        (
+            dir.join(".github/ISSUE_TEMPLATE/add-feed.yml"),
+            ADD_FEED_FORM,
+        ),
+        (
+            dir.join(".github/workflows/add-feed.yml"),
+            ADD_FEED_WORKFLOW,
+        ),
         (dir.join("README.md"), README),
     ];
     for (rel, text) in DEFAULT_THEME {

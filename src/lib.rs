@@ -18,9 +18,11 @@
 //! ```
 //!
 //! A feed that fails is data, never an abort: it keeps its stored entries
-//! and shows in the report. Only config, theme, store, render and output
+//! and shows in the report. Only config, theme, store, render, output and
+//! lock (another run of the planet still going after `--wait`)
 //! errors stop a build ([`BuildError`]).
 
+pub mod add;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -29,11 +31,14 @@ pub mod discover;
 pub mod entry;
 pub mod fetch;
 pub mod fix_moved;
+pub mod import;
 pub mod ingest;
 pub mod init;
+pub mod lock;
 pub mod opml_io;
 pub mod output;
 pub mod parse;
+pub mod planet_edit;
 pub mod progress;
 pub mod render;
 pub mod report;
@@ -47,7 +52,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use config::{Config, FeedConfig, FeedSource};
-use entry::StoredEntry;
+use entry::{StoredEntry, WebUrl};
 use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
 use store::{FeedState, Store};
 
@@ -64,6 +69,13 @@ pub enum BuildError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    #[error("cannot read avatar {}: {source}", path.display())]
+    Avatar {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
 }
 
 /// What `planetoid build` was asked to do.
@@ -76,6 +88,8 @@ pub struct BuildOptions {
     /// Ask feeds that answered 410 Gone again.
     pub retry_gone: bool,
     pub verbosity: progress::Verbosity,
+    /// How long to wait for another run of the planet (`None`: the default).
+    pub wait: Option<std::time::Duration>,
 }
 
 /// What a finished build tells the operator.
@@ -85,6 +99,12 @@ pub struct BuildReport {
     pub summary: String,
     /// Where the time went, stage by stage (shown with `-v`).
     pub timings: String,
+    /// The published site's size (shown with `-v` and in the job summary).
+    pub site_size: output::size::SiteSize,
+    /// Set when the site is over `output.max_site_mb`: what to shrink.
+    pub size_warning: Option<String>,
+    /// What the fetch phase did, host by host (`-v`, the job summary).
+    pub fetch: fetch::FetchSummary,
 }
 
 /// Wall time per pipeline stage, for `-v` and the benchmark's profile.
@@ -133,7 +153,16 @@ fn peak_rss_mb() -> Option<u64> {
 /// The whole pipeline, config to published site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut clock = Stopwatch::new();
-    let config = config::load(&opts.config)?;
+    // Held until the build returns: one run at a time per planet.
+    let (config, lock) = lock::lock_planet::<BuildError>(
+        &opts.config,
+        "build",
+        lock::Wait {
+            limit: opts.wait,
+            verbosity: opts.verbosity,
+        },
+    )?;
+    clock.lap("config and waiting for other runs of the planet");
     let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let now = opts.now.unwrap_or_else(Utc::now);
     let output_dir = opts
@@ -141,7 +170,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .clone()
         .unwrap_or_else(|| config.output_dir.clone());
     let mut store = Store::open(&config.state)?;
-    clock.lap("config, theme and store");
+    clock.lap("theme and store");
 
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
@@ -154,9 +183,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // memory at once. The bounded channel makes processing wait for a slow
     // disk rather than pile up.
     let (send, receive) = std::sync::mpsc::sync_channel::<store::FeedRecord>(16);
-    std::thread::scope(|scope| {
+    let fetched = std::thread::scope(|scope| {
         let writer = scope.spawn(|| store.record(now, receive, &config.retention));
-        ingest::gather(&config, &before, &known, now, opts, &|record| {
+        let fetched = ingest::gather(&config, &before, &known, now, opts, &|record| {
             // Only fails when the writer stopped on an error, reported below.
             let _ = send.send(record);
         });
@@ -164,32 +193,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         writer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map(|()| fetched)
     })?;
     clock.lap("fetch, decode, parse, sanitize and store");
 
-    let states = store.feed_states(&ids)?;
-    // Bodies are read with the timeline only when a filter looks at them;
-    // otherwise render reads just the ones of the pages that changed.
-    let needs_text =
-        config.filters.needs_text() || config.feeds.iter().any(|f| f.filters.needs_text());
-    let (entries, hidden) = select::timeline(
-        store.entries(&ids, needs_text)?,
-        &select::Rules {
-            now,
-            feeds: &config.feeds,
-            filters: &config.filters,
-            blocklist: &config.blocklist,
-        },
-    );
-    let ordered: Vec<Option<&FeedState>> = ids.iter().map(|id| states.get(id)).collect();
-    let all_feeds: Vec<FeedInfo> = config
-        .feeds
-        .iter()
-        .zip(&ordered)
-        .map(|(f, s)| feed_info(f, *s))
-        .collect();
-    let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
-    let health = report::health(&config, &ordered, &names, now);
+    let Assessed {
+        entries,
+        hidden,
+        all_feeds,
+        mut health,
+    } = assess(&config, &store, now)?;
+    health.lock_wait_secs = (lock.waited().as_secs_f64() * 100.0).round() / 100.0;
     let feeds: Vec<FeedInfo> = config
         .feeds
         .iter()
@@ -229,6 +243,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         },
         &site,
     )?;
+    publish_avatars(&config, &site)?;
     let (written, carried) = site.counts();
     let search = search.map_or_else(String::new, |s| format!("; {s}"));
     clock.lap(format!(
@@ -236,6 +251,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     ));
     site.commit()?;
     clock.lap("publish");
+    let site_size = output::size::measure(&output_dir);
+    let size_warning = site_size.over_budget(config.output.max_site_mb);
     let summary = report::summary(
         &health,
         &hidden,
@@ -247,7 +264,99 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         health,
         summary,
         timings: clock.report(),
+        fetch: fetched,
+        site_size,
+        size_warning,
     })
+}
+
+/// The timeline and every feed's health, as of the store and `now`.
+struct Assessed {
+    entries: Vec<StoredEntry>,
+    hidden: select::Hidden,
+    /// Every configured feed, in config order.
+    all_feeds: Vec<FeedInfo>,
+    health: report::Health,
+}
+
+fn assess(config: &Config, store: &Store, now: DateTime<Utc>) -> Result<Assessed, BuildError> {
+    let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
+    let states = store.feed_states(&ids)?;
+    // Bodies are read with the timeline only when a filter looks at them;
+    // otherwise render reads just the ones of the pages that changed.
+    let needs_text =
+        config.filters.needs_text() || config.feeds.iter().any(|f| f.filters.needs_text());
+    let (entries, hidden) = select::timeline(
+        store.entries(&ids, needs_text)?,
+        &select::Rules {
+            now,
+            feeds: &config.feeds,
+            filters: &config.filters,
+            blocklist: &config.blocklist,
+        },
+    );
+    let ordered: Vec<Option<&FeedState>> = ids.iter().map(|id| states.get(id)).collect();
+    let all_feeds: Vec<FeedInfo> = config
+        .feeds
+        .iter()
+        .zip(&ordered)
+        .map(|(f, s)| feed_info(f, *s))
+        .collect();
+    let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
+    let history = store.history(&ids, report::STRIP_BUILDS)?;
+    let activity = report::Activity::of(&entries, now);
+    let health = report::health(config, &ordered, &names, now, &history, &activity);
+    Ok(Assessed {
+        entries,
+        hidden,
+        all_feeds,
+        health,
+    })
+}
+
+/// Why `planetoid report` has nothing to show.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error("no state file at {}: run `planetoid build` first", .0.display())]
+    NoState(PathBuf),
+}
+
+/// `planetoid report`: every feed's health as of the store, without
+/// fetching or writing anything.
+pub fn health_report(
+    config_path: &Path,
+    now: Option<DateTime<Utc>>,
+) -> Result<report::Health, ReportError> {
+    let config = config::load(config_path).map_err(BuildError::from)?;
+    if !config.state.is_file() {
+        return Err(ReportError::NoState(config.state.clone()));
+    }
+    let store = Store::open(&config.state).map_err(BuildError::from)?;
+    let now = now.unwrap_or_else(Utc::now);
+    Ok(assess(&config, &store, now)?.health)
+}
+
+/// Copies the local avatar images of the enabled feeds into the site, under
+/// their content-hashed names (read again here: `check` saw them exist, but
+/// one may have gone since).
+fn publish_avatars(config: &Config, site: &output::Site) -> Result<(), BuildError> {
+    let mut done = std::collections::HashSet::new();
+    for feed in config.feeds.iter().filter(|f| f.enabled) {
+        let Some(config::Avatar::File { path, published }) = &feed.avatar else {
+            continue;
+        };
+        if !done.insert(published) {
+            continue;
+        }
+        let bytes = std::fs::read(path).map_err(|source| BuildError::Avatar {
+            path: path.clone(),
+            source,
+        })?;
+        site.add(published, bytes);
+    }
+    Ok(())
 }
 
 /// Bodies for render: read from the store, cut into excerpts by the
@@ -272,12 +381,14 @@ fn planet_info(config: &Config) -> PlanetInfo {
         title: config.title.clone(),
         description: config.description.as_deref().map(sanitize::markdown),
         csp_frame_src: sanitize::csp_frame_src(&config.sanitize.iframe_hosts),
-        base_url: config.base_url.to_string(),
+        base_url: config.base_url.clone(),
         lang: config.lang.clone(),
         feed_entries: config.feed_entries,
         listing_excerpts: (config.listing_content == config::ListingContent::Excerpt)
             .then_some(config.excerpt_words),
         search: config.search,
+        owner_name: config.owner_name.clone(),
+        owner_email: config.owner_email.clone(),
     }
 }
 
@@ -298,6 +409,10 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .or_else(|| state.and_then(|s| s.meta.title.clone()))
             .unwrap_or(fallback),
         url: feed.url.clone(),
+        feed_url: match &feed.source {
+            FeedSource::Http(url) => WebUrl::from_url(url),
+            FeedSource::File(_) => None,
+        },
         site_url: feed
             .homepage
             .clone()
@@ -308,6 +423,8 @@ fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
             .clone()
             .or_else(|| state.and_then(|s| s.meta.language.clone())),
         avatar: feed.avatar.clone(),
-        moved_to: state.and_then(|s| s.moved_to.clone()),
+        moved_to: state
+            .and_then(|s| s.moved_to.as_deref())
+            .and_then(|m| WebUrl::parse(m, None)),
     }
 }

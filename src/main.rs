@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use planetoid::cli::{BuildArgs, Cli, Command, OpmlCommand};
+use planetoid::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand, WaitArg};
+use planetoid::lock::Wait;
 use planetoid::progress::Verbosity;
 
 fn main() -> ExitCode {
@@ -30,10 +31,26 @@ fn main() -> ExitCode {
                 if !report.table.is_empty() {
                     println!("{}", report.table);
                 }
+                for warning in &report.warnings {
+                    eprintln!("planetoid: warning: {warning}");
+                }
                 say(&report.verdict);
                 0
             })
             .map_err(|e| e.to_string()),
+        Command::Report(args) => planetoid::health_report(&args.config.config, args.now)
+            .map_err(|e| e.to_string())
+            .and_then(|health| {
+                if args.json {
+                    serde_json::to_string_pretty(&health)
+                        .map(|json| println!("{json}"))
+                        .map_err(|e| e.to_string())
+                } else {
+                    print!("{}", planetoid::report::table(&health));
+                    Ok(())
+                }
+            })
+            .map(|()| 0),
         Command::Init(args) => planetoid::init::init(&args.dir)
             .map(|files| {
                 let mut out = format!("wrote {} files in {}:", files.len(), args.dir.display());
@@ -45,9 +62,9 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config)
+        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config.config, wait(&args.wait, verbosity))
             .map(|moves| {
-                let mut out = format!("{}: {} moved feed URL(s) updated", args.config.display(), moves.len());
+                let mut out = format!("{}: {} moved feed URL(s) updated", args.config.config.display(), moves.len());
                 for m in moves {
                     out.push_str(&format!("\n  line {}: {} → {}", m.line, m.from, m.to));
                 }
@@ -55,7 +72,7 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::Opml(OpmlCommand::Import { file, config }) => planetoid::opml_io::import(&config.config, &file)
+        Command::Opml(OpmlCommand::Import { file, config, wait: limit }) => planetoid::opml_io::import(&config.config, &file, wait(&limit, verbosity))
             .map(|outcome| {
                 say(&outcome.to_string());
                 0
@@ -67,7 +84,30 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(|e| e.to_string()),
-        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, verbosity)
+        Command::Import(args) => {
+            let format = match args.format {
+                ImportFormat::Venus => planetoid::import::Format::Venus,
+                ImportFormat::Pluto => planetoid::import::Format::Pluto,
+                ImportFormat::Rawdog => planetoid::import::Format::Rawdog,
+            };
+            planetoid::import::run(format, &args.file, &args.config.config, args.dry_run, wait(&args.wait, verbosity))
+                .map(|outcome| {
+                    if args.dry_run {
+                        print!("{}", outcome.edit.text);
+                    }
+                    // The mapping report is the command's result: printed even with -q.
+                    eprint!("{outcome}");
+                    0
+                })
+                .map_err(|e| e.to_string())
+        }
+        Command::Add(args) => planetoid::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run, wait(&args.wait, verbosity))
+            .map(|added| {
+                print!("{added}");
+                0
+            })
+            .map_err(|e| e.to_string()),
+        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, wait(&args.wait, verbosity))
             .map(|()| 0)
             .map_err(|e| e.to_string()),
         Command::Completions(args) => {
@@ -85,6 +125,13 @@ fn main() -> ExitCode {
     }
 }
 
+fn wait(arg: &WaitArg, verbosity: Verbosity) -> Wait {
+    Wait {
+        limit: arg.wait,
+        verbosity,
+    }
+}
+
 fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8, String> {
     let report = planetoid::build(&planetoid::BuildOptions {
         config: args.config.config,
@@ -93,16 +140,27 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
         offline: args.offline,
         retry_gone: args.retry_gone,
         verbosity,
+        wait: args.wait.wait,
     })
     .map_err(|e| e.to_string())?;
     say(&report.summary);
     if verbosity == Verbosity::Verbose {
+        say(&report.site_size.line());
+        say(&planetoid::report::fetch_text(&report.fetch));
         say(&report.timings);
+    }
+    // Shown even with --quiet: a host will refuse the site.
+    if let Some(warning) = &report.size_warning {
+        eprintln!("planetoid: warning: {warning}");
     }
     // On GitHub Actions, the health table goes to the job summary page.
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let headline = report.summary.lines().next().unwrap_or("");
-        let table = planetoid::report::step_summary(&report.health, headline);
+        let mut table = planetoid::report::step_summary(&report.health, headline, &report.fetch);
+        table.push_str(&format!("\n{}\n", report.site_size.line()));
+        if let Some(warning) = &report.size_warning {
+            table.push_str(&format!("\n> [!WARNING]\n> {warning}\n"));
+        }
         let written = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

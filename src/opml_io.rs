@@ -2,21 +2,26 @@
 //!
 //! Import reads an OPML file (nested outlines too), skips feeds planet.yaml
 //! already lists (and repeats inside the file), and appends the rest to the
-//! `feeds:` list as text — the rest of planet.yaml, comments and formatting
-//! included, is left exactly as it was. Export prints the enabled feeds as
+//! `feeds:` list as text ([`planet_edit`]) — the rest of planet.yaml,
+//! comments and formatting included, is left exactly as it was. Export prints the enabled feeds as
 //! OPML 2.0.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError};
-use crate::select::canonical_link;
+use crate::entry::WebUrl;
+use crate::lock::{LockError, Wait, lock_planet};
+use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -24,13 +29,6 @@ pub enum OpmlError {
     },
     #[error("{} is not a usable OPML file: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot find where the `feeds:` list ends in {}", path.display())]
-    NoFeedsList { path: PathBuf },
 }
 
 /// What an import did.
@@ -58,8 +56,10 @@ struct Subscription {
     title: Option<String>,
 }
 
-pub fn import(config_path: &Path, opml_path: &Path) -> Result<Imported, OpmlError> {
-    let config = config::load(config_path)?;
+/// Appends the new feeds of `opml_path` to `config_path`, holding the
+/// planet's lock meanwhile (see `lock`), waiting as `wait` says.
+pub fn import(config_path: &Path, opml_path: &Path, wait: Wait) -> Result<Imported, OpmlError> {
+    let (_config, _lock) = lock_planet::<OpmlError>(config_path, "OPML import", wait)?;
     let opml_text = std::fs::read_to_string(opml_path).map_err(|source| OpmlError::Read {
         path: opml_path.to_path_buf(),
         source,
@@ -70,59 +70,21 @@ pub fn import(config_path: &Path, opml_path: &Path) -> Result<Imported, OpmlErro
     })?;
     let mut found = Vec::new();
     collect(&document.body.outlines, &mut found);
-
-    let mut known: HashSet<String> = config
-        .feeds
-        .iter()
-        .map(|f| canonical_link(&f.url))
+    let feeds: Vec<NewFeed> = found
+        .into_iter()
+        .map(|sub| {
+            let mut feed = NewFeed::new(sub.url);
+            if let Some(title) = sub.title.filter(|t| !t.trim().is_empty()) {
+                feed.set("name", Scalar::Str(title.trim().to_string()));
+            }
+            feed
+        })
         .collect();
-    let mut added = Vec::new();
-    let mut skipped = 0;
-    let mut block = String::new();
-    let text = std::fs::read_to_string(config_path).map_err(|source| OpmlError::Read {
-        path: config_path.to_path_buf(),
-        source,
-    })?;
-    let InsertPoint {
-        at: insert_at,
-        indent,
-        flow_empty,
-    } = feeds_end(&text).ok_or_else(|| OpmlError::NoFeedsList {
-        path: config_path.to_path_buf(),
-    })?;
-    for sub in found {
-        if !known.insert(canonical_link(&sub.url)) {
-            skipped += 1;
-            continue;
-        }
-        block.push_str(&format!("{indent}- url: {}\n", yaml_string(&sub.url)));
-        if let Some(title) = sub.title.filter(|t| !t.trim().is_empty()) {
-            block.push_str(&format!("{indent}  name: {}\n", yaml_string(title.trim())));
-        }
-        added.push(sub.url);
-    }
-    if added.is_empty() {
-        return Ok(Imported { added, skipped });
-    }
-    let mut new_text = text.clone();
-    if let Some((start, end)) = flow_empty {
-        // `feeds: []` becomes a block list.
-        new_text.replace_range(start..end, "");
-        let at = insert_at - (end - start);
-        new_text.insert_str(at, &block);
-    } else {
-        new_text.insert_str(insert_at, &block);
-    }
-    // Never write a file planetoid itself would reject.
-    config::parse(&new_text, &config.path)?;
-    let tmp = config_path.with_extension("yaml.planetoid-tmp");
-    let write = |source| OpmlError::Write {
-        path: config_path.to_path_buf(),
-        source,
-    };
-    std::fs::write(&tmp, &new_text).map_err(write)?;
-    std::fs::rename(&tmp, config_path).map_err(write)?;
-    Ok(Imported { added, skipped })
+    let edit = planet_edit::append(config_path, &[], &feeds, false)?;
+    Ok(Imported {
+        added: edit.added,
+        skipped: edit.skipped.len(),
+    })
 }
 
 pub fn export(config_path: &Path) -> Result<String, OpmlError> {
@@ -138,7 +100,7 @@ pub fn export(config_path: &Path) -> Result<String, OpmlError> {
                 title: Some(name),
                 r#type: Some("rss".to_string()),
                 xml_url: Some(f.url.clone()),
-                html_url: f.homepage.clone(),
+                html_url: f.homepage.as_ref().map(WebUrl::to_string),
                 ..opml::Outline::default()
             }
         })
@@ -175,131 +137,5 @@ fn collect(outlines: &[opml::Outline], out: &mut Vec<Subscription>) {
             });
         }
         collect(&o.outlines, out);
-    }
-}
-
-/// Where new feed items go in planet.yaml.
-#[derive(Debug, PartialEq, Eq)]
-struct InsertPoint {
-    /// Byte offset just after the `feeds:` list's last line.
-    at: usize,
-    /// The indentation its items use.
-    indent: String,
-    /// The span of a `[]` to remove when the list is empty flow style.
-    flow_empty: Option<(usize, usize)>,
-}
-
-fn feeds_end(text: &str) -> Option<InsertPoint> {
-    let mut offset = 0;
-    let mut in_feeds = false;
-    let mut end = None;
-    let mut indent: Option<String> = None;
-    let mut flow_empty = None;
-    for line in text.split_inclusive('\n') {
-        let content = line.trim_end_matches(['\n', '\r']);
-        let top_level = !content.starts_with([' ', '\t'])
-            && !content.trim().is_empty()
-            && !content.starts_with('#');
-        if in_feeds && top_level {
-            break;
-        }
-        if top_level && content.starts_with("feeds:") {
-            in_feeds = true;
-            let rest = content["feeds:".len()..].trim();
-            let rest = rest.split(" #").next().unwrap_or("").trim();
-            if rest == "[]" {
-                let start = offset + content.find("[]")?;
-                flow_empty = Some((start, start + 2));
-            } else if !rest.is_empty() {
-                return None; // a non-empty flow list: not edited by hand here
-            }
-            end = Some(offset + line.len());
-        } else if in_feeds && !content.trim().is_empty() && !content.trim_start().starts_with('#') {
-            if indent.is_none() && content.trim_start().starts_with('-') {
-                indent = Some(content[..content.len() - content.trim_start().len()].to_string());
-            }
-            end = Some(offset + line.len());
-        }
-        offset += line.len();
-    }
-    let end = end?;
-    // A file without a final newline: the block must start on a new line.
-    if !text[..end].ends_with('\n') {
-        return None;
-    }
-    Some(InsertPoint {
-        at: end,
-        indent: indent.unwrap_or_else(|| "  ".to_string()),
-        flow_empty,
-    })
-}
-
-/// A YAML scalar: plain when unambiguous, double-quoted otherwise.
-fn yaml_string(s: &str) -> String {
-    let plain = !s.is_empty()
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.starts_with(|c: char| "!&*[]{}|>'\"%@`#,?-: ".contains(c))
-        && !s.ends_with([':', ' '])
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "yes" | "no" | "~"
-        )
-        && s.parse::<f64>().is_err()
-        && s.chars().all(|c| !c.is_control());
-    if plain {
-        s.to_string()
-    } else {
-        let escaped: String = s
-            .chars()
-            .map(|c| match c {
-                '"' => "\\\"".to_string(),
-                '\\' => "\\\\".to_string(),
-                c if c.is_control() => format!("\\u{:04x}", c as u32),
-                c => c.to_string(),
-            })
-            .collect();
-        format!("\"{escaped}\"")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_end_of_the_feeds_list_is_found_with_its_indentation() {
-        let text =
-            "title: T\nfeeds:\n    - url: a.xml\n      name: A\n\n# trailing comment\nlang: en\n";
-        let InsertPoint {
-            at,
-            indent,
-            flow_empty: flow,
-        } = feeds_end(text).expect("found");
-        assert_eq!(
-            &text[..at],
-            "title: T\nfeeds:\n    - url: a.xml\n      name: A\n"
-        );
-        assert_eq!((indent.as_str(), flow), ("    ", None));
-        let empty = "title: T\nfeeds: []   # none yet\n";
-        let InsertPoint {
-            at,
-            flow_empty: flow,
-            ..
-        } = feeds_end(empty).expect("found");
-        assert_eq!(at, empty.len());
-        assert_eq!(flow, Some((16, 18)));
-    }
-
-    #[test]
-    fn yaml_strings_are_quoted_only_when_needed() {
-        assert_eq!(
-            yaml_string("https://a.example/feed?x=1"),
-            "https://a.example/feed?x=1"
-        );
-        assert_eq!(yaml_string("Alice: notes"), "\"Alice: notes\"");
-        assert_eq!(yaml_string("yes"), "\"yes\"");
-        assert_eq!(yaml_string("\"hi\" she said"), "\"\\\"hi\\\" she said\"");
-        assert_eq!(yaml_string("- dash"), "\"- dash\"");
     }
 }

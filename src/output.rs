@@ -8,6 +8,8 @@
 //! A directory planetoid did not create (no `.planetoid-site` marker) is
 //! never replaced, so a typo in `output_dir` cannot wipe someone's files.
 
+pub mod size;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -82,7 +84,10 @@ impl Site {
             // No usable spare (none yet, or a build died updating it): a
             // new directory, as for a first build. A directory by that name
             // that planetoid did not make is left alone (and refused).
-            check_ours(&spare)?;
+            check_ours(&spare).map_err(|e| match e {
+                OutputError::NotOurs { path } => OutputError::SpareNotOurs { path },
+                other => other,
+            })?;
             if spare.exists() {
                 remove_tree(&spare).map_err(io(&spare))?;
             }
@@ -126,10 +131,9 @@ impl Site {
             return;
         };
         st.list(path, key);
-        // A file the spare holds may be a hard link shared with the live
+        // A file of the spare may be a hard link shared with the live
         // site: it is replaced, never written into.
-        let existing = st.spare_keys.contains_key(path);
-        match write_file(&st.fresh, path, &bytes, existing) {
+        match write_file(&st.fresh, path, &bytes, st.reusing_spare()) {
             Ok(()) => {
                 st.written.fetch_add(1, Ordering::Relaxed);
             }
@@ -157,7 +161,7 @@ impl Site {
         let carried = if st.spare_keys.get(path) == Some(&Some(key)) && is_file(&spare) {
             true
         } else if st.live_keys.get(path) == Some(&Some(key)) && is_file(&live) {
-            if st.spare_keys.contains_key(path) {
+            if st.reusing_spare() {
                 let _ = std::fs::remove_file(&spare);
             }
             let linked = |to: &Path| {
@@ -255,7 +259,10 @@ impl Site {
             })
             .collect();
         lines.sort();
-        write_file(&st.fresh, KEYS, lines.concat().as_bytes(), true)?;
+        // Whole or not at all: a keys file cut short would vouch for a
+        // spare it does not fully describe.
+        write_file(&st.fresh, KEYS_NEW, lines.concat().as_bytes(), true)?;
+        std::fs::rename(st.fresh.join(KEYS_NEW), st.fresh.join(KEYS)).map_err(io(&st.fresh))?;
         swap_in(&st.fresh, &st.dir, true)?;
         st.committed = true;
         Ok(st.written.load(Ordering::Relaxed))
@@ -268,6 +275,11 @@ impl Site {
 }
 
 impl Staging {
+    /// This build updates the spare in place (rather than a new directory).
+    fn reusing_spare(&self) -> bool {
+        !self.spare_keys.is_empty()
+    }
+
     fn list(&self, path: &str, key: Option<PageKey>) {
         if let Ok(mut listed) = self.listed.lock() {
             listed.push((path.to_string(), key));
@@ -278,6 +290,8 @@ impl Staging {
 /// The keys file of a published site or spare: `<hex key> <path>`, or
 /// `- <path>` for a file without a key, one per line; every file listed.
 const KEYS: &str = ".planetoid-keys";
+/// The keys file while it is written, renamed to [`KEYS`] when complete.
+const KEYS_NEW: &str = ".planetoid-keys.new";
 
 fn read_keys(dir: &Path) -> Option<HashMap<String, Option<PageKey>>> {
     let text = std::fs::read_to_string(dir.join(KEYS)).ok()?;
@@ -335,6 +349,8 @@ fn name_of(dir: &Path) -> String {
 pub enum OutputError {
     #[error("refusing to replace {}: it is not empty and was not written by planetoid (no {MARKER} file); remove it or choose another output_dir", path.display())]
     NotOurs { path: PathBuf },
+    #[error("refusing to replace {}: planetoid keeps a spare copy of the site there, but this directory is not empty and was not written by planetoid (no {MARKER} file); move it elsewhere or remove it", path.display())]
+    SpareNotOurs { path: PathBuf },
     #[error("refusing to write the site to {}: it contains planet.yaml's own directory", path.display())]
     ContainsConfig { path: PathBuf },
     #[error("cannot write {}: {source}", path.display())]
@@ -417,17 +433,25 @@ fn swap_in(fresh: &Path, dir: &Path, keep: bool) -> Result<(), OutputError> {
 
 /// `remove_dir_all` on every core: a big site is thousands of files, and
 /// unlinking them one by one was a third of a build that changed nothing.
-/// Symbolic links are removed, never followed.
+/// Symbolic links are removed, never followed. The marker goes last, so a
+/// removal cut short (kill -9) leaves a directory still known as ours.
 fn remove_tree(dir: &Path) -> std::io::Result<()> {
     use rayon::prelude::*;
     let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.par_iter().try_for_each(|entry| {
-        if entry.file_type()?.is_dir() {
-            remove_tree(&entry.path())
-        } else {
-            std::fs::remove_file(entry.path())
-        }
-    })?;
+    entries
+        .par_iter()
+        .filter(|entry| entry.file_name() != MARKER)
+        .try_for_each(|entry| {
+            if entry.file_type()?.is_dir() {
+                remove_tree(&entry.path())
+            } else {
+                std::fs::remove_file(entry.path())
+            }
+        })?;
+    match std::fs::remove_file(dir.join(MARKER)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     std::fs::remove_dir(dir)
 }
 
@@ -711,8 +735,94 @@ mod tests {
         std::fs::create_dir_all(&foreign).expect("mkdir");
         std::fs::write(foreign.join("notes.txt"), "mine").expect("write");
         let err = Site::staged(&out, &cfg).expect_err("not ours");
-        assert!(matches!(err, OutputError::NotOurs { .. }), "{err}");
+        assert!(matches!(err, OutputError::SpareNotOurs { .. }), "{err}");
+        assert!(
+            err.to_string().contains("move it elsewhere or remove it"),
+            "{err}"
+        );
         assert!(foreign.join("notes.txt").is_file());
+    }
+
+    #[test]
+    fn whatever_a_killed_build_leaves_beside_the_site_is_taken_back() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (out, cfg) = (tmp.path().join("output"), tmp.path().join("cfg"));
+        let spare = tmp.path().join(".output.spare");
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        let build = |text: &str| {
+            let site = Site::staged(&out, &cfg).expect("staged");
+            site.add_keyed("a.html", Some([1; 32]), text.as_bytes().to_vec());
+            site.add_keyed("x/b.html", Some([2; 32]), b"B".to_vec());
+            site.commit().expect("commit");
+        };
+        build("one");
+        build("two");
+        let names = || -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+                .expect("ls")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+
+        // Removing the spare cut short: its keys are gone, some files too,
+        // the marker (removed last) is still there.
+        std::fs::remove_file(spare.join(KEYS)).expect("rm keys");
+        std::fs::remove_file(spare.join("a.html")).expect("rm");
+        build("three");
+        assert_eq!(read(&out.join("a.html")), "three");
+        // Writing the keys file cut short: only the unfinished copy exists.
+        std::fs::rename(spare.join(KEYS), spare.join(KEYS_NEW)).expect("mv");
+        build("four");
+        assert_eq!(read(&out.join("a.html")), "four");
+        assert!(!out.join(KEYS_NEW).exists() && out.join(KEYS).is_file());
+        // Killed right after making a staging directory or the spare, before
+        // the marker: both are empty, so nothing is refused.
+        remove_tree(&spare).expect("rm spare");
+        std::fs::create_dir(&spare).expect("mkdir");
+        std::fs::create_dir(tmp.path().join(".output.new-4242")).expect("mkdir");
+        build("five");
+        assert_eq!(read(&out.join("a.html")), "five");
+        assert_eq!(names(), [".output.spare", "output"]);
+
+        // A spare file its keys do not list may be a hard link into the
+        // live site: it is replaced, never written through.
+        let listed = read(&spare.join(KEYS));
+        let kept: String = listed
+            .lines()
+            .filter(|l| !l.ends_with(" a.html"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(spare.join(KEYS), kept).expect("write keys");
+        std::fs::remove_file(spare.join("a.html")).expect("rm");
+        std::fs::hard_link(out.join("a.html"), spare.join("a.html")).expect("link");
+        let site = Site::staged(&out, &cfg).expect("staged");
+        site.add_keyed("a.html", Some([3; 32]), b"six".to_vec());
+        assert_eq!(read(&out.join("a.html")), "five", "live site untouched");
+        site.commit().expect("commit");
+        assert_eq!(read(&out.join("a.html")), "six");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn removing_a_tree_never_follows_symlinks() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("site");
+        std::fs::create_dir_all(dir.join("a/b")).expect("mkdir");
+        std::fs::write(dir.join(MARKER), "planetoid").expect("write");
+        std::fs::write(dir.join("a/b/c.html"), "c").expect("write");
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).expect("mkdir");
+        std::fs::write(elsewhere.join("keep.txt"), "k").expect("write");
+        std::os::unix::fs::symlink(&elsewhere, dir.join("a/link")).expect("symlink");
+        remove_tree(&dir).expect("removed");
+        assert!(!dir.exists());
+        assert!(
+            elsewhere.join("keep.txt").is_file(),
+            "symlinks are not followed"
+        );
     }
 
     #[test]

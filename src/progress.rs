@@ -77,3 +77,51 @@ impl Progress {
         }
     }
 }
+
+/// What a run shows while it waits for another run of the same planet
+/// (see `lock`): on a terminal, one spinner line with the time waited so
+/// far; otherwise a plain line each time the run it waits for changes.
+/// Nothing with `-q`.
+pub struct Waiting {
+    bar: Option<indicatif::ProgressBar>,
+    verbosity: Verbosity,
+    shown: String,
+}
+
+impl Waiting {
+    pub fn new(verbosity: Verbosity) -> Waiting {
+        Waiting {
+            bar: None,
+            verbosity,
+            shown: String::new(),
+        }
+    }
+
+    /// Says `message` unless it is what is already shown.
+    pub fn show(&mut self, message: &str) {
+        if self.verbosity == Verbosity::Quiet || self.shown == message {
+            return;
+        }
+        self.shown = message.to_string();
+        if !std::io::stderr().is_terminal() {
+            eprintln!("planetoid: {message}");
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        bar.set_message(message.to_string());
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

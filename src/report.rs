@@ -7,14 +7,28 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::fetch::FetchSummary;
 use crate::select::Hidden;
-use crate::store::{FeedState, FeedStatus};
+use crate::store::{BuildCell, FeedState, FeedStatus, History};
+
+mod activity;
+mod flags;
+mod table;
+
+pub use activity::{Activity, FEED_MONTHS, FeedActivity, MonthActivity, PLANET_MONTHS};
+pub use flags::{Flags, STRIP_BUILDS};
+pub use table::table;
 
 /// The contents of `health.json`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Health {
     pub generated: String,
+    /// How long this build waited for another run of the planet to finish
+    /// (seconds, to a hundredth; 0 when the planet was free).
+    pub lock_wait_secs: f64,
     pub feeds: Vec<FeedHealth>,
+    /// Posts and active feeds per month over the last two years, oldest first.
+    pub activity: Vec<MonthActivity>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -24,7 +38,9 @@ pub struct FeedHealth {
     /// `enabled: false` in planet.yaml: kept, but neither fetched nor shown.
     pub enabled: bool,
     /// `ok`, `stale` (failing, older entries kept), `failed` (nothing ever
-    /// read) or `gone` (410: entries kept, not asked again).
+    /// read), `gone` (410: entries kept, not asked again) or `skipped` (not
+    /// asked in the last build, `error` says why: entries kept, not a
+    /// failure, asked first next time).
     pub status: &'static str,
     pub http_status: Option<u16>,
     pub error: Option<String>,
@@ -40,6 +56,40 @@ pub struct FeedHealth {
     pub retry_after: Option<String>,
     /// Where permanent redirects lead: update planet.yaml (`planetoid fix-moved`).
     pub moved_to: Option<String>,
+    /// URL values in the feed's last fetched document that were not web
+    /// addresses (`javascript:`, `data:`, `file:`, junk) and were dropped.
+    pub dropped_urls: usize,
+    /// The feed's newest post on the planet.
+    pub last_post: Option<String>,
+    pub days_since_post: Option<i64>,
+    /// The newest post is older than `quiet_after_days`.
+    pub quiet: bool,
+    pub quiet_after_days: u32,
+    /// Failed in at least a third of the recent builds that asked it.
+    pub flaky: bool,
+    /// Of the last 30 recorded builds: how many asked this feed, and how
+    /// many of those failed.
+    pub recent_builds: u32,
+    pub recent_failures: u32,
+    /// How long the last build that asked this feed took to get it. Shown
+    /// by `planetoid report`; not published (it differs between two runs
+    /// of the same build, and the site must not).
+    #[serde(skip)]
+    pub response_ms: Option<u32>,
+    /// Posts per month over the last 12 months, oldest first.
+    pub posts_per_month: Vec<u32>,
+    /// What to do about a quiet or flaky feed, in one line.
+    pub advice: Option<String>,
+    /// The last 30 recorded builds, oldest first (`None`: the feed was not
+    /// configured then); drawn on the health page, not written to JSON.
+    #[serde(skip)]
+    pub builds: Vec<Option<BuildCell>>,
+    /// The encoding the last fetched document was read in (`UTF-8`, `KOI8-R`, …).
+    pub encoding: Option<String>,
+    /// What was repaired to read the last fetched document and not
+    /// rejected ("your feed works, but fix this"): an overruled charset, a
+    /// repaired XML error, dropped fields, unreadable dates.
+    pub warnings: Vec<String>,
 }
 
 fn rfc3339(d: DateTime<Utc>) -> String {
@@ -47,64 +97,164 @@ fn rfc3339(d: DateTime<Utc>) -> String {
 }
 
 /// Builds the health report; `states` and `names` are in config order.
+/// `history` holds the last [`STRIP_BUILDS`] builds, `activity` the posts
+/// the planet shows.
 pub fn health(
     config: &Config,
     states: &[Option<&FeedState>],
     names: &[String],
     now: DateTime<Utc>,
+    history: &History,
+    activity: &Activity,
 ) -> Health {
     let feeds = config
         .feeds
         .iter()
         .zip(states)
         .zip(names)
-        .map(|((feed, state), name)| match state {
-            Some(s) => FeedHealth {
-                url: feed.url.clone(),
-                name: name.clone(),
-                enabled: feed.enabled,
-                status: s.status.as_str(),
-                http_status: s.http_status,
-                error: s.error.clone().or_else(|| {
-                    s.last_attempt
-                        .is_none()
-                        .then(|| "not fetched yet: every build so far was --offline".to_string())
-                }),
-                hint: s.hint.clone(),
-                entries: s.entries,
-                last_success: s.last_success.map(rfc3339),
-                last_attempt: s.last_attempt.map(rfc3339),
-                consecutive_failures: s.consecutive_failures,
-                not_modified: s.not_modified,
-                retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
-                moved_to: s.moved_to.clone(),
-            },
-            None => FeedHealth {
-                url: feed.url.clone(),
-                name: name.clone(),
-                enabled: feed.enabled,
-                status: FeedStatus::Failed.as_str(),
-                http_status: None,
-                error: Some("not fetched yet".to_string()),
-                hint: None,
-                entries: 0,
-                last_success: None,
-                last_attempt: None,
-                consecutive_failures: 0,
-                not_modified: false,
-                retry_after: None,
-                moved_to: None,
-            },
+        .map(|((feed, state), name)| {
+            let record = current(feed, state, name, now);
+            let posted = activity.feed(&feed.id);
+            let quiet_after = feed.quiet_after_days.unwrap_or(config.quiet_after_days);
+            let flags = Flags::of(
+                feed.enabled,
+                &history.cells(&feed.id),
+                &posted,
+                now,
+                quiet_after,
+            );
+            flags.apply(record, posted)
         })
         .collect();
     Health {
         generated: rfc3339(now),
+        lock_wait_secs: 0.0,
         feeds,
+        activity: activity.planet.clone(),
     }
 }
 
+/// A feed's record as of its stored state, before history and activity.
+fn current(
+    feed: &crate::config::FeedConfig,
+    state: &Option<&FeedState>,
+    name: &str,
+    now: DateTime<Utc>,
+) -> FeedHealth {
+    let base = FeedHealth {
+        enabled: feed.enabled,
+        ..FeedHealth::unobserved(feed.url.clone(), name.to_string())
+    };
+    match state {
+        Some(s) => FeedHealth {
+            status: s.status.as_str(),
+            http_status: s.http_status,
+            error: s.error.clone().or_else(|| {
+                s.last_attempt
+                    .is_none()
+                    .then(|| "not fetched yet: every build so far was --offline".to_string())
+            }),
+            hint: s.hint.clone(),
+            entries: s.entries,
+            last_success: s.last_success.map(rfc3339),
+            last_attempt: s.last_attempt.map(rfc3339),
+            consecutive_failures: s.consecutive_failures,
+            not_modified: s.not_modified,
+            retry_after: s.retry_after.filter(|t| *t > now).map(rfc3339),
+            moved_to: s.moved_to.clone(),
+            dropped_urls: s.meta.dropped_urls,
+            encoding: s.encoding.clone(),
+            warnings: s.warnings.clone(),
+            ..base
+        },
+        None => FeedHealth {
+            error: Some("not fetched yet".to_string()),
+            ..base
+        },
+    }
+}
+
+impl FeedHealth {
+    /// A feed with no history, no posts and no flags yet.
+    pub fn unobserved(url: String, name: String) -> FeedHealth {
+        FeedHealth {
+            url,
+            name,
+            enabled: true,
+            status: FeedStatus::Failed.as_str(),
+            http_status: None,
+            error: None,
+            hint: None,
+            entries: 0,
+            last_success: None,
+            last_attempt: None,
+            consecutive_failures: 0,
+            not_modified: false,
+            retry_after: None,
+            moved_to: None,
+            dropped_urls: 0,
+            encoding: None,
+            warnings: Vec::new(),
+            last_post: None,
+            days_since_post: None,
+            quiet: false,
+            quiet_after_days: crate::config::DEFAULT_QUIET_AFTER_DAYS,
+            flaky: false,
+            recent_builds: 0,
+            recent_failures: 0,
+            response_ms: None,
+            posts_per_month: vec![0; FEED_MONTHS],
+            advice: None,
+            builds: Vec::new(),
+        }
+    }
+
+    /// Where the feed goes when problems come first: failing, stale,
+    /// skipped, flaky, quiet, moved, gone, fine, then disabled feeds.
+    pub fn rank(&self) -> u8 {
+        match (self.enabled, self.status) {
+            (false, _) => 8,
+            (true, "failed") => 0,
+            (true, "stale") => 1,
+            (true, "skipped") => 2,
+            _ if self.flaky => 3,
+            _ if self.quiet => 4,
+            _ if self.moved_to.is_some() => 5,
+            (true, "gone") => 6,
+            _ => 7,
+        }
+    }
+
+    /// The feed's status with its flags: `ok`, `stale, flaky`, `ok, quiet`.
+    pub fn status_and_flags(&self) -> String {
+        let mut out = if !self.enabled {
+            "off".to_string()
+        } else if self.moved_to.is_some() && self.status == "ok" {
+            "moved".to_string()
+        } else {
+            self.status.to_string()
+        };
+        for (on, flag) in [(self.flaky, "flaky"), (self.quiet, "quiet")] {
+            if on {
+                out.push_str(", ");
+                out.push_str(flag);
+            }
+        }
+        out
+    }
+}
+
+/// The feeds with problems first (see [`FeedHealth::rank`]), otherwise in
+/// config order.
+pub fn problems_first(health: &Health) -> Vec<&FeedHealth> {
+    let mut feeds: Vec<&FeedHealth> = health.feeds.iter().collect();
+    feeds.sort_by_key(|f| f.rank());
+    feeds
+}
+
 /// The terminal summary: a headline, then one line per feed that needs
-/// attention (failing, stale, gone, waiting for Retry-After, or moved).
+/// attention (failing, stale, gone, waiting for Retry-After, or moved) and
+/// one per warning of a feed that works but had to be repaired.
 pub fn summary(
     health: &Health,
     hidden: &Hidden,
@@ -122,13 +272,15 @@ pub fn summary(
         }
     };
     let off = health.feeds.len() - active().count();
+    let warned = active().filter(|f| !f.warnings.is_empty()).count();
     let mut out = format!(
-        "built {output}: {} feeds ({} ok, {} stale, {} failed{}){}, {entries} entries on {pages} page{}",
+        "built {output}: {} feeds ({} ok, {} stale, {} failed{}{}){}, {entries} entries on {pages} page{}",
         active().count(),
         count("ok"),
         count("stale"),
         count("failed"),
-        optional(count("gone"), "gone"),
+        optional(count("gone"), "gone") + &optional(count("skipped"), "skipped"),
+        optional(warned, "with warnings"),
         optional(off, "off"),
         if pages == 1 { "" } else { "s" }
     );
@@ -169,11 +321,18 @@ pub fn summary(
                 out.push_str(&format!(" (asked to wait until {t})"));
             }
         }
+        if let Some(advice) = &f.advice {
+            let flag = if f.flaky { "flaky" } else { "quiet" };
+            out.push_str(&format!("\n  {flag:<6} {} <{}>: {advice}", f.name, f.url));
+        }
         if let Some(to) = &f.moved_to {
             out.push_str(&format!(
                 "\n  moved  {} <{}> → {to} (run `planetoid fix-moved` to update planet.yaml)",
                 f.name, f.url
             ));
+        }
+        for w in &f.warnings {
+            out.push_str(&format!("\n  warn   {} <{}>: {w}", f.name, f.url));
         }
     }
     out
@@ -234,33 +393,45 @@ impl FailOn {
     }
 }
 
+/// What the fetch phase did per host, for `-v`: one line per host, the
+/// busiest first.
+pub fn fetch_text(fetch: &FetchSummary) -> String {
+    let mut out = format!(
+        "fetch: {:.2} s over {} host{}",
+        fetch.wall.as_secs_f64(),
+        fetch.hosts.len(),
+        if fetch.hosts.len() == 1 { "" } else { "s" }
+    );
+    for h in &fetch.hosts {
+        out.push_str(&format!(
+            "\n  host {}: {} feeds, {} requests, slowest {:.2} s, {} skipped",
+            h.host,
+            h.feeds,
+            h.requests,
+            h.slowest.as_secs_f64(),
+            h.skipped
+        ));
+    }
+    out
+}
+
 /// A Markdown table of feed health for `$GITHUB_STEP_SUMMARY`: failed,
-/// stale, moved and gone feeds first, then the healthy ones.
-pub fn step_summary(health: &Health, headline: &str) -> String {
-    let rank = |f: &FeedHealth| match (f.enabled, f.status, f.moved_to.is_some()) {
-        (true, "failed", _) => 0,
-        (true, "stale", _) => 1,
-        (true, _, true) => 2,
-        (true, "gone", _) => 3,
-        (true, _, _) => 4,
-        (false, ..) => 5,
-    };
-    let mut feeds: Vec<&FeedHealth> = health.feeds.iter().collect();
-    feeds.sort_by_key(|f| rank(f));
+/// stale, skipped, flaky, quiet, moved and gone feeds first (with what to
+/// do about them), then the healthy ones; then one row per host the build
+/// fetched from.
+pub fn step_summary(health: &Health, headline: &str, fetch: &FetchSummary) -> String {
+    let feeds = problems_first(health);
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     let mut out = format!(
         "## Planet build\n\n{}\n\n| Feed | Status | Entries | Last success | Details |\n|---|---|---:|---|---|\n",
         cell(headline)
     );
     for f in feeds {
-        let status = if !f.enabled {
-            "off".to_string()
-        } else if f.moved_to.is_some() && f.status == "ok" {
-            "moved".to_string()
-        } else {
-            f.status.to_string()
-        };
+        let status = f.status_and_flags();
         let mut details: Vec<String> = Vec::new();
+        if let Some(a) = &f.advice {
+            details.push(cell(a));
+        }
         if let Some(e) = &f.error {
             details.push(cell(e));
         }
@@ -273,6 +444,7 @@ pub fn step_summary(health: &Health, headline: &str) -> String {
         if let Some(t) = &f.retry_after {
             details.push(format!("not asked again before {t}"));
         }
+        details.extend(f.warnings.iter().map(|w| format!("warning: {}", cell(w))));
         out.push_str(&format!(
             "| [{}]({}) | {} | {} | {} | {} |\n",
             cell(&f.name),
@@ -283,6 +455,22 @@ pub fn step_summary(health: &Health, headline: &str) -> String {
             details.join("; ")
         ));
     }
+    if !fetch.hosts.is_empty() {
+        out.push_str(&format!(
+            "\n### Hosts (fetch {:.1} s)\n\n| Host | Feeds | Requests | Slowest response | Skipped |\n|---|---:|---:|---:|---:|\n",
+            fetch.wall.as_secs_f64()
+        ));
+        for h in &fetch.hosts {
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.2} s | {} |\n",
+                cell(&h.host),
+                h.feeds,
+                h.requests,
+                h.slowest.as_secs_f64(),
+                h.skipped
+            ));
+        }
+    }
     out
 }
 
@@ -292,20 +480,10 @@ mod tests {
 
     fn feed(name: &str, status: &'static str) -> FeedHealth {
         FeedHealth {
-            url: format!("https://{name}.example/feed"),
-            name: name.into(),
-            enabled: true,
             status,
-            http_status: None,
             error: (status != "ok").then(|| "HTTP 500 | boom".to_string()),
-            hint: None,
             entries: 1,
-            last_success: None,
-            last_attempt: None,
-            consecutive_failures: 0,
-            not_modified: false,
-            retry_after: None,
-            moved_to: None,
+            ..FeedHealth::unobserved(format!("https://{name}.example/feed"), name.into())
         }
     }
 
@@ -313,12 +491,14 @@ mod tests {
     fn fail_on_thresholds_count_broken_feeds() {
         let health = Health {
             generated: String::new(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 feed("a", "ok"),
                 feed("b", "failed"),
                 feed("c", "stale"),
                 feed("d", "gone"),
             ],
+            activity: vec![],
         };
         assert_eq!(FailOn::parse("failed=2"), Ok(FailOn::Count(2)));
         assert_eq!(FailOn::parse("failed=50%"), Ok(FailOn::Percent(50.0)));
@@ -330,6 +510,13 @@ mod tests {
         assert_eq!(FailOn::Count(3).exceeded(&health), None);
         assert!(FailOn::Percent(50.0).exceeded(&health).is_some());
         assert_eq!(FailOn::Percent(51.0).exceeded(&health), None);
+        let mut with_skipped = health.clone();
+        with_skipped.feeds.push(feed("e", "skipped"));
+        assert_eq!(
+            FailOn::Count(3).exceeded(&with_skipped),
+            None,
+            "a skipped feed is not a failing one"
+        );
     }
 
     #[test]
@@ -338,21 +525,43 @@ mod tests {
         moved.moved_to = Some("https://m.example/new".into());
         let health = Health {
             generated: String::new(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 feed("ok1", "ok"),
                 feed("g", "gone"),
                 moved,
                 feed("s", "stale"),
                 feed("f", "failed"),
+                feed("k", "skipped"),
             ],
+            activity: vec![],
         };
-        let md = step_summary(&health, "built output: 5 feeds");
+        let fetch = FetchSummary {
+            wall: std::time::Duration::from_millis(2500),
+            hosts: vec![crate::fetch::HostStats {
+                host: "a.example".into(),
+                feeds: 4,
+                requests: 5,
+                slowest: std::time::Duration::from_millis(1250),
+                skipped: 1,
+            }],
+        };
+        let md = step_summary(&health, "built output: 6 feeds", &fetch);
         let order: Vec<&str> = md
             .lines()
             .filter(|l| l.starts_with("| ["))
             .map(|l| l.split(['[', ']']).nth(1).unwrap_or(""))
             .collect();
-        assert_eq!(order, ["f", "s", "m", "g", "ok1"]);
+        assert_eq!(order, ["f", "s", "k", "m", "g", "ok1"]);
+        assert!(
+            md.contains("### Hosts (fetch 2.5 s)")
+                && md.contains("| a.example | 4 | 5 | 1.25 s | 1 |"),
+            "{md}"
+        );
+        assert_eq!(
+            fetch_text(&fetch),
+            "fetch: 2.50 s over 1 host\n  host a.example: 4 feeds, 5 requests, slowest 1.25 s, 1 skipped"
+        );
         assert!(md.contains("HTTP 500 \\| boom"), "{md}");
         assert!(md.contains("| moved |"), "{md}");
     }
@@ -361,6 +570,7 @@ mod tests {
     fn summary_lists_only_feeds_needing_attention() {
         let h = Health {
             generated: "2025-01-01T00:00:00Z".into(),
+            lock_wait_secs: 0.0,
             feeds: vec![
                 FeedHealth {
                     url: "https://a.example/f".into(),
@@ -377,6 +587,9 @@ mod tests {
                     not_modified: true,
                     retry_after: None,
                     moved_to: Some("https://a.example/new".into()),
+                    encoding: Some("windows-1252".into()),
+                    warnings: vec!["the HTTP Content-Type says \"utf-8\", but the bytes are not valid UTF-8: read as windows-1252 instead".into()],
+                    ..FeedHealth::unobserved(String::new(), String::new())
                 },
                 FeedHealth {
                     url: "https://b.example/f".into(),
@@ -393,14 +606,17 @@ mod tests {
                     not_modified: false,
                     retry_after: None,
                     moved_to: None,
+                    ..FeedHealth::unobserved(String::new(), String::new())
                 },
             ],
+            activity: vec![],
         };
         let text = summary(&h, &Hidden::default(), 3, 1, "output");
         assert_eq!(
             text,
-            "built output: 2 feeds (1 ok, 0 stale, 1 failed), 3 entries on 1 page\n  \
+            "built output: 2 feeds (1 ok, 0 stale, 1 failed, 1 with warnings), 3 entries on 1 page\n  \
              moved  A <https://a.example/f> → https://a.example/new (run `planetoid fix-moved` to update planet.yaml)\n  \
+             warn   A <https://a.example/f>: the HTTP Content-Type says \"utf-8\", but the bytes are not valid UTF-8: read as windows-1252 instead\n  \
              failed B <https://b.example/f>: not a feed (HTML page) (the page advertises a feed at https://b.example/feed)"
         );
     }

@@ -58,7 +58,7 @@ pub fn timeline(entries: Vec<StoredEntry>, rules: &Rules) -> (Vec<StoredEntry>, 
     // URL parsing is most of the work here: done on every core first.
     let canons: Vec<Option<String>> = entries
         .par_iter()
-        .map(|e| e.link.as_deref().map(canonical_link))
+        .map(|e| e.link.as_ref().map(|l| canonical_link(l.as_str())))
         .collect();
     for (e, canon) in entries.into_iter().zip(canons) {
         let Some((_, feed)) = feeds.get(&e.feed_id).filter(|(_, f)| f.enabled) else {
@@ -291,7 +291,7 @@ mod tests {
         let (ida, idb) = (a.id.as_str().to_string(), b.id.as_str().to_string());
         let with_link = |feed: &str, id: &str, day: u32, link: &str| {
             let mut e = stored(feed, id, day);
-            e.link = Some(link.to_string());
+            e.link = Some(crate::entry::WebUrl::sample(link));
             e
         };
         let entries = vec![

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::config::{self, FeedSource};
-use crate::progress::Verbosity;
+use crate::lock::{LockError, Wait};
 use crate::{BuildError, BuildOptions};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,19 +23,17 @@ pub enum ServeError {
     Listen { port: u16, source: std::io::Error },
 }
 
-pub fn serve(
-    config_path: &Path,
-    port: u16,
-    offline: bool,
-    verbosity: Verbosity,
-) -> Result<(), ServeError> {
+/// Builds, serves and rebuilds; every build holds the planet's lock (see
+/// `lock`) only while it runs, waiting as `wait` says.
+pub fn serve(config_path: &Path, port: u16, offline: bool, wait: Wait) -> Result<(), ServeError> {
     let options = BuildOptions {
         config: config_path.to_path_buf(),
         output: None,
         now: None,
         offline,
         retry_gone: false,
-        verbosity,
+        verbosity: wait.verbosity,
+        wait: wait.limit,
     };
     // Taken before the first build: an edit made while it runs, or before
     // the watcher thread gets going, still triggers a rebuild.
@@ -83,7 +81,13 @@ fn watch(options: &BuildOptions, mut last: Fingerprint, site: &Mutex<PathBuf>) {
                     *path = cfg.output_dir;
                 }
             }
-            Err(e) => eprintln!("planetoid: rebuild failed (still serving the previous site): {e}"),
+            Err(e) => {
+                eprintln!("planetoid: rebuild failed (still serving the previous site): {e}");
+                if matches!(e, BuildError::Lock(LockError::Busy { .. })) {
+                    // Nothing was built: try again on the next poll.
+                    last = Fingerprint::new();
+                }
+            }
         }
     }
 }

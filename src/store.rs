@@ -15,9 +15,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::config::{DatePolicy, FutureDates, Retention};
-use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, place_in_time};
+use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, WebUrl, place_in_time};
 use crate::fetch::Validators;
 use crate::sanitize::SafeHtml;
+
+mod history;
+
+pub use history::{Attempt, BuildCell, History};
 
 /// Why the store could not be used. Fatal: without memory the timeline would lie.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +55,10 @@ pub enum FeedStatus {
     Failed,
     /// The server said 410 Gone: entries are kept, the feed is not asked again.
     Gone,
+    /// Not asked in the last build (build deadline, or its host was not
+    /// answering): entries are kept, it is not a failure, and it goes first
+    /// on its host next build.
+    Skipped,
 }
 
 impl FeedStatus {
@@ -60,6 +68,7 @@ impl FeedStatus {
             FeedStatus::Stale => "stale",
             FeedStatus::Failed => "failed",
             FeedStatus::Gone => "gone",
+            FeedStatus::Skipped => "skipped",
         }
     }
 
@@ -68,6 +77,7 @@ impl FeedStatus {
             "ok" => FeedStatus::Ok,
             "stale" => FeedStatus::Stale,
             "gone" => FeedStatus::Gone,
+            "skipped" => FeedStatus::Skipped,
             _ => FeedStatus::Failed,
         }
     }
@@ -98,6 +108,13 @@ pub struct FeedState {
     pub consecutive_failures: u32,
     /// The last attempt was answered 304 Not Modified.
     pub not_modified: bool,
+    /// The encoding the last fetched document was read in.
+    pub encoding: Option<String>,
+    /// What was repaired to read the last fetched document (kept through
+    /// 304s and failures: they describe the entries the store holds).
+    pub warnings: Vec<String>,
+    /// How long the feed's requests took the last time it was fetched.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// What this build learned about one feed, to be written in one transaction.
@@ -110,6 +127,10 @@ pub enum FeedUpdate {
         http_status: Option<u16>,
         validators: Validators,
         moved_to: Option<String>,
+        /// The encoding the document was read in (`UTF-8`, `KOI8-R`, …).
+        encoding: String,
+        /// What was repaired and not rejected, one line each.
+        warnings: Vec<String>,
     },
     /// 304: the stored entries are current.
     NotModified {
@@ -118,6 +139,9 @@ pub enum FeedUpdate {
     },
     /// Could not be fetched or parsed; stored entries are kept.
     Failed(Failure),
+    /// Not asked in this build (`reason` says why); stored entries and the
+    /// failure count are kept.
+    Skipped { reason: String },
     /// Not looked at in this build (offline, gone, or asked to wait); its
     /// state stays as it was.
     Untouched,
@@ -132,6 +156,8 @@ pub struct FeedRecord {
     /// How entries seen for the first time are placed in time.
     pub date_policy: DatePolicy,
     pub future_dates: FutureDates,
+    /// How long its requests took in this build, when any was sent.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// A failed attempt, as the store records it.
@@ -152,7 +178,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 8;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -215,6 +241,39 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN body_hash TEXT NOT NULL DEFAULT '';
     UPDATE entries SET body_hash = 'v3:' || content_hash;
     ALTER TABLE entries DROP COLUMN body;
+"#,
+    // The last observed time a feed's requests took, so the next build
+    // starts the busiest hosts first.
+    r#"
+    ALTER TABLE feeds ADD COLUMN latency_ms INTEGER;
+"#,
+    // How many URL values the feed's last fetched document held that were
+    // dropped, so a 304 still reports them.
+    r#"
+    ALTER TABLE feeds ADD COLUMN dropped_urls INTEGER NOT NULL DEFAULT 0;
+"#,
+    // Build history for the health page: one row per build that asked
+    // any feed, one per feed and build (see `history`).
+    r#"
+    CREATE TABLE builds (
+        id  INTEGER PRIMARY KEY,
+        at  INTEGER NOT NULL
+    );
+    CREATE TABLE feed_builds (
+        build_id     INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,
+        feed_id      TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        http_status  INTEGER,
+        response_ms  INTEGER,
+        new_entries  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (build_id, feed_id)
+    ) WITHOUT ROWID;
+"#,
+    // What reading the last fetched document took (its encoding, and what
+    // was repaired), so a feed answered 304 next time still shows it.
+    r#"
+    ALTER TABLE feeds ADD COLUMN encoding TEXT;
+    ALTER TABLE feeds ADD COLUMN warnings TEXT NOT NULL DEFAULT '';
 "#,
 ];
 
@@ -295,6 +354,7 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(err)?;
         let mut configured: Vec<FeedId> = Vec::new();
+        let mut attempts: Vec<history::Row> = Vec::new();
         {
             let mut upsert_feed = tx
                 .prepare(
@@ -307,7 +367,8 @@ impl Store {
                     "UPDATE feeds SET title = ?2, site_url = ?3, language = ?4, status = 'ok',
                      http_status = ?5, error = NULL, hint = NULL, retry_after = NULL,
                      consecutive_failures = 0, not_modified = 0, etag = ?7, last_modified = ?8,
-                     moved_to = ?9, last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                     moved_to = ?9, last_attempt = ?6, last_success = ?6, dropped_urls = ?10,
+                     encoding = ?11, warnings = ?12 WHERE id = ?1",
                 )
                 .map_err(err)?;
             let mut unchanged_feed = tx
@@ -325,6 +386,14 @@ impl Store {
                      http_status = ?2, error = ?3, hint = ?5, retry_after = ?7, not_modified = 0,
                      consecutive_failures = consecutive_failures + 1, last_attempt = ?4 WHERE id = ?1",
                 )
+                .map_err(err)?;
+            let mut skipped_feed = tx
+                .prepare(
+                    "UPDATE feeds SET status = 'skipped', error = ?2, hint = NULL WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut measured = tx
+                .prepare("UPDATE feeds SET latency_ms = ?2 WHERE id = ?1")
                 .map_err(err)?;
             let mut existing = tx
                 .prepare("SELECT content_hash FROM entries WHERE feed_id = ?1 AND entry_id = ?2")
@@ -362,13 +431,24 @@ impl Store {
                     update,
                     date_policy,
                     future_dates,
+                    latency,
                 } = &record;
                 configured.push(id.clone());
+                let mut row = history::Row::new(id, update, *latency);
                 upsert_feed
                     .execute(params![id.as_str(), url])
                     .map_err(err)?;
+                if let Some(latency) = latency {
+                    let ms = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
+                    measured.execute(params![id.as_str(), ms]).map_err(err)?;
+                }
                 match update {
                     FeedUpdate::Untouched => {}
+                    FeedUpdate::Skipped { reason } => {
+                        skipped_feed
+                            .execute(params![id.as_str(), reason])
+                            .map_err(err)?;
+                    }
                     FeedUpdate::Failed(f) => {
                         failed_feed
                             .execute(params![
@@ -402,18 +482,23 @@ impl Store {
                         http_status,
                         validators,
                         moved_to,
+                        encoding,
+                        warnings,
                     } => {
                         fresh_feed
                             .execute(params![
                                 id.as_str(),
                                 meta.title,
-                                meta.site_url,
+                                meta.site_url.as_ref().map(WebUrl::as_str),
                                 meta.language,
                                 http_status,
                                 now.timestamp(),
                                 validators.etag,
                                 validators.last_modified,
-                                moved_to
+                                moved_to,
+                                meta.dropped_urls as i64,
+                                encoding,
+                                join_lines(warnings)
                             ])
                             .map_err(err)?;
                         for e in entries {
@@ -441,7 +526,7 @@ impl Store {
                                             id.as_str(),
                                             e.id,
                                             e.title,
-                                            e.link,
+                                            e.link.as_ref().map(WebUrl::as_str),
                                             e.author,
                                             published,
                                             updated,
@@ -457,6 +542,7 @@ impl Store {
                                     put_body
                                         .execute(params![id.as_str(), e.id, e.body.as_str()])
                                         .map_err(err)?;
+                                    row.new_entries += 1;
                                 }
                                 Some(hash) if hash != e.content_hash => {
                                     update_entry
@@ -464,7 +550,7 @@ impl Store {
                                             id.as_str(),
                                             e.id,
                                             e.title,
-                                            e.link,
+                                            e.link.as_ref().map(WebUrl::as_str),
                                             e.author,
                                             published,
                                             updated,
@@ -492,9 +578,12 @@ impl Store {
                         }
                     }
                 }
+                attempts.push(row);
             }
         }
+        history::record(&tx, now, &attempts).map_err(err)?;
         prune(&tx, now, &configured, retention).map_err(err)?;
+        history::prune(&tx, now).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -512,15 +601,20 @@ impl Store {
             tx.execute(
                 "INSERT OR IGNORE INTO feeds (id, url, title, site_url, language, status, http_status, error,
                  last_attempt, last_success, etag, last_modified, retry_after, moved_to, hint,
-                 consecutive_failures, not_modified)
+                 consecutive_failures, not_modified, encoding, warnings)
                  SELECT ?2, ?3, title, site_url, language, status, http_status, error, last_attempt,
-                 last_success, NULL, NULL, NULL, NULL, hint, consecutive_failures, 0
+                 last_success, NULL, NULL, NULL, NULL, hint, consecutive_failures, 0, encoding, warnings
                  FROM feeds WHERE id = ?1",
                 params![old.as_str(), new.as_str(), url],
             )
             .map_err(err)?;
             tx.execute(
                 "UPDATE OR IGNORE entries SET feed_id = ?2 WHERE feed_id = ?1",
+                params![old.as_str(), new.as_str()],
+            )
+            .map_err(err)?;
+            tx.execute(
+                "UPDATE OR IGNORE feed_builds SET feed_id = ?2 WHERE feed_id = ?1",
                 params![old.as_str(), new.as_str()],
             )
             .map_err(err)?;
@@ -538,7 +632,7 @@ impl Store {
                 "SELECT f.id, f.url, f.title, f.site_url, f.language, f.status, f.http_status, f.error,
                  f.last_attempt, f.last_success, (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id),
                  f.etag, f.last_modified, f.retry_after, f.moved_to, f.hint, f.consecutive_failures,
-                 f.not_modified
+                 f.not_modified, f.latency_ms, f.dropped_urls, f.encoding, f.warnings
                  FROM feeds f WHERE f.id = ?1",
             )
             .map_err(|e| self.sqlite(e))?;
@@ -551,8 +645,9 @@ impl Store {
                         url: r.get(1)?,
                         meta: FeedMeta {
                             title: r.get(2)?,
-                            site_url: r.get(3)?,
+                            site_url: web_url(r.get(3)?),
                             language: r.get(4)?,
+                            dropped_urls: r.get::<_, i64>(19)?.max(0) as usize,
                         },
                         status: FeedStatus::parse(&r.get::<_, String>(5)?),
                         http_status: r.get(6)?,
@@ -569,6 +664,12 @@ impl Store {
                         hint: r.get(15)?,
                         consecutive_failures: r.get::<_, i64>(16)?.clamp(0, u32::MAX as i64) as u32,
                         not_modified: r.get::<_, i64>(17)? != 0,
+                        latency: r
+                            .get::<_, Option<i64>>(18)?
+                            .and_then(|ms| u64::try_from(ms).ok())
+                            .map(std::time::Duration::from_millis),
+                        encoding: r.get(20)?,
+                        warnings: split_lines(&r.get::<_, String>(21)?),
                     })
                 })
                 .optional()
@@ -606,7 +707,7 @@ impl Store {
                         feed_id: FeedId::from_stored(r.get(0)?),
                         id: r.get(1)?,
                         title: r.get(2)?,
-                        link: r.get(3)?,
+                        link: web_url(r.get(3)?),
                         author: r.get(4)?,
                         published: r.get::<_, Option<i64>>(5)?.and_then(from_ts),
                         updated: r.get::<_, Option<i64>>(6)?.and_then(from_ts),
@@ -762,6 +863,15 @@ fn from_ts(ts: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(ts, 0)
 }
 
+/// One item a line (an item's own line breaks become spaces).
+fn join_lines(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| i.replace(['\r', '\n'], " "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn split_lines(s: &str) -> Vec<String> {
     s.lines()
         .filter(|l| !l.is_empty())
@@ -775,7 +885,7 @@ fn encode_enclosures(list: &[Enclosure]) -> String {
         .map(|e| {
             format!(
                 "{}\t{}\t{}",
-                e.url.replace(['\t', '\n'], " "),
+                e.url.as_str(),
                 e.mime_type
                     .as_deref()
                     .unwrap_or("")
@@ -787,11 +897,18 @@ fn encode_enclosures(list: &[Enclosure]) -> String {
         .join("\n")
 }
 
+/// Addresses are checked again on the way out: a store written by an
+/// earlier planetoid, which did not check them, may hold anything. What is
+/// not an absolute web address reads as absent.
+fn web_url(stored: Option<String>) -> Option<WebUrl> {
+    WebUrl::parse(&stored?, None)
+}
+
 fn decode_enclosures(s: &str) -> Vec<Enclosure> {
     s.lines()
         .filter_map(|line| {
             let mut parts = line.split('\t');
-            let url = parts.next().filter(|u| !u.is_empty())?.to_string();
+            let url = WebUrl::parse(parts.next()?, None)?;
             let mime_type = parts.next().filter(|t| !t.is_empty()).map(str::to_string);
             let length = parts.next().and_then(|l| l.parse().ok());
             Some(Enclosure {
@@ -804,7 +921,7 @@ fn decode_enclosures(s: &str) -> Vec<Enclosure> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
@@ -812,14 +929,14 @@ mod tests {
         CleanEntry {
             id: id.into(),
             title: title.into(),
-            link: Some(format!("https://x.example/{id}")),
+            link: Some(WebUrl::sample(&format!("https://x.example/{id}"))),
             author: None,
             published,
             updated: None,
             body: crate::sanitize::clean("<p>body</p>", None),
             categories: vec!["rust".into(), "talks".into()],
             enclosures: vec![Enclosure {
-                url: "https://x.example/a.mp3".into(),
+                url: WebUrl::sample("https://x.example/a.mp3"),
                 mime_type: Some("audio/mpeg".into()),
                 length: Some(12),
             }],
@@ -828,13 +945,14 @@ mod tests {
         }
     }
 
-    fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
+    pub(super) fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
         FeedRecord {
             id: id.clone(),
             url: "x".into(),
             update,
             date_policy: DatePolicy::Feed,
             future_dates: FutureDates::Clamp,
+            latency: None,
         }
     }
 
@@ -851,7 +969,59 @@ mod tests {
                 last_modified: None,
             },
             moved_to: None,
+            encoding: "UTF-8".into(),
+            warnings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_last_fetchs_encoding_and_warnings_outlive_a_304_and_a_failure() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("state.db")).expect("open");
+        let id = FeedId::from_source("x");
+        let t = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let mut update = fresh(vec![entry("a", "A", Some(t), "h1")]);
+        if let FeedUpdate::Fresh {
+            encoding, warnings, ..
+        } = &mut update
+        {
+            *encoding = "KOI8-R".into();
+            *warnings = vec!["first\nline".into(), "second".into()];
+        }
+        let retention = Retention {
+            max_age_days: 3650,
+            min_per_feed: 10,
+        };
+        store
+            .record(t, [rec(&id, update)], &retention)
+            .expect("fresh");
+        let not_modified = FeedUpdate::NotModified {
+            validators: Validators::default(),
+            moved_to: None,
+        };
+        store
+            .record(t, [rec(&id, not_modified)], &retention)
+            .expect("304");
+        let failed = FeedUpdate::Failed(Failure {
+            error: "HTTP 500".into(),
+            ..Failure::default()
+        });
+        store
+            .record(t, [rec(&id, failed)], &retention)
+            .expect("failed");
+        let states = store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states");
+        let state = &states[&id];
+        assert_eq!(state.encoding.as_deref(), Some("KOI8-R"));
+        assert_eq!(state.warnings, ["first line", "second"]);
+        store
+            .record(t, [rec(&id, fresh(Vec::new()))], &retention)
+            .expect("fresh again");
+        let states = store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states");
+        assert!(states[&id].warnings.is_empty(), "a clean fetch clears them");
     }
 
     #[test]
@@ -979,6 +1149,58 @@ mod tests {
             .feed_states(std::slice::from_ref(&id))
             .expect("states")[&id];
         assert_eq!((state.status, state.entries), (FeedStatus::Gone, 2));
+    }
+
+    #[test]
+    fn a_skipped_feed_keeps_entries_and_failure_count_and_latency_is_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        let id = FeedId::from_stored("f".into());
+        let t1 = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let t2 = t1 + chrono::Duration::hours(1);
+        let mut first = rec(&id, fresh(vec![entry("a", "A", Some(t1), "h1")]));
+        first.latency = Some(std::time::Duration::from_millis(420));
+        let failed = rec(
+            &id,
+            FeedUpdate::Failed(Failure {
+                error: "HTTP 500".into(),
+                ..Failure::default()
+            }),
+        );
+        store
+            .record(t1, [first, failed], &Retention::default())
+            .expect("record");
+        let skipped = rec(
+            &id,
+            FeedUpdate::Skipped {
+                reason: "build deadline: host x.example had 3 feeds waiting".into(),
+            },
+        );
+        store
+            .record(t2, [skipped], &Retention::default())
+            .expect("record");
+        let state = &store
+            .feed_states(std::slice::from_ref(&id))
+            .expect("states")[&id];
+        assert_eq!(state.status, FeedStatus::Skipped);
+        assert_eq!(
+            state.error.as_deref(),
+            Some("build deadline: host x.example had 3 feeds waiting")
+        );
+        assert_eq!(
+            (
+                state.entries,
+                state.consecutive_failures,
+                state.last_attempt
+            ),
+            (1, 1, Some(t1)),
+            "entries, failure count and last attempt stay as they were"
+        );
+        assert_eq!(
+            state.latency,
+            Some(std::time::Duration::from_millis(420)),
+            "a record without a measurement keeps the last one"
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! folder named by `$PLANETOID_NODE_MODULES` (`.ci/run` installs all three). Without them the test is skipped with a message, unless
 //! `PLANETOID_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
 
+mod common;
+mod hostile;
 mod safety;
 
 use std::path::{Path, PathBuf};
@@ -63,13 +65,22 @@ struct Report {
     navigations: usize,
     dialogs: u64,
     popups: i64,
+    clicked: u64,
+    played: u64,
+    bad_links: usize,
     raw: String,
 }
 
 fn run(browser: &Browser, pages: &[PathBuf]) -> Report {
+    run_with(browser, pages, false)
+}
+
+/// `click`: also click every link and play every media element.
+fn run_with(browser: &Browser, pages: &[PathBuf], click: bool) -> Report {
     let out = Command::new("node")
         .arg(&browser.script)
         .args(pages)
+        .env("PLANETOID_CLICK", if click { "1" } else { "0" })
         .output()
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -87,8 +98,19 @@ fn run(browser: &Browser, pages: &[PathBuf]) -> Report {
         navigations: count("navigations"),
         dialogs: json["dialogs"].as_u64().unwrap_or(u64::MAX),
         popups: json["popups"].as_i64().unwrap_or(i64::MAX),
+        clicked: json["clicked"].as_u64().unwrap_or(0),
+        played: json["played"].as_u64().unwrap_or(0),
+        bad_links: count("bad_links"),
         raw: line.chars().take(4000).collect(),
     }
+}
+
+/// A page holding `html`, in a directory that lives as long as the guard.
+fn control_page(html: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("control.html");
+    std::fs::write(&page, html).expect("write control page");
+    (dir, page)
 }
 
 #[test]
@@ -97,14 +119,10 @@ fn no_payload_executes_in_chromium() {
         return;
     };
     // Control: unsanitized HTML must trip the instrumentation.
-    let control_dir = tempfile::tempdir().expect("tempdir");
-    let control = control_dir.path().join("control.html");
-    std::fs::write(
-        &control,
+    let (_control_dir, control) = control_page(
         "<!DOCTYPE html><p>control</p><img src=\"missing.png\" onerror=\"alert(1)\">\
          <script>confirm('2'); fetch('https://x.example/');</script>",
-    )
-    .expect("write control page");
+    );
     let report = run(&browser, &[control]);
     assert!(
         report.calls >= 3,
@@ -150,6 +168,70 @@ fn no_payload_executes_in_chromium() {
         ),
         (0, 0, 0, 0),
         "something ran: {}",
+        report.raw
+    );
+}
+
+/// The hostile-metadata planet (`hostile/mod.rs`) with the theme's CSP
+/// removed from every page: every link clicked and every audio/video played
+/// calls nothing, opens no dialog or popup and leads nowhere but http(s).
+#[test]
+fn no_link_or_media_of_the_hostile_planet_runs_in_chromium() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    // Control: a javascript: link, clicked, must trip the instrumentation.
+    let (_control_dir, control) = control_page(
+        "<!DOCTYPE html><p><a href=\"javascript:alert(1)\">x</a>\
+         <audio src=\"data:audio/mpeg;base64,AAAA\"></audio></p>",
+    );
+    let report = run_with(&browser, &[control], true);
+    assert!(
+        report.calls >= 1 && report.bad_links == 2,
+        "clicking saw nothing on the control page: {report:?}"
+    );
+
+    let built = hostile::build();
+    let site = tempfile::tempdir().expect("tempdir");
+    let mut pages = Vec::new();
+    for page in hostile::html_pages(&built) {
+        let rel = page.strip_prefix(&built.out).expect("page in the site");
+        let html = hostile::without_csp(&page);
+        assert!(
+            !html.contains("Content-Security-Policy"),
+            "{}",
+            rel.display()
+        );
+        let copy = site.path().join(rel);
+        std::fs::create_dir_all(copy.parent().expect("parent")).expect("dirs");
+        std::fs::write(&copy, html).expect("write page");
+        pages.push(copy);
+    }
+    let report = run_with(&browser, &pages, true);
+    eprintln!(
+        "browser, CSP removed: {} pages, {} links clicked, {} media played; {} calls, {} dialogs, \
+         {} popups, {} navigations away, {} links or sources not http(s)",
+        report.pages,
+        report.clicked,
+        report.played,
+        report.calls,
+        report.dialogs,
+        report.popups,
+        report.navigations,
+        report.bad_links
+    );
+    assert_eq!(report.pages, pages.len() as u64);
+    assert!(report.clicked > 1000 && report.played > 0, "{report:?}");
+    assert_eq!(
+        (
+            report.calls,
+            report.dialogs,
+            report.popups,
+            report.navigations,
+            report.bad_links
+        ),
+        (0, 0, 0, 0, 0),
+        "{}",
         report.raw
     );
 }

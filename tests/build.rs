@@ -516,3 +516,111 @@ fn a_warm_build_with_nothing_new_rewrites_no_search_file_and_an_edit_rebuilds_th
     assert!(search_files(&out).is_empty());
     assert!(!read(out.join("index.html")).contains("role=\"search\""));
 }
+
+/// An RSS feed of `n` posts of about `words` words each.
+fn long_feed(name: &str, n: usize, words: usize) -> String {
+    let text: Vec<String> = (0..words).map(|w| format!("word{w}")).collect();
+    let body = format!("&lt;p&gt;{}&lt;/p&gt;", text.join(" "));
+    let items: String = (0..n)
+        .map(|i| {
+            format!(
+                "<item><title>{name} {i}</title><link>https://{name}.example/p/{i}</link>\
+                 <guid>{name}-{i}</guid><pubDate>{:02} Jun 2025 10:00:00 GMT</pubDate>\
+                 <category>notes</category><description>{body}</description></item>",
+                28 - (i % 28)
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>\
+         <link>https://{name}.example/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
+/// The first page of the (only) feed of a site snapshot.
+fn first_feed_page(site: &std::collections::BTreeMap<String, Vec<u8>>) -> String {
+    site.iter()
+        .find(|(p, _)| {
+            p.starts_with("feeds/") && p.ends_with("/index.html") && !p.contains("/page/")
+        })
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .expect("a feed page")
+}
+
+#[test]
+fn listing_content_and_the_site_size_budget_work_from_the_cli() {
+    let server = TestServer::start();
+    server.route(
+        "/long.xml",
+        Response::ok("application/rss+xml", long_feed("long", 40, 3000)),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = |extra: &str| {
+        format!(
+            "title: Big\nbase_url: https://big.test/\nentries_per_page: 10\nexcerpt_words: 5\n{extra}feeds:\n  - url: {}\n",
+            server.url("/long.xml")
+        )
+    };
+    let summary = dir.path().join("summary.md");
+    write_config(dir.path(), &yaml("output:\n  max_site_mb: 1\n"));
+    let out = assert_cmd::Command::cargo_bin("planetoid")
+        .expect("binary")
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["-v", "build", "--now", NOW])
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let on_disk = common::snapshot(&dir.path().join("output"));
+    let bytes: usize = on_disk.values().map(Vec::len).sum();
+    // The -v line reports what is on disk (the snapshot leaves out the
+    // marker and keys files, a few hundred bytes).
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("planetoid: site: "))
+        .unwrap_or_else(|| panic!("{err}"));
+    let reported: f64 = line["planetoid: site: ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        (reported - bytes as f64 / 1e6).abs() < 0.05,
+        "{line} vs {bytes}"
+    );
+    assert!(line.contains("archive/"), "{line}");
+    assert!(
+        err.contains("planetoid: warning: the site is ")
+            && err.contains("over output.max_site_mb (1 MB)")
+            && err.contains("Largest parts: ")
+            && err.contains("archive/ 1.1 MB in 5 files, most in archive/2025/"),
+        "{err}"
+    );
+    let md = read(&summary);
+    assert!(md.contains("site: ") && md.contains("[!WARNING]"), "{md}");
+
+    // Excerpts: a feed's page holds a fraction of the text its month does.
+    let feed_page = first_feed_page(&on_disk);
+    assert!(
+        feed_page.contains("word0 word1 word2 word3 word4…"),
+        "{feed_page}"
+    );
+    assert!(!feed_page.contains("word5 "), "{feed_page}");
+    assert!(feed_page.contains("/#e-"), "links to the archive anchor");
+    let tag_page = read(dir.path().join("output/tags/notes/index.html"));
+    assert!(!tag_page.contains("word2999"));
+
+    // listing_content: full: the same feed page carries every word, and a
+    // budget the site fits prints no warning.
+    write_config(dir.path(), &yaml("listing_content: full\n"));
+    let out = planetoid(dir.path(), &["build", "--now", NOW]);
+    let err = stderr(&out);
+    assert!(out.status.success() && !err.contains("warning"), "{err}");
+    let full = common::snapshot(&dir.path().join("output"));
+    let full_feed_page = first_feed_page(&full);
+    assert!(full_feed_page.contains("word2999"), "full text");
+    let full_bytes: usize = full.values().map(Vec::len).sum();
+    // The feed page, the tag page and the tag feed: three more copies.
+    assert!(full_bytes > bytes + 2_000_000, "{full_bytes} vs {bytes}");
+}

@@ -227,10 +227,15 @@ fn text_construct(
     let (kind, body) = match mode.as_deref() {
         Some("base64") => {
             let raw = quick_xml::escape::unescape(body).ok()?;
-            let bytes = base64_decode(&raw)?;
-            let decoded = String::from_utf8_lossy(&bytes).into_owned();
-            let kind = if kind == "text" { "text" } else { "html" };
-            (kind, escape(&decoded))
+            // Not base64 of UTF-8 text (`<title type="application/x-custom">
+            // test</title>`): the text as written, never U+FFFD for bytes.
+            match base64_decode(&raw).and_then(|bytes| String::from_utf8(bytes).ok()) {
+                Some(decoded) => (
+                    if kind == "text" { "text" } else { "html" },
+                    escape(&decoded),
+                ),
+                None => ("text", body.to_string()),
+            }
         }
         Some("escaped") => (
             if kind == "xhtml" { "html" } else { kind },

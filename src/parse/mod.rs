@@ -1,7 +1,8 @@
 //! UTF-8 feed text → [`ParsedFeed`]: our own [`Entry`] values, never feed-rs types.
 //!
-//! feed-rs does the format work (RSS 0.9x/1.0/2.0, Atom, JSON Feed). This
-//! wrapper fixes what it gets wrong on real feeds: `<rss>` with a missing or
+//! feed-rs does the format work (RSS 0.9x/1.0/2.0, Atom); RSS 1.1 is read
+//! as the RSS 1.0 it simplifies, and JSON Feed by our own lenient reader
+//! (`json`). This wrapper fixes what it gets wrong on real feeds: `<rss>` with a missing or
 //! odd `version` is normalised before parsing; items with neither guid nor
 //! link get a stable id (blake3 of feed URL + title + date, instead of
 //! feed-rs's random UUID, which would churn entries on every build); titles
@@ -12,17 +13,26 @@
 use chrono::{DateTime, Utc};
 use feed_rs::model;
 
-use crate::entry::{Enclosure, Entry, FeedMeta};
+use crate::entry::{Enclosure, Entry, FeedMeta, WebUrl};
 use crate::sanitize::{self, plain_text};
 
 mod atom;
 pub mod dates;
+mod json;
 mod prepare;
 mod repair;
+pub use repair::decode_entities;
 mod scan;
+mod urls;
+mod warnings;
+
+pub use warnings::Warnings;
 
 pub(crate) use prepare::attribute as tag_attribute;
-use prepare::{is_feed_root, prepare, rdf_links_from_about, root_element, without_declarations};
+use prepare::{
+    is_feed_root, prepare, rdf_links_from_about, root_element, rss11_as_rss10, without_declarations,
+};
+use urls::UrlCheck;
 
 /// Start of the message when feed-rs panicked on a document.
 pub const PARSER_PANICKED: &str = "the feed parser failed on this document";
@@ -35,7 +45,12 @@ const NO_ID: &str = "planetoid:no-id:";
 pub struct ParsedFeed {
     pub meta: FeedMeta,
     pub entries: Vec<Entry>,
+    /// What was repaired or left out to read the document.
+    pub warnings: Warnings,
 }
+
+/// How unreadable dates are summed up in a feed's warnings.
+const UNREADABLE_DATES: &str = "dates that could not be read (the entries keep no date from them)";
 
 /// Why a document could not be read as a feed. The message is what the
 /// operator sees in `health.json`, so it says where and what.
@@ -69,13 +84,29 @@ pub enum ParseError {
 /// XML goes through feed-rs after light normalisation (RSS version, Atom
 /// 0.3); if that fails, one repair pass (stray `&`, HTML entities, control
 /// characters, trailing garbage, odd Atom text constructs) and one retry.
+///
+/// URL values that are not web addresses are dropped (see `urls`); how many
+/// is in `meta.dropped_urls` and, for the operator, in the warnings.
 pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
+    let mut feed = parse_document(text, feed_url)?;
+    let dropped = feed.meta.dropped_urls;
+    if dropped > 0 {
+        feed.warnings.add(format!(
+            "{dropped} address{} that {} not http(s) (javascript:, data:, file:, junk) dropped: the entries show without them",
+            if dropped == 1 { "" } else { "es" },
+            if dropped == 1 { "is" } else { "are" },
+        ));
+    }
+    Ok(feed)
+}
+
+fn parse_document(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if trimmed.is_empty() {
         return Err(ParseError::Empty);
     }
     if trimmed.starts_with('{') {
-        return parse_json(trimmed, feed_url);
+        return json::parse_json(trimmed, feed_url);
     }
     if !trimmed.starts_with('<') {
         let start: String = trimmed.chars().take(40).collect();
@@ -83,6 +114,8 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
             "document starts with {start:?}"
         )));
     }
+    let rss11 = rss11_as_rss10(trimmed);
+    let trimmed = rss11.as_deref().unwrap_or(trimmed);
     let root = match root_element(trimmed) {
         Some(root) if is_feed_root(&root) => root,
         Some(root) => return Err(ParseError::NotAFeed(root)),
@@ -91,19 +124,42 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     let undeclared = without_declarations(trimmed);
     // References XML cannot resolve are fixed up front: feed-rs may mangle
     // the text around them without reporting an error.
-    let entities_fixed = repair::has_unknown_references(&undeclared)
+    let unknown_reference = repair::first_unknown_reference(&undeclared).map(|(offset, text)| {
+        let (line, column) = line_column(&undeclared, offset);
+        format!(
+            "unescaped `&` or undefined entity {text:?} at line {line}, column {column}: repaired"
+        )
+    });
+    let entities_fixed = unknown_reference
+        .is_some()
         .then(|| repair::repair(&undeclared))
         .flatten();
     let trimmed = entities_fixed.as_deref().unwrap_or(&undeclared);
+    // What the document needed, in front of what reading it found.
+    let found = |mut feed: ParsedFeed, repaired: bool| {
+        let mut warnings = Warnings::default();
+        if let Some(note) = &unknown_reference {
+            warnings.add(note.clone());
+        }
+        // feed-rs reads past some errors by itself (garbage after the root).
+        match (well_formedness(trimmed), repaired) {
+            (Some(error), true) => warnings.add(format!("{error}: repaired")),
+            (Some(error), false) => warnings.add(format!("{error}: read anyway")),
+            (None, true) => warnings.add("the XML was repaired to be read"),
+            (None, false) => {}
+        }
+        warnings.append(std::mem::take(&mut feed.warnings));
+        Ok(feed.with_warnings(warnings))
+    };
     let prepared = prepare(trimmed, &root);
     let first_error = match parse_xml(&prepared, feed_url) {
-        Ok(feed) => return Ok(feed),
+        Ok(feed) => return found(feed, false),
         // A declaration our scan took for comment or CDATA text but the XML
         // reader did not (broken markup around it): drop them all and retry.
         Err(FeedRsError::Panicked(_)) if prepared.contains("<?xml") => {
             let stripped = prepared.replace("<?xml", "<?_xml");
             match parse_xml(&stripped, feed_url) {
-                Ok(feed) => return Ok(feed),
+                Ok(feed) => return found(feed, true),
                 Err(e) => e,
             }
         }
@@ -114,14 +170,14 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
     if let Some(fixed) = &repaired
         && let Ok(feed) = parse_xml(fixed, feed_url)
     {
-        return Ok(feed);
+        return found(feed, true);
     }
     if root == "feed" {
         let source = repaired.as_deref().unwrap_or(&prepared);
         if let Some(rewritten) = atom::to_atom10(source, false)
             && let Ok(feed) = parse_xml(&rewritten, feed_url)
         {
-            return Ok(feed);
+            return found(feed, repaired.is_some());
         }
     }
     match well_formedness(trimmed) {
@@ -130,8 +186,16 @@ pub fn parse(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
         None if is_no_root(&first_error) && root != "feed" => Ok(ParsedFeed {
             meta: FeedMeta::default(),
             entries: Vec::new(),
+            warnings: Warnings::default(),
         }),
         None => Err(describe_error(first_error)),
+    }
+}
+
+impl ParsedFeed {
+    fn with_warnings(mut self, warnings: Warnings) -> ParsedFeed {
+        self.warnings = warnings;
+        self
     }
 }
 
@@ -143,27 +207,8 @@ fn is_no_root(error: &FeedRsError) -> bool {
     )
 }
 
-/// JSON Feed; a `version` other than the jsonfeed.org URLs ("1.0", "1.1",
-/// missing) is read as JSON Feed 1.1 rather than refused.
-fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, ParseError> {
-    use feed_rs::parser::ParseFeedError;
-    match feed_rs_parse(text, feed_url) {
-        Ok(feed) => Ok(convert(feed, feed_url, None)),
-        Err(FeedRsError::Failed(ParseFeedError::JsonUnsupportedVersion(_))) => {
-            let mut value: serde_json::Value = serde_json::from_str(text)
-                .map_err(|e| describe_error(FeedRsError::Failed(e.into())))?;
-            if let Some(object) = value.as_object_mut() {
-                object.insert("version".into(), "https://jsonfeed.org/version/1.1".into());
-            }
-            let feed = feed_rs_parse(&value.to_string(), feed_url).map_err(describe_error)?;
-            Ok(convert(feed, feed_url, None))
-        }
-        Err(e) => Err(describe_error(e)),
-    }
-}
-
 fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, FeedRsError> {
-    let mut feed = feed_rs_parse(text, feed_url)?;
+    let (mut feed, mut unreadable) = feed_rs_parse(text, feed_url)?;
     let scanned = scan::scan(text, feed_url);
     let scanned_items = scanned.as_ref().map_or(0, |s| s.entries.len());
     if scanned_items > feed.entries.len()
@@ -173,22 +218,39 @@ fn parse_xml(text: &str, feed_url: &str) -> Result<ParsedFeed, FeedRsError> {
         // feed-rs drops RSS 1.0 items without <link>; their rdf:about is
         // their address, so say it as a link and read the document again.
         if let Ok(again) = feed_rs_parse(&linked, feed_url) {
-            feed = again;
+            (feed, unreadable) = again;
         }
     }
     let scanned = scanned.filter(|s| s.entries.len() == feed.entries.len());
-    Ok(convert(feed, feed_url, scanned))
+    let mut warnings = Warnings::default();
+    for date in unreadable {
+        warnings.count(UNREADABLE_DATES, date);
+    }
+    Ok(convert(feed, feed_url, scanned, warnings))
 }
 
 /// feed-rs over `text`. A panic inside feed-rs or its XML reader (seen
 /// with non-ASCII next to an e-mail address in RSS authors) becomes an
 /// error for this one feed instead of taking the build down.
-fn feed_rs_parse(text: &str, feed_url: &str) -> Result<model::Feed, FeedRsError> {
-    let run = || {
+///
+/// Also returns the date strings that could not be read, in document order.
+fn feed_rs_parse(text: &str, feed_url: &str) -> Result<(model::Feed, Vec<String>), FeedRsError> {
+    let unreadable = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let noted = unreadable.clone();
+    let run = move || {
         feed_rs::parser::Builder::new()
             .base_uri(Some(feed_url))
             .sanitize_content(false)
-            .timestamp_parser(dates::parse_date)
+            .timestamp_parser(move |raw| {
+                let date = dates::parse_date(raw);
+                if date.is_none()
+                    && !raw.trim().is_empty()
+                    && let Ok(mut list) = noted.lock()
+                {
+                    list.push(raw.trim().to_string());
+                }
+                date
+            })
             .id_generator(|links, title, _| {
                 if let Some(link) = links.first() {
                     return link.href.clone();
@@ -201,14 +263,18 @@ fn feed_rs_parse(text: &str, feed_url: &str) -> Result<model::Feed, FeedRsError>
             .parse(text.as_bytes())
             .map_err(FeedRsError::Failed)
     };
-    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(FeedRsError::Panicked(message))
-    })
+    let parsed = std::panic::catch_unwind(run);
+    let unreadable = unreadable.lock().map(|l| l.clone()).unwrap_or_default();
+    parsed
+        .map(|r| r.map(|feed| (feed, unreadable)))
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(FeedRsError::Panicked(message))
+        })
 }
 
 /// What went wrong inside feed-rs.
@@ -229,17 +295,6 @@ fn describe_error(err: FeedRsError) -> ParseError {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
             ParseError::Unrecognised("no RSS, Atom or JSON Feed root element".into())
         }
-        ParseFeedError::JsonSerde(e) if !e.is_data() => ParseError::NotWellFormedJson {
-            line: e.line(),
-            column: e.column(),
-            reason: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        },
-        ParseFeedError::JsonSerde(e) => ParseError::Malformed(format!("not a JSON Feed: {e}")),
         other => ParseError::Malformed(other.to_string()),
     }
 }
@@ -286,9 +341,7 @@ fn well_formedness(text: &str) -> Option<ParseError> {
 }
 
 fn at(text: &str, offset: usize, reason: String) -> ParseError {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let (line, column) = line_column(text, offset);
     ParseError::NotWellFormedXml {
         line,
         column,
@@ -296,10 +349,23 @@ fn at(text: &str, offset: usize, reason: String) -> ParseError {
     }
 }
 
+/// The 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 /// `scanned`: what the light XML pass found (bases, languages, fallback
 /// elements), when the document could be scanned and its entries line up
 /// with feed-rs's.
-fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> ParsedFeed {
+fn convert(
+    feed: model::Feed,
+    feed_url: &str,
+    scanned: Option<scan::Scan>,
+    mut warnings: Warnings,
+) -> ParsedFeed {
     let (feed_scan, entry_scans) = match scanned {
         Some(s) => (s.feed, Some(s.entries)),
         None => (scan::FeedScan::default(), None),
@@ -310,7 +376,8 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
         .or(feed_scan.language)
         .map(|l| l.trim().replace('_', "-"))
         .filter(|l| !l.is_empty());
-    let meta = FeedMeta {
+    let urls = UrlCheck::new(feed_url);
+    let mut meta = FeedMeta {
         title: feed
             .title
             .as_ref()
@@ -323,17 +390,21 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
                     .map(plain_text)
                     .filter(|t| !t.is_empty())
             }),
-        site_url: alternate_link(&feed.links)
-            .or(feed_scan.link)
-            .filter(|href| href != feed_url),
+        site_url: urls
+            .first(
+                alternate_links(&feed.links).chain(feed_scan.link.as_deref()),
+                None,
+            )
+            .filter(|url| Some(url) != urls.document()),
         language: language.clone(),
+        dropped_urls: 0,
     };
     // RSS has no content types: descriptions are HTML by convention even
     // where feed-rs labels them text/plain (RSS 1.0).
     let kind = match feed.feed_type {
         model::FeedType::RSS0 | model::FeedType::RSS1 | model::FeedType::RSS2 => Kind::Rss,
-        model::FeedType::JSON => Kind::Json,
-        model::FeedType::Atom => Kind::Atom,
+        // JSON Feed is read by `json`, never by feed-rs.
+        model::FeedType::JSON | model::FeedType::Atom => Kind::Atom,
     };
     let mut scans = entry_scans.map(Vec::into_iter);
     let entries = feed
@@ -347,17 +418,29 @@ fn convert(feed: model::Feed, feed_url: &str, scanned: Option<scan::Scan>) -> Pa
                     ..scan::EntryScan::default()
                 },
             };
-            convert_entry(e, feed_url, extra, kind, language.as_deref())
+            convert_entry(
+                e,
+                feed_url,
+                extra,
+                kind,
+                language.as_deref(),
+                &urls,
+                &mut warnings,
+            )
         })
         .collect();
-    ParsedFeed { meta, entries }
+    meta.dropped_urls = urls.dropped();
+    ParsedFeed {
+        meta,
+        entries,
+        warnings,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Rss,
     Atom,
-    Json,
 }
 
 /// One feed-rs entry → ours; `extra` fills what feed-rs left empty.
@@ -367,12 +450,11 @@ fn convert_entry(
     extra: scan::EntryScan,
     kind: Kind,
     feed_language: Option<&str>,
+    urls: &UrlCheck,
+    warnings: &mut Warnings,
 ) -> Entry {
     let rss = kind == Kind::Rss;
-    // JSON Feed attachments arrive as links with a media type.
-    let is_attachment = |l: &model::Link| {
-        l.rel.as_deref() == Some("enclosure") || (kind == Kind::Json && l.media_type.is_some())
-    };
+    let is_attachment = |l: &model::Link| l.rel.as_deref() == Some("enclosure");
     let page_links: Vec<model::Link> = e
         .links
         .iter()
@@ -386,27 +468,42 @@ fn convert_entry(
         .filter(|t| !t.is_empty())
         .or_else(|| extra.title.as_deref().map(plain_text))
         .unwrap_or_default();
+    // Addresses in the entry resolve against the xml:base in scope, else
+    // the document's URL (a junk xml:base is no base at all).
+    let base = extra.base.as_deref().and_then(|b| WebUrl::parse(b, None));
     // FeedBurner's origLink is the post's real URL (the <link> only
     // redirects through a tracker); else the alternate link; else, in RSS,
-    // a guid that is a URL is the permalink when no <link> is given.
-    let orig_link = extra
-        .orig_link
-        .clone()
-        .filter(|l| l.starts_with("http://") || l.starts_with("https://"));
-    let link = orig_link
-        .or_else(|| alternate_link(&page_links))
-        .or(extra.link)
+    // a guid that is an absolute web address is the permalink when no
+    // <link> is given (a guid is an id first: never resolved, never counted).
+    let link = urls
+        .first(
+            extra
+                .orig_link
+                .as_deref()
+                .into_iter()
+                .chain(alternate_links(&page_links))
+                .chain(extra.link.as_deref()),
+            base.as_ref(),
+        )
         .or_else(|| {
-            let id = e.id.trim();
-            let url = id.starts_with("http://") || id.starts_with("https://");
-            (rss && url && !extra.guid_not_permalink).then(|| id.to_string())
+            (rss && !extra.guid_not_permalink)
+                .then(|| WebUrl::parse(e.id.trim(), None))
+                .flatten()
         });
+    let mut fallback_date = |raw: Option<&str>| {
+        let raw = raw?;
+        let date = dates::parse_date(raw);
+        if date.is_none() {
+            warnings.count(UNREADABLE_DATES, raw);
+        }
+        date
+    };
     let published = e
         .published
-        .or_else(|| extra.published.as_deref().and_then(dates::parse_date));
+        .or_else(|| fallback_date(extra.published.as_deref()));
     let updated = e
         .updated
-        .or_else(|| extra.updated.as_deref().and_then(dates::parse_date));
+        .or_else(|| fallback_date(extra.updated.as_deref()));
     let id = match e.id.strip_prefix(NO_ID) {
         Some(_) => synthetic_id(feed_url, &title, published.or(updated)),
         None => e.id.trim().to_string(),
@@ -431,7 +528,7 @@ fn convert_entry(
     // the entry's own link, else the feed's URL.
     let base_url = extra
         .base
-        .or_else(|| link.clone())
+        .or_else(|| link.as_ref().map(WebUrl::to_string))
         .or_else(|| Some(feed_url.to_string()));
     let author = e
         .authors
@@ -460,22 +557,20 @@ fn convert_entry(
         .flat_map(|m| m.content.iter())
         .filter_map(|c| {
             Some(Enclosure {
-                url: c.url.as_ref()?.to_string(),
+                url: urls.check(c.url.as_ref()?.as_str(), base.as_ref())?,
                 mime_type: c.content_type.as_ref().map(|t| t.to_string()),
                 length: c.size,
             })
         });
-    let linked = e
-        .links
-        .iter()
-        .filter(|l| is_attachment(l))
-        .map(|l| Enclosure {
-            url: l.href.trim().to_string(),
+    let linked = e.links.iter().filter(|l| is_attachment(l)).filter_map(|l| {
+        Some(Enclosure {
+            url: urls.check(&l.href, base.as_ref())?,
             mime_type: l.media_type.clone(),
             length: l.length,
-        });
+        })
+    });
     for enclosure in media.chain(linked) {
-        if !enclosure.url.is_empty() && !enclosures.iter().any(|x| x.url == enclosure.url) {
+        if !enclosures.iter().any(|x| x.url == enclosure.url) {
             enclosures.push(enclosure);
         }
     }
@@ -502,7 +597,7 @@ fn convert_entry(
 }
 
 /// guid-less, link-less items: the same item gets the same id on every build.
-fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
+pub(super) fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(feed_url.as_bytes());
     hasher.update(b"\n");
@@ -512,18 +607,15 @@ fn synthetic_id(feed_url: &str, title: &str, date: Option<DateTime<Utc>>) -> Str
     format!("urn:planetoid:{}", &hasher.finalize().to_hex()[..32])
 }
 
-/// The `alternate` (or rel-less) link, else the first non-self link.
-fn alternate_link(links: &[model::Link]) -> Option<String> {
-    links
-        .iter()
-        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .or_else(|| {
-            links
-                .iter()
-                .find(|l| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure")))
-        })
-        .map(|l| l.href.trim().to_string())
-        .filter(|href| !href.is_empty())
+/// The links that may be the page of a feed or entry, best first: the
+/// `alternate` (or rel-less) ones, then any other that is not `self`, a hub
+/// or an enclosure.
+fn alternate_links(links: &[model::Link]) -> impl Iterator<Item = &str> {
+    let alternate = |l: &&model::Link| matches!(l.rel.as_deref(), None | Some("alternate"));
+    let other = |l: &&model::Link| !matches!(l.rel.as_deref(), Some("self" | "hub" | "enclosure"));
+    let first = links.iter().filter(alternate);
+    let then = links.iter().filter(move |l| !alternate(l) && other(l));
+    first.chain(then).map(|l| l.href.as_str())
 }
 
 /// Titles are shown as plain text: any markup is stripped and entities are
@@ -542,7 +634,7 @@ fn plain_title(text: &model::Text) -> String {
 /// C1 control characters (U+0080–U+009F) never mean themselves in a feed:
 /// they are windows-1252 punctuation (`&#146;` for ’) that went through a
 /// Latin-1 decoder. Map them back, as browsers do.
-fn demoronize(text: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn demoronize(text: &str) -> std::borrow::Cow<'_, str> {
     // U+0080–U+009F are 0xC2 0x80–0x9F in UTF-8; a memchr finds the lead byte.
     if !text.as_bytes().contains(&0xC2)
         || !text.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c))
@@ -612,7 +704,7 @@ mod tests {
             assert_eq!(feed.entries.len(), 1, "{head}");
             assert_eq!(feed.meta.title.as_deref(), Some("T"));
             assert_eq!(
-                feed.meta.site_url.as_deref(),
+                feed.meta.site_url.as_ref().map(WebUrl::as_str),
                 Some("https://blog.example.org/")
             );
         }
@@ -657,7 +749,7 @@ mod tests {
         let e = &feed.entries[0];
         assert_eq!(e.title, "A < B");
         assert_eq!(
-            e.link.as_deref(),
+            e.link.as_ref().map(WebUrl::as_str),
             Some("https://ivan.example.ru/blog/posts/1")
         );
         assert!(
@@ -716,7 +808,11 @@ mod tests {
             <item rdf:about=\"https://t.example/1\"><title>No link</title></item>\
             <item rdf:about=\"https://t.example/2\"><title>Linked</title><link>https://t.example/two</link></item></rdf:RDF>";
         let feed = parse(rdf, URL).expect("parses");
-        let links: Vec<_> = feed.entries.iter().map(|e| e.link.as_deref()).collect();
+        let links: Vec<_> = feed
+            .entries
+            .iter()
+            .map(|e| e.link.as_ref().map(WebUrl::as_str))
+            .collect();
         assert_eq!(
             links,
             [Some("https://t.example/1"), Some("https://t.example/two")]
@@ -737,7 +833,10 @@ mod tests {
         assert_eq!(feed.meta.language.as_deref(), Some("ru-RU"));
         let e = &feed.entries[0];
         assert_eq!(e.title, "Заголовок");
-        assert_eq!(e.link.as_deref(), Some("https://x.example/p/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://x.example/p/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ольга"));
         assert_eq!(e.categories, ["rust"]);
         assert_eq!(e.summary_html.as_deref(), Some("<p>Hi</p>"));
@@ -766,11 +865,17 @@ mod tests {
 </entry></feed>"#;
         let feed = parse(atom03, "http://old.example/atom.xml").expect("atom 0.3");
         assert_eq!(feed.meta.title.as_deref(), Some("Old blog"));
-        assert_eq!(feed.meta.site_url.as_deref(), Some("http://old.example/"));
+        assert_eq!(
+            feed.meta.site_url.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/")
+        );
         let e = &feed.entries[0];
         assert_eq!(e.title, "A & B");
         assert_eq!(e.id, "tag:old.example,2004:1");
-        assert_eq!(e.link.as_deref(), Some("http://old.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("http://old.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Ivan"));
         assert_eq!(
             e.published.map(|d| d.to_rfc3339()).as_deref(),
@@ -799,7 +904,7 @@ mod tests {
         assert_eq!(
             e.enclosures,
             [Enclosure {
-                url: "https://p.example/1.mp3".into(),
+                url: WebUrl::sample("https://p.example/1.mp3"),
                 mime_type: Some("audio/mpeg".into()),
                 length: Some(1234),
             }]
@@ -813,7 +918,10 @@ mod tests {
             <link rel=\"enclosure\" href=\"https://a.example/f.pdf\" type=\"application/pdf\" length=\"10\"/></entry></feed>";
         let feed = parse(atom, URL).expect("atom");
         assert_eq!(feed.entries[0].enclosures.len(), 1);
-        assert_eq!(feed.entries[0].enclosures[0].url, "https://a.example/f.pdf");
+        assert_eq!(
+            feed.entries[0].enclosures[0].url.as_str(),
+            "https://a.example/f.pdf"
+        );
 
         let json = r#"{"version":"1.1","title":"J","language":"ru","items":[
             {"id":"1","url":"https://j.example/1","content_html":"<p>full</p>","summary":"short & plain",
@@ -823,7 +931,10 @@ mod tests {
         let e = &feed.entries[0];
         assert_eq!(e.body_html.as_deref(), Some("<p>full</p>"));
         assert_eq!(e.summary_html.as_deref(), Some("<p>short &amp; plain</p>"));
-        assert_eq!(e.link.as_deref(), Some("https://j.example/1"));
+        assert_eq!(
+            e.link.as_ref().map(WebUrl::as_str),
+            Some("https://j.example/1")
+        );
         assert_eq!(e.author.as_deref(), Some("Анна"));
         assert_eq!(e.enclosures.len(), 1, "{:?}", e.enclosures);
         assert_eq!(
@@ -853,9 +964,100 @@ mod tests {
             <feedburner:origLink>https://blog.example.org/2025/01/post/</feedburner:origLink></item></channel></rss>";
         let feed = parse(xml, URL).expect("parses");
         assert_eq!(
-            feed.entries[0].link.as_deref(),
+            feed.entries[0].link.as_ref().map(WebUrl::as_str),
             Some("https://blog.example.org/2025/01/post/")
         );
+    }
+
+    #[test]
+    fn rss11_is_read_like_rss10() {
+        let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<Channel xmlns="http://purl.org/net/rss1.1#" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="http://r11.example/">
+  <title>RSS 1.1 blog</title><link>http://r11.example/</link><description>d</description>
+  <items rdf:parseType="Collection">
+    <item rdf:about="http://r11.example/1"><title>First</title><link>http://r11.example/1</link>
+      <description>&lt;p&gt;one&lt;/p&gt;</description><dc:date>2025-01-02T10:00:00Z</dc:date></item>
+    <item rdf:about="http://r11.example/2"><title>Second, no link</title></item>
+  </items>
+</Channel>"#;
+        let feed = parse(xml, URL).expect("rss 1.1");
+        assert_eq!(feed.meta.title.as_deref(), Some("RSS 1.1 blog"));
+        assert_eq!(
+            feed.meta.site_url.as_ref().map(WebUrl::as_str),
+            Some("http://r11.example/")
+        );
+        let got: Vec<(&str, Option<&str>)> = feed
+            .entries
+            .iter()
+            .map(|e| (e.title.as_str(), e.link.as_ref().map(WebUrl::as_str)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("First", Some("http://r11.example/1")),
+                ("Second, no link", Some("http://r11.example/2"))
+            ]
+        );
+        assert_eq!(feed.entries[0].body_html.as_deref(), Some("<p>one</p>"));
+        assert!(feed.entries[0].published.is_some());
+        assert!(feed.warnings.is_empty(), "{:?}", feed.warnings);
+        // Not RSS 1.1: another <Channel> is still not a feed.
+        assert_eq!(
+            parse("<Channel><title>x</title></Channel>", URL),
+            Err(ParseError::NotAFeed("Channel".into()))
+        );
+    }
+
+    #[test]
+    fn repairs_and_unreadable_dates_are_warnings() {
+        let xml = "<rss version=\"2.0\"><channel><title>Tom &amp; Jerry</title>\n\
+            <item><guid>1</guid><title>A&nbsp;B</title><pubDate>someday</pubDate></item>\n\
+            <item><guid>2</guid><title>C</title><pubDate>never</pubDate></item></channel></rss>";
+        let feed = parse(xml, URL).expect("parses");
+        assert_eq!(feed.entries.len(), 2);
+        assert_eq!(
+            feed.warnings.messages(),
+            [
+                "unescaped `&` or undefined entity \"&nbsp;\" at line 2, column 29: repaired",
+                "dates that could not be read (the entries keep no date from them): 2 (e.g. \"someday\")",
+            ]
+        );
+        let broken = "<rss version=\"2.0\"><channel><title>T</title>\n<item><guid>1</guid><title>x</title></item></channel></rss>\n<b>Warning</b>: PHP";
+        let feed = parse(broken, URL).expect("repaired");
+        assert_eq!(
+            feed.warnings.messages(),
+            [
+                "not well-formed XML at line 3, column 4: content after the root element: read anyway"
+            ]
+        );
+        let clean = parse(&broken[..broken.find("\n<b>").unwrap_or(0)], URL).expect("clean");
+        assert!(clean.warnings.is_empty());
+    }
+
+    #[test]
+    fn junk_addresses_are_dropped_and_counted_and_relative_ones_resolved() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title><link>JaVaScRiPt:alert(1)</link>\
+            <item><guid isPermaLink=\"false\">1</guid><title>A</title><link>java&#9;script:alert(1)</link>\
+            <enclosure url=\"data:audio/mpeg;base64,AA\" type=\"audio/mpeg\"/></item>\
+            <item><guid>javascript:alert(2)</guid><title>B</title></item></channel></rss>";
+        let feed = parse(rss, URL).expect("rss");
+        assert_eq!(feed.meta.site_url, None);
+        assert_eq!(feed.entries[0].link, None, "the entry stays, unlinked");
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.entries[1].link, None, "a junk guid is no permalink");
+        assert_eq!(feed.meta.dropped_urls, 3);
+
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
+            "home_page_url":"/","items":[{"id":"1","url":"2025/post","content_text":"x",
+            "attachments":[{"url":"file:///etc/passwd","mime_type":"audio/mpeg"}]}]}"#;
+        let feed = parse(json, "https://j.example/blog/feed.json").expect("json");
+        let site = feed.meta.site_url.as_ref().map(WebUrl::as_str);
+        assert_eq!(site, Some("https://j.example/"));
+        let link = feed.entries[0].link.as_ref().map(WebUrl::as_str);
+        assert_eq!(link, Some("https://j.example/blog/2025/post"));
+        assert!(feed.entries[0].enclosures.is_empty());
+        assert_eq!(feed.meta.dropped_urls, 1);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Text-level normalisation before feed-rs sees a document: the root
 //! element and its start tag, `<rss>` versions and namespaces, RSS 0.90,
-//! Atom flavours (0.3, unqualified) and stray XML declarations, plus the
-//! RSS 1.0 `rdf:about` → `<link>` retry. Everything here works on `&str`
+//! Atom flavours (0.3, unqualified), stray XML declarations and `xml:base`
+//! values that are no web base, plus the RSS 1.0 `rdf:about` → `<link>`
+//! retry. Everything here works on `&str`
 //! and returns borrowed text when there is nothing to change.
 
 use std::borrow::Cow;
@@ -57,6 +58,66 @@ pub(super) fn without_declarations(text: &str) -> Cow<'_, str> {
 /// Normalises what feed-rs would refuse or misread but a person would not:
 /// `<rss>` versions, and Atom that is not in the Atom 1.0 namespace.
 pub(super) fn prepare<'t>(text: &'t str, root: &str) -> Cow<'t, str> {
+    let normalised = normalise_root(text, root);
+    match without_bad_bases(&normalised) {
+        Some(fixed) => fixed.into(),
+        None => normalised,
+    }
+}
+
+/// Drops every `xml:base` attribute whose value is no base for a web
+/// address (`javascript:`, `data:`, `https://` without a host…): feed-rs
+/// refuses the whole document over one it cannot parse, and one it can
+/// would make every relative link below it junk. Links below a dropped
+/// base resolve against the enclosing one, as if it were absent. `None`
+/// when there is nothing to drop.
+fn without_bad_bases(text: &str) -> Option<String> {
+    const NAME: &str = "xml:base";
+    if !text.contains(NAME) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find(NAME) {
+        let after = &rest[at + NAME.len()..];
+        let value = after.trim_start().strip_prefix('=').map(str::trim_start);
+        let quoted = value.and_then(|v| {
+            let quote = v.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+            let end = v[1..].find(quote)?;
+            Some((&v[1..end + 1], after.len() - v.len() + end + 2))
+        });
+        let preceded_by_space = rest[..at].ends_with(char::is_whitespace);
+        match quoted {
+            Some((raw, len)) if preceded_by_space && !is_web_base(raw) => {
+                out.push_str(&rest[..at]);
+                rest = &after[len..];
+                changed = true;
+            }
+            _ => {
+                out.push_str(&rest[..at + NAME.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// A relative reference, or an absolute http(s) URL with a host.
+fn is_web_base(raw: &str) -> bool {
+    let value = quick_xml::escape::unescape(raw).unwrap_or(Cow::Borrowed(raw));
+    match url::Url::parse(value.trim()) {
+        Ok(url) => {
+            matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty())
+        }
+        Err(url::ParseError::RelativeUrlWithoutBase) => true,
+        Err(_) => false,
+    }
+}
+
+fn normalise_root<'t>(text: &'t str, root: &str) -> Cow<'t, str> {
     match root {
         "rss" => normalise_rss_version(text),
         "RDF" => normalise_rss090(text),
@@ -96,6 +157,67 @@ fn atom_flavour(text: &str) -> AtomFlavour {
     } else {
         AtomFlavour::Unqualified
     }
+}
+
+/// The RSS 1.1 namespace (`<Channel xmlns="http://purl.org/net/rss1.1#">`).
+const RSS11_NS: &str = "http://purl.org/net/rss1.1#";
+
+/// RSS 1.1 as the RSS 1.0 it simplifies: the `<Channel>` root becomes
+/// `<rdf:RDF><channel>`, its `<items>` list closes the channel and its
+/// `<item>`s stand beside it, as in RSS 1.0. `None` when `text` is not
+/// RSS 1.1.
+pub(super) fn rss11_as_rss10(text: &str) -> Option<String> {
+    let tag = root_tag(text)?;
+    if root_name(text) != Some("Channel") || attribute(tag, "xmlns").as_deref() != Some(RSS11_NS) {
+        return None;
+    }
+    let start = text.find(tag)?;
+    let after_tag = start + tag.len() + 1;
+    let mut attributes = tag["<Channel".len()..].trim_end_matches('/').to_string();
+    for quote in ['"', '\''] {
+        attributes = attributes.replace(
+            &format!("xmlns={quote}{RSS11_NS}{quote}"),
+            "xmlns=\"http://purl.org/rss/1.0/\"",
+        );
+    }
+    if attribute(tag, "xmlns:rdf").is_none() {
+        attributes.push_str(" xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"");
+    }
+    let body = text.get(after_tag..)?;
+    let end = body.rfind("</Channel>").unwrap_or(body.len());
+    let (inner, rest) = (
+        &body[..end],
+        body.get(end + "</Channel>".len()..).unwrap_or(""),
+    );
+    let items = find_start_tag(inner, "items");
+    let inner = match items {
+        Some(at) => {
+            let close = at + inner[at..].find('>')? + 1;
+            let self_closing = inner[..close].ends_with("/>");
+            let list = inner[close..].replacen("</items>", "", usize::from(!self_closing));
+            format!("{}</channel>{list}", &inner[..at])
+        }
+        None => format!("{inner}</channel>"),
+    };
+    Some(format!(
+        "{}<rdf:RDF{attributes}><channel>{inner}</rdf:RDF>{rest}",
+        &text[..start]
+    ))
+}
+
+/// Byte offset of the first `<name` start tag (not `<names…`).
+fn find_start_tag(text: &str, name: &str) -> Option<usize> {
+    let open = format!("<{name}");
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(&open) {
+        let at = from + pos;
+        let next = text[at + open.len()..].chars().next();
+        if matches!(next, Some(c) if c.is_whitespace() || c == '>' || c == '/') {
+            return Some(at);
+        }
+        from = at + open.len();
+    }
+    None
 }
 
 /// Adds `<link>` (from `rdf:about`) to RSS 1.0 items that have none.
@@ -225,16 +347,7 @@ fn normalise_rss090(text: &str) -> Cow<'_, str> {
 }
 
 fn find_rss_tag(text: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("<rss") {
-        let at = from + pos;
-        let next = text[at + 4..].chars().next();
-        if matches!(next, Some(c) if c.is_whitespace() || c == '>') {
-            return Some(at);
-        }
-        from = at + 4;
-    }
-    None
+    find_start_tag(text, "rss")
 }
 
 /// The value of `name="…"`, `name='…'` or `name=bare` inside one start
@@ -276,4 +389,26 @@ fn replace_attribute(tag: &str, name: &str, value: &str) -> String {
         }
     }
     tag.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn junk_xml_bases_are_dropped_and_web_ones_kept() {
+        let text = "<feed xml:base=\"https://a.example/\"><entry xml:base='https://'>\
+            <link xml:base=\"java&#9;script:x\" href=\"p\"/><id xml:base=\"posts/\">i</id>\
+            <content>xml:base=\"javascript:\" in text</content></entry></feed>";
+        assert_eq!(
+            without_bad_bases(text).as_deref(),
+            Some(
+                "<feed xml:base=\"https://a.example/\"><entry >\
+            <link  href=\"p\"/><id xml:base=\"posts/\">i</id>\
+            <content>xml:base=\"javascript:\" in text</content></entry></feed>"
+            )
+        );
+        assert_eq!(without_bad_bases("<feed xml:base=\"/blog/\"/>"), None);
+        assert_eq!(without_bad_bases("<rss/>"), None);
+    }
 }

@@ -9,26 +9,50 @@
 //! reports whether it changed anything — if it did not, there is no point
 //! in parsing again and the original error stands.
 
-/// True when `text` has an entity reference XML cannot resolve (`&nbsp;`,
+/// The first entity reference in `text` XML cannot resolve (`&nbsp;`,
 /// `&alpha;`, a stray `&`). feed-rs does not always fail on those — it can
 /// silently mangle the text around them — so these documents are repaired
 /// before the first parse, not after a failure.
-pub fn has_unknown_references(text: &str) -> bool {
+///
+/// Returns where the first one starts and its text (`&nbsp;`, or a lone
+/// `&`), for the operator's warning.
+pub fn first_unknown_reference(text: &str) -> Option<(usize, &str)> {
     let mut from = 0;
-    while let Some(pos) = text[from..].find('&') {
+    while let Some(pos) = text[from..].find(['&', '<']) {
         let at = from + pos;
+        let rest = &text[at..];
+        // CDATA sections, comments and processing instructions hold text,
+        // not references (`&mdash;` in escaped-free HTML inside CDATA).
+        if let Some((open, close)) = [("<![CDATA[", "]]>"), ("<!--", "-->"), ("<?", "?>")]
+            .into_iter()
+            .find(|(open, _)| rest.starts_with(open))
+        {
+            from = rest[open.len()..]
+                .find(close)
+                .map_or(text.len(), |end| at + open.len() + end + close.len());
+            continue;
+        }
+        if rest.starts_with('<') {
+            from = at + 1;
+            continue;
+        }
         let after = &text.as_bytes()[at + 1..];
         // The five predefined references (most of escaped HTML content) are
         // known to `reference` too; saying so here skips its name parsing.
         let predefined = [&b"lt;"[..], b"gt;", b"amp;", b"quot;", b"apos;"]
             .iter()
             .any(|r| after.starts_with(r));
-        if !predefined && matches!(reference(&text[at..], &[]), (Some(_), _)) {
-            return true;
+        if !predefined && let (Some(_), _) = reference(&text[at..], &[]) {
+            let name = after
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
+                .count();
+            let named = name > 0 && name <= 32 && after.get(name) == Some(&b';');
+            return Some((at, &text[at..at + if named { name + 2 } else { 1 }]));
         }
         from = at + 1;
     }
-    false
+    None
 }
 
 /// The repaired text, or `None` when there was nothing to repair.
@@ -136,6 +160,56 @@ fn reference(at: &str, declared: &[(String, String)]) -> (Option<String>, usize)
     }
 }
 
+/// Plain text with its HTML character references decoded (`Ga&#235;l`,
+/// `Jos&eacute;`, `&amp;`) — for names that old planets' configs wrote
+/// entity-encoded. An `&` that starts no known reference stays as it is.
+pub fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('&') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        let body = &rest[1..];
+        let name_len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(body.len());
+        let name = &body[..name_len];
+        let decoded = body[name_len..]
+            .starts_with(';')
+            .then(|| match name.strip_prefix('#') {
+                Some(num) => match num.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => num.parse().ok(),
+                }
+                .and_then(char::from_u32)
+                .filter(|c| !forbidden(*c))
+                .map(String::from),
+                None => markup5ever::data::NAMED_ENTITIES
+                    .get(format!("{name};").as_str())
+                    .map(|&(first, second)| {
+                        [first, second]
+                            .into_iter()
+                            .filter(|c| *c != 0)
+                            .filter_map(char::from_u32)
+                            .collect()
+                    }),
+            })
+            .flatten();
+        match decoded {
+            Some(text) => {
+                out.push_str(&text);
+                rest = &body[name_len + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = body;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `<!ENTITY name "value">` declarations of an internal DTD subset, for
 /// plain-text values only (no references inside, so nothing can expand
 /// recursively — no "billion laughs").
@@ -187,6 +261,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn character_references_in_plain_text_are_decoded() {
+        assert_eq!(
+            decode_entities("Ga&#235;l &amp; Jos&eacute; &#x4E2D; &copy;"),
+            "Gaël & José 中 ©"
+        );
+        assert_eq!(
+            decode_entities("Tom & Jerry &nope; &#0;"),
+            "Tom & Jerry &nope; &#0;"
+        );
+    }
+
+    #[test]
     fn stray_ampersands_and_html_entities_become_xml() {
         let fixed =
             repair("<rss><t>Tom & Jerry&nbsp;&mdash; &amp; &#8212; &AMP; &bogus;</t></rss>")
@@ -200,16 +286,21 @@ mod tests {
     #[test]
     fn internal_dtd_entities_are_expanded_and_detected() {
         let text = "<!DOCTYPE rss [<!ENTITY id \"tag:example.com,\">]><rss><g>&id;2006</g></rss>";
-        assert!(has_unknown_references(text));
+        assert_eq!(first_unknown_reference(text), Some((56, "&id;")));
         let fixed = repair(text).expect("changed");
         assert!(
             fixed.ends_with("<rss><g>tag:example.com,2006</g></rss>"),
             "{fixed}"
         );
-        assert!(!has_unknown_references(
-            "<rss>&amp; &#160; &#x2014; &lt;</rss>"
-        ));
-        assert!(has_unknown_references("<rss>AT&T</rss>"));
+        assert_eq!(
+            first_unknown_reference("<rss>&amp; &#160; &#x2014; &lt;</rss>"),
+            None
+        );
+        assert_eq!(first_unknown_reference("<rss>AT&T</rss>"), Some((7, "&")));
+        assert_eq!(
+            first_unknown_reference("<rss><![CDATA[a &mdash; b]]><!-- &c; --><t>&x;</t></rss>"),
+            Some((43, "&x;"))
+        );
     }
 
     #[test]

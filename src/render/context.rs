@@ -13,7 +13,8 @@ use tera::Value;
 use super::i18n::Translation;
 use super::listing::{self, Listings};
 use super::{FeedIndex, FeedInfo, SiteInput};
-use crate::entry::StoredEntry;
+use crate::config::Avatar;
+use crate::entry::{StoredEntry, WebUrl};
 use crate::report::FeedHealth;
 use crate::sanitize::SafeHtml;
 
@@ -64,6 +65,8 @@ pub struct PlanetCtx<'a> {
     pub entry_count: Option<usize>,
     /// The header has a search box and the site a search page.
     pub search: bool,
+    pub owner_name: Option<&'a str>,
+    pub owner_email: Option<&'a str>,
 }
 
 /// One item of the site navigation.
@@ -79,14 +82,20 @@ pub struct NavCtx {
 pub struct FeedCtx<'a> {
     pub id: &'a str,
     pub name: &'a str,
+    /// The subscribed URL as written in planet.yaml (text to show).
     pub url: &'a str,
-    /// True when `url` is a web address (not a local file).
+    /// The subscribed URL when it is a web address (not a local file): the
+    /// one to link.
+    pub feed_url: Option<&'a WebUrl>,
+    /// `feed_url` is set (kept for themes written before it).
     pub url_is_web: bool,
-    pub site_url: Option<&'a str>,
+    pub site_url: Option<&'a WebUrl>,
     /// The feed's own pages, relative to the root (they link to the
     /// member's own feed, `url`; planetoid writes no per-feed Atom feed).
     pub page: String,
     pub avatar: Option<&'a str>,
+    /// True when `avatar` is a web address; else it is relative to the root.
+    pub avatar_is_web: bool,
     pub status: &'a str,
     pub status_label: String,
     pub language: Option<&'a str>,
@@ -137,12 +146,14 @@ pub struct EntryCtx<'a> {
     /// pages under `listing_content: excerpt`).
     pub excerpt: bool,
     pub title: &'a str,
-    pub link: Option<&'a str>,
+    pub link: Option<&'a WebUrl>,
     pub feed_id: &'a str,
     pub feed_name: &'a str,
-    pub feed_site: Option<&'a str>,
+    pub feed_site: Option<&'a WebUrl>,
     pub feed_page: String,
     pub feed_avatar: Option<&'a str>,
+    /// True when `feed_avatar` is a web address; else it is relative to the root.
+    pub feed_avatar_is_web: bool,
     /// The feed's language when it differs from the planet's (for `lang=`).
     pub lang: Option<String>,
     pub author: Option<&'a str>,
@@ -157,16 +168,19 @@ pub struct EntryCtx<'a> {
     pub also_in: Vec<SourceCtx<'a>>,
 }
 
-/// A subscription credited for a post: its name and where to link.
+/// A subscription credited for a post: its name and where to link (its
+/// site, else its page on the planet).
 #[derive(Serialize)]
 pub struct SourceCtx<'a> {
     pub name: &'a str,
-    pub url: String,
+    pub site: Option<&'a WebUrl>,
+    /// The feed's page, relative to the root.
+    pub page: String,
 }
 
 #[derive(Serialize)]
 pub struct EnclosureCtx<'a> {
-    pub url: &'a str,
+    pub url: &'a WebUrl,
     pub file_name: &'a str,
     pub mime_type: Option<&'a str>,
     pub is_audio: bool,
@@ -196,19 +210,32 @@ pub struct PagerItem {
 pub struct HealthRowCtx<'a> {
     pub name: &'a str,
     pub url: &'a str,
+    pub feed_url: Option<&'a WebUrl>,
     pub url_is_web: bool,
-    pub site_url: Option<&'a str>,
+    pub site_url: Option<&'a WebUrl>,
     pub page: String,
     pub status: &'a str,
     pub status_label: String,
     pub http_status: Option<u16>,
     pub error: Option<&'a str>,
-    pub moved_to: Option<&'a str>,
+    pub moved_to: Option<&'a WebUrl>,
     pub last_success: Option<String>,
     pub last_success_iso: Option<String>,
     pub last_post: Option<String>,
     pub last_post_iso: Option<String>,
+    /// "3 months ago", with the last post.
+    pub since_post: Option<String>,
     pub entries: usize,
+    /// What reading the feed needed repaired ("works, but…"), one line each.
+    pub warnings: &'a [String],
+    /// The encoding the feed was read in, when it was not UTF-8.
+    pub encoding: Option<&'a str>,
+    pub quiet: bool,
+    pub flaky: bool,
+    /// What to do about a quiet or flaky feed, one sentence each.
+    pub advice: Vec<String>,
+    pub strip: super::charts::StripCtx,
+    pub spark: super::charts::ChartCtx,
 }
 
 /// "5 января 2025, 14:03 UTC".
@@ -220,7 +247,7 @@ pub fn planet<'a>(t: &'a Translation, input: &'a SiteInput) -> PlanetCtx<'a> {
     PlanetCtx {
         title: &input.planet.title,
         description: input.planet.description.as_ref().map(SafeHtml::as_str),
-        base_url: &input.planet.base_url,
+        base_url: input.planet.base_url.as_str(),
         lang: &input.planet.lang,
         csp_frame_src: &input.planet.csp_frame_src,
         language_name: &t.name,
@@ -228,12 +255,9 @@ pub fn planet<'a>(t: &'a Translation, input: &'a SiteInput) -> PlanetCtx<'a> {
         generated: Some(t.date(input.now)),
         entry_count: Some(input.entries.len()),
         search: input.planet.search,
+        owner_name: input.planet.owner_name.as_deref(),
+        owner_email: input.planet.owner_email.as_deref(),
     }
-}
-
-fn is_web(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 pub fn feeds<'a>(t: &Translation, input: &'a SiteInput, listings: &Listings) -> Vec<FeedCtx<'a>> {
@@ -249,10 +273,12 @@ pub fn feeds<'a>(t: &Translation, input: &'a SiteInput, listings: &Listings) -> 
                 id: f.id.as_str(),
                 name: &f.name,
                 url: &f.url,
-                url_is_web: is_web(&f.url),
-                site_url: f.site_url.as_deref(),
+                feed_url: f.feed_url.as_ref(),
+                url_is_web: f.feed_url.is_some(),
+                site_url: f.site_url.as_ref(),
                 page: dir,
-                avatar: f.avatar.as_deref(),
+                avatar: f.avatar.as_ref().map(Avatar::src),
+                avatar_is_web: matches!(f.avatar, Some(Avatar::Url(_))),
                 status: f.status,
                 status_label: t.text(&format!("status_{}", f.status)),
                 language: f.language.as_deref(),
@@ -389,7 +415,7 @@ pub fn entry_key(
     bytes(&archive_page.to_le_bytes());
     bytes(id.as_bytes());
     bytes(title.as_bytes());
-    bytes(link.as_deref().map_or(none, str::as_bytes));
+    bytes(link.as_ref().map_or(none, |l| l.as_str().as_bytes()));
     bytes(author.as_deref().map_or(none, str::as_bytes));
     for date in [published, updated, &Some(*sort_date)] {
         bytes(&date.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
@@ -405,7 +431,7 @@ pub fn entry_key(
         bytes(&count.unwrap_or(0).to_le_bytes());
     }
     for enc in enclosures {
-        bytes(enc.url.as_bytes());
+        bytes(enc.url.as_str().as_bytes());
         bytes(enc.mime_type.as_deref().map_or(none, str::as_bytes));
         bytes(&enc.length.unwrap_or(u64::MAX).to_le_bytes());
     }
@@ -519,12 +545,13 @@ fn entry<'a>(
         anchor,
         excerpt: shown.excerpt,
         title: &e.title,
-        link: e.link.as_deref(),
+        link: e.link.as_ref(),
         feed_id: e.feed_id.as_str(),
         feed_name: feed.map_or("", |f| f.name.as_str()),
-        feed_site: feed.and_then(|f| f.site_url.as_deref()),
+        feed_site: feed.and_then(|f| f.site_url.as_ref()),
         feed_page: listing::feed_dir(&e.feed_id),
-        feed_avatar: feed.and_then(|f| f.avatar.as_deref()),
+        feed_avatar: feed.and_then(|f| f.avatar.as_ref()).map(Avatar::src),
+        feed_avatar_is_web: matches!(feed.and_then(|f| f.avatar.as_ref()), Some(Avatar::Url(_))),
         lang,
         author: e.author.as_deref(),
         date_iso: date.to_rfc3339(),
@@ -538,10 +565,8 @@ fn entry<'a>(
             .filter_map(|id| feeds.get(id))
             .map(|f| SourceCtx {
                 name: &f.name,
-                url: f
-                    .site_url
-                    .clone()
-                    .unwrap_or_else(|| listing::feed_dir(&f.id)),
+                site: f.site_url.as_ref(),
+                page: listing::feed_dir(&f.id),
             })
             .collect(),
         enclosures: e
@@ -551,11 +576,12 @@ fn entry<'a>(
                 let mime = enc.mime_type.as_deref().unwrap_or("");
                 let file_name = enc
                     .url
+                    .as_str()
                     .split(['?', '#'])
                     .next()
                     .and_then(|u| u.trim_end_matches('/').rsplit('/').next())
                     .filter(|n| !n.is_empty())
-                    .unwrap_or(&enc.url);
+                    .unwrap_or(enc.url.as_str());
                 EnclosureCtx {
                     url: &enc.url,
                     file_name,
@@ -614,41 +640,114 @@ pub fn pager(current: usize, total: usize, dir: &str) -> PagerCtx {
     }
 }
 
-/// One row of the health page per configured feed, in config order.
+/// One row of the health page per shown feed: problems first (failing,
+/// flaky, quiet, …, see [`FeedHealth::rank`]), otherwise in config order.
 pub fn health<'a>(
     t: &Translation,
     input: &'a SiteInput,
     feeds: &[FeedCtx<'a>],
 ) -> Vec<HealthRowCtx<'a>> {
-    input
+    let records: HashMap<&str, &FeedHealth> = input
+        .health
+        .feeds
+        .iter()
+        .map(|h| (h.url.as_str(), h))
+        .collect();
+    let lang = input.planet.lang.as_str();
+    let mut rows: Vec<(u8, HealthRowCtx)> = input
         .feeds
         .iter()
         .zip(feeds)
         .map(|(f, ctx)| {
-            let record: Option<&FeedHealth> = input.health.feeds.iter().find(|h| h.url == f.url);
+            let record: Option<&FeedHealth> = records.get(f.url.as_str()).copied();
+            let unobserved;
+            let observed = match record {
+                Some(r) => r,
+                None => {
+                    unobserved = FeedHealth::unobserved(f.url.clone(), f.name.clone());
+                    &unobserved
+                }
+            };
+            let last_post_date = observed
+                .last_post
+                .as_deref()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.with_timezone(&Utc));
             let last_success = record
                 .and_then(|h| h.last_success.as_deref())
                 .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                 .map(|d| d.with_timezone(&Utc));
-            HealthRowCtx {
+            let row = HealthRowCtx {
                 name: &f.name,
                 url: &f.url,
+                feed_url: ctx.feed_url,
                 url_is_web: ctx.url_is_web,
-                site_url: f.site_url.as_deref(),
+                site_url: f.site_url.as_ref(),
                 page: ctx.page.clone(),
                 status: f.status,
                 status_label: ctx.status_label.clone(),
                 http_status: record.and_then(|h| h.http_status),
                 error: record.and_then(|h| h.error.as_deref()),
-                moved_to: f.moved_to.as_deref(),
+                moved_to: f.moved_to.as_ref(),
                 last_success: last_success.map(|d| date_time(t, d)),
                 last_success_iso: last_success.map(|d| d.to_rfc3339()),
                 last_post: ctx.latest_post.clone(),
                 last_post_iso: ctx.latest_post_iso.clone(),
+                since_post: observed.days_since_post.map(|d| ago(t, lang, d)),
                 entries: record.map_or(ctx.entry_count, |h| h.entries),
-            }
+                warnings: record.map_or(&[], |h| h.warnings.as_slice()),
+                encoding: record
+                    .and_then(|h| h.encoding.as_deref())
+                    .filter(|e| *e != "UTF-8"),
+                quiet: observed.quiet,
+                flaky: observed.flaky,
+                advice: advice(t, lang, observed, last_post_date),
+                strip: super::charts::strip(t, lang, &observed.builds),
+                spark: super::charts::sparkline(t, observed, &input.health.activity),
+            };
+            (observed.rank(), row)
         })
-        .collect()
+        .collect();
+    rows.sort_by_key(|(rank, _)| *rank);
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// "today", "5 days ago", "3 months ago", "2 years ago".
+fn ago(t: &Translation, lang: &str, days: i64) -> String {
+    match days {
+        0 => t.text("ago_today"),
+        1..60 => t.plural(lang, "ago_days", days),
+        60..730 => t.plural(lang, "ago_months", days / 30),
+        _ => t.plural(lang, "ago_years", days / 365),
+    }
+}
+
+/// The health page's one line per flag: what is wrong and what to do.
+fn advice(
+    t: &Translation,
+    lang: &str,
+    feed: &FeedHealth,
+    last_post: Option<DateTime<Utc>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (true, Some(date), Some(days)) = (feed.quiet, last_post, feed.days_since_post) {
+        out.push(
+            t.text("advice_quiet")
+                .replace("{date}", &t.date(date))
+                .replace("{ago}", &ago(t, lang, days)),
+        );
+    }
+    if feed.flaky {
+        out.push(
+            t.text("advice_flaky")
+                .replace("{failed}", &feed.recent_failures.to_string())
+                .replace(
+                    "{builds}",
+                    &t.plural(lang, "of_last_builds", i64::from(feed.recent_builds)),
+                ),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

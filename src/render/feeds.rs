@@ -5,7 +5,9 @@
 //! opml, serde_json), never by string concatenation, and every string put into
 //! XML first loses the control characters XML 1.0 forbids, so one bad byte in
 //! a member's feed cannot make the merged feed invalid. Each entry credits its
-//! source feed (`<source>` in Atom and RSS, `_source` in JSON Feed).
+//! source feed (`<source>` in Atom and RSS, `_source` in JSON Feed). Every
+//! URL-valued field is written from a [`WebUrl`], never from a string, so a
+//! field added later cannot skip the check.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 use super::{FeedIndex, FeedInfo, RenderError, SiteInput};
-use crate::entry::StoredEntry;
+use crate::entry::{StoredEntry, WebUrl};
 use crate::output::Site;
 
 /// An entry with its body (the timeline itself may be loaded without).
@@ -88,8 +90,13 @@ fn feed_of<'a>(feeds: &FeedIndex<'a>, e: &StoredEntry) -> Option<&'a FeedInfo> {
     feeds.get(&e.feed_id)
 }
 
-fn self_url(input: &SiteInput, file: &str) -> String {
-    format!("{}{file}", input.planet.base_url)
+/// The planet's own address for `file` (a path below its `base_url`).
+fn self_url(input: &SiteInput, file: &str) -> WebUrl {
+    input
+        .planet
+        .base_url
+        .join(file)
+        .unwrap_or_else(|| input.planet.base_url.clone())
 }
 
 fn updated<'a>(
@@ -117,84 +124,101 @@ pub fn atom(
 ) -> Result<Vec<u8>, RenderError> {
     let file = format!("{dir}atom.xml");
     use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Source, Text};
-    let link = |href: String, rel: &str, mime: Option<&str>| Link {
-        href: xml_text(&href),
+    let link = |href: &WebUrl, rel: &str, mime: Option<&str>| Link {
+        href: href.to_string(),
         rel: rel.to_string(),
         mime_type: mime.map(str::to_string),
         ..Link::default()
     };
-    let items =
-        entries
-            .iter()
-            .map(|&(e, body)| {
-                let feed = feed_of(feeds, e);
-                let source = feed.map(|f| Source {
-                    title: Text::plain(xml_text(&f.name)),
-                    id: xml_text(&f.url),
-                    updated: fixed(e.sort_date),
-                    links: f
-                        .site_url
-                        .iter()
-                        .map(|s| link(s.clone(), "alternate", Some("text/html")))
-                        .collect(),
-                    ..Source::default()
-                });
-                Entry {
-                    title: Text::plain(xml_text(&e.title)),
-                    id: entry_uri(e),
-                    updated: fixed(e.updated.unwrap_or(e.sort_date).max(e.sort_date)),
-                    published: Some(fixed(e.sort_date)),
-                    authors: e
-                        .author
-                        .iter()
-                        .chain(feed.map(|f| &f.name).filter(|_| e.author.is_none()))
-                        .map(|name| Person {
-                            name: xml_text(name),
-                            ..Person::default()
-                        })
-                        .collect(),
-                    links: e
-                        .link
-                        .iter()
-                        .map(|l| link(l.clone(), "alternate", Some("text/html")))
-                        .chain(e.enclosures.iter().map(|enc| {
-                            link(enc.url.clone(), "enclosure", enc.mime_type.as_deref())
-                        }))
-                        .collect(),
-                    categories: e
-                        .categories
-                        .iter()
-                        .map(|c| atom_syndication::Category {
-                            term: xml_text(c),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    content: (!excerpts && !body.is_empty()).then(|| Content {
-                        value: Some(xml_text(body)),
-                        content_type: Some("html".to_string()),
-                        ..Content::default()
-                    }),
-                    summary: (excerpts && !body.is_empty()).then(|| Text::html(xml_text(body))),
-                    source,
-                    ..Entry::default()
-                }
-            })
-            .collect();
+    let items = entries
+        .iter()
+        .map(|&(e, body)| {
+            let feed = feed_of(feeds, e);
+            let source = feed.map(|f| Source {
+                title: Text::plain(xml_text(&f.name)),
+                id: xml_text(&f.url),
+                updated: fixed(e.sort_date),
+                links: f
+                    .site_url
+                    .iter()
+                    .map(|s| link(s, "alternate", Some("text/html")))
+                    .collect(),
+                ..Source::default()
+            });
+            Entry {
+                title: Text::plain(xml_text(&e.title)),
+                id: entry_uri(e),
+                updated: fixed(e.updated.unwrap_or(e.sort_date).max(e.sort_date)),
+                published: Some(fixed(e.sort_date)),
+                authors: e
+                    .author
+                    .iter()
+                    .chain(feed.map(|f| &f.name).filter(|_| e.author.is_none()))
+                    .map(|name| Person {
+                        name: xml_text(name),
+                        ..Person::default()
+                    })
+                    .collect(),
+                links: e
+                    .link
+                    .iter()
+                    .map(|l| link(l, "alternate", Some("text/html")))
+                    .chain(
+                        e.enclosures
+                            .iter()
+                            .map(|enc| link(&enc.url, "enclosure", enc.mime_type.as_deref())),
+                    )
+                    .collect(),
+                categories: e
+                    .categories
+                    .iter()
+                    .map(|c| atom_syndication::Category {
+                        term: xml_text(c),
+                        ..Default::default()
+                    })
+                    .collect(),
+                content: (!excerpts && !body.is_empty()).then(|| Content {
+                    value: Some(xml_text(body)),
+                    content_type: Some("html".to_string()),
+                    ..Content::default()
+                }),
+                summary: (excerpts && !body.is_empty()).then(|| Text::html(xml_text(body))),
+                source,
+                ..Entry::default()
+            }
+        })
+        .collect();
     let newest = updated(input, entries.iter().map(|&(e, _)| e));
     let feed = Feed {
         title: Text::plain(xml_text(title)),
-        id: xml_text(&self_url(input, dir)),
+        // An id, not a link: kept as it always was (IRI), so readers do
+        // not see a new feed.
+        id: xml_text(&format!("{}{dir}", input.planet.base_url)),
         updated: fixed(newest),
         lang: Some(input.planet.lang.clone()),
         links: vec![
-            link(self_url(input, &file), "self", Some("application/atom+xml")),
-            link(self_url(input, dir), "alternate", Some("text/html")),
+            link(
+                &self_url(input, &file),
+                "self",
+                Some("application/atom+xml"),
+            ),
+            link(&self_url(input, dir), "alternate", Some("text/html")),
         ],
         generator: Some(Generator {
             value: "planetoid".to_string(),
             uri: None,
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         }),
+        authors: input
+            .planet
+            .owner_name
+            .iter()
+            .map(|name| Person {
+                name: xml_text(name),
+                email: input.planet.owner_email.as_deref().map(xml_text),
+                ..Person::default()
+            })
+            .collect(),
         entries: items,
         ..Feed::default()
     };
@@ -213,16 +237,18 @@ fn rss(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, 
             let feed = feed_of(feeds, e);
             RssItem {
                 title: Some(xml_text(&e.title)),
-                link: e.link.as_deref().map(xml_text),
+                link: e.link.as_ref().map(WebUrl::to_string),
                 description: (!body.is_empty()).then(|| xml_text(body)),
                 guid: Some(Guid {
                     value: entry_uri(e),
                     permalink: false,
                 }),
                 pub_date: Some(e.sort_date.to_rfc2822()),
-                source: feed.map(|f| Source {
-                    url: xml_text(f.site_url.as_deref().unwrap_or(&f.url)),
-                    title: Some(xml_text(&f.name)),
+                source: feed.and_then(|f| {
+                    Some(Source {
+                        url: f.site_url.as_ref().or(f.feed_url.as_ref())?.to_string(),
+                        title: Some(xml_text(&f.name)),
+                    })
                 }),
                 categories: e
                     .categories
@@ -233,7 +259,7 @@ fn rss(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, 
                     })
                     .collect(),
                 enclosure: e.enclosures.first().map(|enc| Enclosure {
-                    url: xml_text(&enc.url),
+                    url: enc.url.to_string(),
                     length: enc.length.unwrap_or(0).to_string(),
                     mime_type: enc
                         .mime_type
@@ -250,11 +276,18 @@ fn rss(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, 
         .collect();
     let channel = Channel {
         title: xml_text(&input.planet.title),
-        link: xml_text(&input.planet.base_url),
+        link: input.planet.base_url.to_string(),
         description: xml_text(&input.planet.title),
         language: Some(input.planet.lang.clone()),
         last_build_date: Some(updated(input, newest.iter().map(|&(e, _)| e)).to_rfc2822()),
         generator: Some(format!("planetoid {}", env!("CARGO_PKG_VERSION"))),
+        // RSS wants `email (name)` here, so only with an email.
+        managing_editor: input.planet.owner_email.as_ref().map(|email| {
+            xml_text(&match &input.planet.owner_name {
+                Some(name) => format!("{email} ({name})"),
+                None => email.clone(),
+            })
+        }),
         namespaces: BTreeMap::from([(
             "dc".to_string(),
             rss::extension::dublincore::NAMESPACE.to_string(),
@@ -273,9 +306,12 @@ fn rss(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, 
 struct JsonFeed<'a> {
     version: &'static str,
     title: &'a str,
-    home_page_url: &'a str,
-    feed_url: String,
+    home_page_url: &'a WebUrl,
+    feed_url: WebUrl,
     language: &'a str,
+    /// Who runs the planet (`owner_name`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<JsonAuthor<'a>>,
     items: Vec<JsonItem<'a>>,
 }
 
@@ -283,7 +319,7 @@ struct JsonFeed<'a> {
 struct JsonItem<'a> {
     id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
+    url: Option<&'a WebUrl>,
     title: &'a str,
     content_html: &'a str,
     date_published: String,
@@ -307,7 +343,7 @@ struct JsonAuthor<'a> {
 
 #[derive(Serialize)]
 struct JsonAttachment<'a> {
-    url: &'a str,
+    url: &'a WebUrl,
     mime_type: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     size_in_bytes: Option<u64>,
@@ -317,8 +353,10 @@ struct JsonAttachment<'a> {
 struct JsonSource<'a> {
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    home_page_url: Option<&'a str>,
-    feed_url: &'a str,
+    home_page_url: Option<&'a WebUrl>,
+    /// Absent for a feed read from a local file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed_url: Option<&'a WebUrl>,
 }
 
 fn json_feed(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<String, RenderError> {
@@ -328,7 +366,7 @@ fn json_feed(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<St
             let feed = feed_of(feeds, e);
             JsonItem {
                 id: entry_uri(e),
-                url: e.link.as_deref(),
+                url: e.link.as_ref(),
                 title: &e.title,
                 content_html: body,
                 date_published: e.sort_date.to_rfc3339(),
@@ -357,8 +395,8 @@ fn json_feed(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<St
                     .collect(),
                 _source: feed.map(|f| JsonSource {
                     title: &f.name,
-                    home_page_url: f.site_url.as_deref(),
-                    feed_url: &f.url,
+                    home_page_url: f.site_url.as_ref(),
+                    feed_url: f.feed_url.as_ref(),
                 }),
             }
         })
@@ -369,6 +407,12 @@ fn json_feed(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<St
         home_page_url: &input.planet.base_url,
         feed_url: self_url(input, "feed.json"),
         language: &input.planet.lang,
+        authors: input
+            .planet
+            .owner_name
+            .iter()
+            .map(|name| JsonAuthor { name })
+            .collect(),
         items,
     };
     serde_json::to_string_pretty(&doc)
@@ -384,8 +428,12 @@ fn opml(input: &SiteInput) -> Result<String, RenderError> {
             text: xml_text(&f.name),
             title: Some(xml_text(&f.name)),
             r#type: Some("rss".to_string()),
-            xml_url: Some(xml_text(&f.url)),
-            html_url: f.site_url.as_deref().map(xml_text),
+            xml_url: Some(
+                f.feed_url
+                    .as_ref()
+                    .map_or_else(|| xml_text(&f.url), WebUrl::to_string),
+            ),
+            html_url: f.site_url.as_ref().map(WebUrl::to_string),
             language: f.language.clone(),
             ..opml::Outline::default()
         })

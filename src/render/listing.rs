@@ -264,6 +264,7 @@ mod tests {
             id: FeedId::from_source(url),
             name: url.into(),
             url: url.into(),
+            feed_url: None,
             site_url: None,
             status: "ok",
             language: lang.map(str::to_string),

@@ -13,6 +13,7 @@
 //! language's month forms, so templates stay logic-free. Tera never leaves
 //! this module.
 
+mod charts;
 mod context;
 mod excerpts;
 mod feeds;
@@ -31,7 +32,8 @@ use serde::Serialize;
 
 pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
-use crate::entry::{FeedId, StoredEntry};
+use crate::config::Avatar;
+use crate::entry::{FeedId, StoredEntry, WebUrl};
 use crate::output::Site;
 use crate::report::Health;
 use crate::sanitize::SafeHtml;
@@ -57,16 +59,16 @@ pub struct FeedInfo {
     pub name: String,
     /// The subscribed URL as written in planet.yaml.
     pub url: String,
-    pub site_url: Option<String>,
+    /// The subscribed URL when it is a web address (not a local file).
+    pub feed_url: Option<WebUrl>,
+    pub site_url: Option<WebUrl>,
     pub status: &'static str,
     pub language: Option<String>,
-    /// An image URL shown beside the feed's name. Always `None` for now:
-    /// there is no per-feed setting for it yet; the theme renders it when set.
-    pub avatar: Option<String>,
-    /// Where the feed said it moved (a permanent redirect). Always `None`
-    /// for now: the fetch stage does not record it yet; the health page
-    /// shows it when set.
-    pub moved_to: Option<String>,
+    /// The image shown beside the feed's name: a checked http(s) URL, or a
+    /// local file the build copies into the site.
+    pub avatar: Option<Avatar>,
+    /// Where permanent redirects now lead; the health page shows it.
+    pub moved_to: Option<WebUrl>,
 }
 
 /// The subscriptions by id, built once per render.
@@ -98,7 +100,7 @@ pub struct PlanetInfo {
     pub description: Option<SafeHtml>,
     /// The CSP `frame-src` sources (the iframe allow-list), or `'none'`.
     pub csp_frame_src: String,
-    pub base_url: String,
+    pub base_url: WebUrl,
     pub lang: String,
     pub feed_entries: usize,
     /// `Some(words)`: per-feed, per-tag and per-language pages and feeds
@@ -107,6 +109,9 @@ pub struct PlanetInfo {
     pub listing_excerpts: Option<usize>,
     /// Publish the search page and index (`search:` in planet.yaml).
     pub search: bool,
+    /// Who runs the planet (footer, Atom `author`).
+    pub owner_name: Option<String>,
+    pub owner_email: Option<String>,
 }
 
 /// Everything one build renders.
@@ -246,6 +251,7 @@ pub fn render_site_into(
     let path = "archive/index.html";
     let mut page = pages::PageBuild::new(&shared, path, "archive", true);
     page.insert("years", &context::archive(t, &listings));
+    page.insert("activity", &charts::activity(t, &input.health.activity));
     page.render(theme, "archive.html", path, site)?;
 
     if !listings.tags.is_empty() {
@@ -258,6 +264,7 @@ pub fn render_site_into(
     let path = "health/index.html";
     let mut page = pages::PageBuild::new(&shared, path, "health", true);
     page.insert("health", &context::health(t, input, shared.feeds()));
+    page.insert("activity", &charts::activity(t, &input.health.activity));
     page.insert("health_generated", &context::date_time(t, input.now));
     page.insert("health_generated_iso", &input.now.to_rfc3339());
     page.render(theme, "health.html", path, site)?;
@@ -313,7 +320,8 @@ mod tests {
             id: FeedId::from_source(url),
             name: name.into(),
             url: url.into(),
-            site_url: Some("https://site.example/".into()),
+            feed_url: None,
+            site_url: Some(WebUrl::sample("https://site.example/")),
             status: "ok",
             language: None,
             avatar: None,
@@ -325,7 +333,7 @@ mod tests {
         let date = Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap();
         StoredEntry {
             title: title.into(),
-            link: Some(format!("https://site.example/{id}")),
+            link: Some(WebUrl::sample(&format!("https://site.example/{id}"))),
             body: crate::sanitize::clean("<p>Hello <b>there</b><script>x()</script></p>", None),
             categories: vec!["Rust".into()],
             ..StoredEntry::sample(feed.id.clone(), id, date)
@@ -347,7 +355,9 @@ mod tests {
             title: "P <&>".into(),
             description: None,
             csp_frame_src: "'none'".into(),
-            base_url: "https://p.example/".into(),
+            owner_name: None,
+            owner_email: None,
+            base_url: WebUrl::sample("https://p.example/"),
             lang: lang.into(),
             feed_entries: 10,
             listing_excerpts,
@@ -355,7 +365,9 @@ mod tests {
         };
         let health = Health {
             generated: "2025-01-31T00:00:00Z".into(),
+            lock_wait_secs: 0.0,
             feeds: vec![],
+            activity: vec![],
         };
         let input = SiteInput {
             planet: &planet,
@@ -394,8 +406,8 @@ mod tests {
     #[test]
     fn avatar_and_moved_to_render_when_the_data_has_them() {
         let mut a = feed("https://a.example/feed", "Alpha");
-        a.avatar = Some("https://a.example/me.png".into());
-        a.moved_to = Some("https://new.example/feed".into());
+        a.avatar = Some(Avatar::Url(WebUrl::sample("https://a.example/me.png")));
+        a.moved_to = Some(WebUrl::sample("https://new.example/feed"));
         let b = feed("https://b.example/feed", "Beta");
         let entries = [entry(&a, "1", 5, "One"), entry(&b, "2", 4, "Two")];
         let site = site(&[a.clone(), b], &entries, "en");

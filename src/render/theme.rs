@@ -37,6 +37,10 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/tags.html"),
     ),
     (
+        "templates/activity.html",
+        include_str!("../../themes/default/templates/activity.html"),
+    ),
+    (
         "templates/health.html",
         include_str!("../../themes/default/templates/health.html"),
     ),

@@ -15,8 +15,9 @@
 //! headings start at `h4`) and re-checks iframes; when [`nesting`] finds a
 //! nesting a browser would rebuild, the output is sanitized once more until
 //! it is stable. [`excerpt`] cuts sanitized
-//! HTML after a number of words on element boundaries; [`text`] reads its
-//! words back out for the search index. Every step is
+//! HTML after a number of words on element boundaries, with one scan of the
+//! serializer's tags; [`text`] reads its words back out for the search
+//! index. Every step is
 //! deterministic, so the same input gives byte-identical output in every
 //! process, and sanitizing an output again changes nothing.
 

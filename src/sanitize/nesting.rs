@@ -68,10 +68,15 @@ fn kind(name: &str) -> u16 {
     }
 }
 
+/// Whether `name` is an element without an end tag.
+pub(super) fn is_void(name: &str) -> bool {
+    kind(name) & Kind::VOID != 0
+}
+
 /// The length of the tag name at the start of `s`: up to whitespace, `>`
 /// or `/` (or the end). ASCII bytes are tested directly; from the first
 /// non-ASCII character on, `char::is_whitespace` decides, as it always did.
-fn name_len(s: &str) -> usize {
+pub(super) fn name_len(s: &str) -> usize {
     let ascii = s
         .bytes()
         .position(|b| {

@@ -183,6 +183,9 @@ impl TestServer {
 
 fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    // Without it, a body written after its headers waits for the client's
+    // delayed ACK (Nagle): ~40 ms added to every response.
+    let _ = stream.set_nodelay(true);
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
@@ -239,15 +242,53 @@ fn serve(stream: TcpStream, shared: &Shared) {
             status: effective_status(&response, &headers),
             headers: headers.clone(),
         });
-        thread::sleep(response.delay);
+        let hung_up = wait_unless_hung_up(&writer, response.delay);
         // Counted out before answering: once the client has the response it
         // may start its next request, which must not overlap this one here.
         shared.in_flight.lock().expect("in flight").now -= 1;
+        if hung_up {
+            return;
+        }
         let keep_going = answer(&mut writer, &response, &headers);
         if !keep_going {
             return;
         }
     }
+}
+
+/// Sleeps `delay`, but stops early when the client closes the connection
+/// (it gave up): from then on the request is no longer open, and counting
+/// it would blame the client for a request it no longer has. True when the
+/// client hung up.
+fn wait_unless_hung_up(stream: &TcpStream, delay: Duration) -> bool {
+    let until = std::time::Instant::now() + delay;
+    let step = Duration::from_millis(5);
+    loop {
+        let now = std::time::Instant::now();
+        if now >= until {
+            return false;
+        }
+        thread::sleep(step.min(until - now));
+        if stream.set_nonblocking(true).is_err() {
+            continue;
+        }
+        let peeked = stream.peek(&mut [0u8; 1]);
+        let _ = stream.set_nonblocking(false);
+        match peeked {
+            Ok(0) => return true,
+            Err(e) if e.kind() != std::io::ErrorKind::WouldBlock => return true,
+            _ => {}
+        }
+    }
+}
+
+/// The base URL of a "host" that refuses every connection: a loopback
+/// port that was bound and then let go.
+pub fn refusing_base(host: &str) -> String {
+    let listener = TcpListener::bind(format!("{host}:0")).expect("bind a loopback port");
+    let port = listener.local_addr().expect("local addr").port();
+    drop(listener);
+    format!("http://{host}:{port}")
 }
 
 /// 304 when a conditional request matches the response's validators.
@@ -295,11 +336,17 @@ fn answer(writer: &mut TcpStream, response: &Response, request: &HashMap<String,
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    if writer.write_all(head.as_bytes()).is_err() {
+    let mut head = head.into_bytes();
+    if matches!(response.mode, Mode::Normal | Mode::Reset) {
+        // One write: the response goes out in one piece.
+        head.extend_from_slice(body);
+        return writer.write_all(&head).is_ok();
+    }
+    if writer.write_all(&head).is_err() {
         return false;
     }
     match &response.mode {
-        Mode::Normal | Mode::Reset => writer.write_all(body).is_ok(),
+        Mode::Normal | Mode::Reset => true,
         Mode::Trickle(pause) => {
             for byte in body {
                 if writer
@@ -404,4 +451,183 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         }
     }
     out
+}
+
+/// Formats (as the corpus's `feeds_index.jsonl` names them) that are feeds
+/// planetoid must read.
+pub const FEED_FORMATS: &[&str] = &[
+    "rss",
+    "rss1.0-rdf",
+    "atom1.0",
+    "atom0.3",
+    "jsonfeed",
+    "json-other",
+];
+
+/// `../shared/corpus` beside the project, when its feed index is there;
+/// else says the test is skipped.
+pub fn feed_corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.join("feeds_index.jsonl").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("SKIP: {} not found; corpus tests skipped", dir.display());
+        None
+    }
+}
+
+/// How often U+FFFD (the replacement character) occurs in `bytes`: as
+/// UTF-8 text or as a numeric character reference (`&#65533;`, `&#xFFFD;`).
+pub fn replacement_chars(bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    let literal = bytes
+        .windows(3)
+        .filter(|w| *w == "\u{FFFD}".as_bytes())
+        .count();
+    let lower = text.to_ascii_lowercase();
+    let references = ["&#65533;", "&#xfffd;", "&#x0fffd;", "&#x00fffd;"]
+        .iter()
+        .map(|r| lower.matches(r).count())
+        .sum::<usize>();
+    literal + references
+}
+
+/// Every text file of the built site with U+FFFD in it, and how many.
+pub fn pages_with_replacement_chars(site: &Path) -> Vec<(String, usize)> {
+    snapshot(site)
+        .into_iter()
+        .filter(|(path, _)| {
+            [".html", ".xml", ".json", ".txt", ".opml"]
+                .iter()
+                .any(|ext| path.ends_with(ext))
+        })
+        .map(|(path, bytes)| (path, replacement_chars(&bytes)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// The site-wide assertion every test planet can make: no page holds
+/// U+FFFD unless the feed it shows held one in its source bytes. `sources`
+/// are (feed URL as in planet.yaml, bytes served). A feed's own pages
+/// (`feeds/<id>/`) answer for that feed alone; the shared pages (timeline,
+/// archive, merged feeds) may hold U+FFFD only when some source did. A
+/// replacement character planetoid made is a post shown as `�ltimas Not�cias`.
+pub fn assert_no_replacement_chars_unless_sourced(site: &Path, sources: &[(String, Vec<u8>)]) {
+    let sourced: std::collections::HashSet<String> = sources
+        .iter()
+        .filter(|(_, bytes)| replacement_chars(bytes) > 0)
+        .map(|(url, _)| planetoid::entry::FeedId::from_source(url).to_string())
+        .collect();
+    let unexplained: Vec<(String, usize)> = pages_with_replacement_chars(site)
+        .into_iter()
+        .filter(|(path, _)| match path.strip_prefix("feeds/") {
+            Some(rest) => !sourced.contains(rest.split('/').next().unwrap_or("")),
+            None => sourced.is_empty(),
+        })
+        .collect();
+    let total: usize = unexplained.iter().map(|(_, n)| n).sum();
+    assert!(
+        unexplained.is_empty(),
+        "{total} U+FFFD in the site that no source held: {:#?}",
+        unexplained.iter().take(20).collect::<Vec<_>>()
+    );
+}
+/// Builds in the health-history scenario (`history_planet`).
+pub const BUILDS: usize = 40;
+
+/// When build `b` (1-based) of the health-history scenario runs.
+pub fn build_time(b: usize) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2025, 1, 1, 12, 0, 0).unwrap()
+        + chrono::Duration::days(5 * (b as i64 - 1))
+}
+
+/// An RSS feed with one item per date.
+pub fn dated_feed(name: &str, dates: &[chrono::DateTime<chrono::Utc>]) -> String {
+    let items: String = dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            format!(
+                "<item><title>{name} {i}</title><link>https://{name}.example/{i}</link>\
+                 <guid>https://{name}.example/{i}</guid><pubDate>{}</pubDate>\
+                 <description>post</description></item>",
+                d.to_rfc2822()
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>\
+         <link>https://{name}.example/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
+/// A planet built `builds` times, five days apart from 2025-01-01.
+pub struct History {
+    pub server: TestServer,
+    pub dir: tempfile::TempDir,
+    /// `$GITHUB_STEP_SUMMARY` as the last build wrote it.
+    pub summary: String,
+    /// The quiet feed's only posts (December 2024).
+    pub silent_posts: [chrono::DateTime<chrono::Utc>; 2],
+}
+
+/// The health-history scenario: "Steady" posts at every build, "Shaky"
+/// answers 500 at every third build, "Silent" stopped posting in December
+/// 2024 (and answers 304 to its ETag).
+pub fn history_planet(builds: usize, lang: &str) -> History {
+    use chrono::TimeZone;
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        &format!(
+            "title: History\nbase_url: https://planet.test/\nlang: {lang}\nfetch:\n  retries: 0\nfeeds:\n  \
+             - url: {}\n    name: Steady\n  - url: {}\n    name: Shaky\n  - url: {}\n    name: Silent\n",
+            server.url("/steady.xml"),
+            server.url("/shaky.xml"),
+            server.url("/silent.xml"),
+        ),
+    );
+    let silent_posts = [
+        chrono::Utc.with_ymd_and_hms(2024, 12, 20, 9, 0, 0).unwrap(),
+        chrono::Utc.with_ymd_and_hms(2024, 12, 25, 9, 0, 0).unwrap(),
+    ];
+    server.route(
+        "/silent.xml",
+        Response::ok("application/rss+xml", dated_feed("silent", &silent_posts))
+            .header("ETag", "\"s1\""),
+    );
+    let mut summary = String::new();
+    for b in 1..=builds {
+        let dates: Vec<_> = (1..=b).map(build_time).collect();
+        server.route(
+            "/steady.xml",
+            Response::ok("application/rss+xml", dated_feed("steady", &dates)),
+        );
+        let shaky = if b % 3 == 0 {
+            Response::status(500)
+        } else {
+            Response::ok("application/rss+xml", dated_feed("shaky", &dates))
+        };
+        server.route("/shaky.xml", shaky);
+        let now = build_time(b).to_rfc3339();
+        let step_summary = dir.path().join("summary.md");
+        let out = assert_cmd::Command::cargo_bin("planetoid")
+            .expect("binary")
+            .current_dir(dir.path())
+            .env("GITHUB_STEP_SUMMARY", &step_summary)
+            .args(["build", "--now", &now])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "build {b}: {}", stderr(&out));
+        summary = read(&step_summary);
+        std::fs::remove_file(&step_summary).expect("rm summary");
+    }
+    History {
+        server,
+        dir,
+        summary,
+        silent_posts,
+    }
 }

@@ -188,6 +188,52 @@ const URL_ATTRS: &[&str] = &[
     "cite",
 ];
 
+/// One attribute of an element: its local and qualified (`xlink:href`)
+/// names and its value.
+pub struct Attribute {
+    pub local: String,
+    pub qualified: String,
+    pub value: String,
+}
+
+impl Attribute {
+    /// `onclick`, `ONERROR`, …
+    pub fn is_event_handler(&self) -> bool {
+        self.local.to_ascii_lowercase().starts_with("on")
+    }
+}
+
+pub fn attributes(attrs: &std::cell::RefCell<Vec<html5ever::Attribute>>) -> Vec<Attribute> {
+    attrs
+        .borrow()
+        .iter()
+        .map(|a| {
+            let local = a.name.local.to_string();
+            let qualified = match &a.name.prefix {
+                Some(p) => format!("{p}:{local}"),
+                None => local.clone(),
+            };
+            Attribute {
+                local,
+                qualified,
+                value: a.value.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The URLs an attribute holds: each candidate of a `srcset`, else the value.
+pub fn urls_in<'v>(local: &str, value: &'v str) -> Vec<&'v str> {
+    if local == "srcset" {
+        value
+            .split(',')
+            .filter_map(|c| c.split_whitespace().next())
+            .collect()
+    } else {
+        vec![value]
+    }
+}
+
 /// Every violation of the predicate under `root` (an element whose subtree
 /// holds untrusted content), as readable strings.
 pub fn violations(root: &Handle) -> Vec<String> {
@@ -223,29 +269,20 @@ pub fn violations(root: &Handle) -> Vec<String> {
             }
             _ => {}
         }
-        for a in attrs.borrow().iter() {
-            let local = a.name.local.to_string();
-            let qualified = match &a.name.prefix {
-                Some(p) => format!("{p}:{local}"),
-                None => local.clone(),
-            };
-            let value = a.value.to_string();
-            if local.to_ascii_lowercase().starts_with("on") {
-                found.push(format!("<{tag} {qualified}> event handler"));
+        for a in attributes(attrs) {
+            if a.is_event_handler() {
+                found.push(format!("<{tag} {}> event handler", a.qualified));
             }
+            let Attribute {
+                local,
+                qualified,
+                value,
+            } = a;
             if local == "formaction" {
                 found.push(format!("<{tag} formaction>"));
             }
             if URL_ATTRS.contains(&qualified.as_str()) || URL_ATTRS.contains(&local.as_str()) {
-                let urls: Vec<&str> = if local == "srcset" {
-                    value
-                        .split(',')
-                        .filter_map(|c| c.split_whitespace().next())
-                        .collect()
-                } else {
-                    vec![value.as_str()]
-                };
-                for url in urls {
+                for url in urls_in(&local, &value) {
                     if let Some(s) = scheme(url)
                         && !matches!(s.as_str(), "http" | "https" | "mailto")
                     {

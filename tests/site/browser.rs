@@ -190,7 +190,6 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
         }
     }
     let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("site-screenshots");
-    std::fs::create_dir_all(&shots_dir).expect("screenshot dir");
     let mut screenshots = Vec::new();
     for lang in ["en", "ru"] {
         for (width, height, scheme) in [(1280, 900, "light"), (390, 844, "dark")] {
@@ -223,6 +222,91 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
     }
     eprintln!(
         "axe: 0 violations in {} page loads; screenshots in {}",
+        axe.len(),
+        shots_dir.display()
+    );
+}
+
+/// The health page with a history (a flaky, a quiet and a healthy feed):
+/// the Nu checker finds no errors, axe no violations in light and dark,
+/// and Chromium screenshots at desktop and phone widths show the strips.
+#[test]
+fn health_page_with_history_passes_vnu_and_axe_and_is_screenshotted() {
+    let planets: Vec<(&str, crate::common::History)> = ["en", "ru"]
+        .into_iter()
+        .map(|lang| (lang, crate::common::history_planet(12, lang)))
+        .collect();
+    let java = std::process::Command::new("java").arg("-version").output();
+    match vnu_jar().filter(|_| java.is_ok_and(|o| o.status.success())) {
+        Some(jar) => {
+            let pages: Vec<PathBuf> = planets
+                .iter()
+                .flat_map(|(_, p)| {
+                    let out = p.dir.path().join("output");
+                    [
+                        out.join("health/index.html"),
+                        out.join("archive/index.html"),
+                    ]
+                })
+                .collect();
+            let report = run_vnu(&jar, &pages);
+            assert!(report.trim().is_empty(), "vnu errors:\n{report}");
+        }
+        None if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but vnu.jar or java is missing")
+        }
+        None => eprintln!("SKIPPED: Nu HTML Checker on the health page: needs java and vnu.jar"),
+    }
+    let Some((modules, chromium)) = node_tools(&["axe-core/axe.min.js", "playwright-core"]) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but node, chromium or playwright-core + axe-core are missing"
+        );
+        eprintln!(
+            "SKIPPED: axe and screenshots of the health page: needs node, chromium, playwright-core and axe-core"
+        );
+        return;
+    };
+    let server = TestServer::start();
+    let mut axe = Vec::new();
+    let mut screenshots = Vec::new();
+    for (lang, planet) in &planets {
+        serve_site(&server, lang, &snapshot(&planet.dir.path().join("output")));
+        for page in ["health/", "archive/"] {
+            for scheme in ["light", "dark"] {
+                axe.push(serde_json::json!({"url": server.url(&format!("/{lang}/{page}")), "scheme": scheme}));
+            }
+        }
+        for (width, height, scheme) in [
+            (1280, 900, "light"),
+            (390, 844, "dark"),
+            (390, 844, "light"),
+        ] {
+            screenshots.push(serde_json::json!({
+                "url": server.url(&format!("/{lang}/health/")),
+                "name": format!("health-{lang}-{width}-{scheme}.png"),
+                "width": width, "height": height, "scheme": scheme, "fullPage": width < 600,
+            }));
+        }
+    }
+    let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("health-screenshots");
+    std::fs::create_dir_all(&shots_dir).expect("screenshot dir");
+    let config = serde_json::json!({
+        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
+    });
+    let report = run_node("check.js", &modules, &config);
+    let violations = report["violations"].as_array().expect("violations");
+    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
+    let shots = report["screenshots"].as_array().expect("screenshots");
+    assert_eq!(shots.len(), 6);
+    for shot in shots {
+        assert!(
+            shot["colours"].as_u64().unwrap_or(0) > 20,
+            "looks blank: {shot}"
+        );
+    }
+    eprintln!(
+        "health page: 0 axe violations in {} loads; screenshots in {}",
         axe.len(),
         shots_dir.display()
     );

@@ -6,7 +6,7 @@
 // A screenshot's "colours" is the number of distinct colours in a sample of
 // its pixels, so a blank (single-colour) page is easy to tell apart.
 // Usage: node check.js CONFIG.json (fields: chromium, dir, axe: [{url, scheme}],
-// screenshots: [{url, name, width, height, scheme}]; see tests/site/browser.rs).
+// screenshots: [{url, name, width, height, scheme, fullPage}]; see tests/site/browser.rs).
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -50,7 +50,7 @@ const { chromium } = require('playwright-core');
     await page.goto(shot.url);
     const textLength = await page.evaluate(() => document.body.innerText.trim().length);
     const file = path.join(config.dir, shot.name);
-    const png = await page.screenshot({ path: file });
+    const png = await page.screenshot({ path: file, fullPage: !!shot.fullPage });
     await page.close();
     const probe = await browser.newPage();
     const colours = await probe.evaluate(async (data) => {
