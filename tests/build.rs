@@ -476,6 +476,12 @@ fn fragments_text(out: &std::path::Path, lang: &str) -> String {
 fn a_warm_build_with_nothing_new_rewrites_no_search_file_and_an_edit_rebuilds_the_index() {
     let (server, dir) = built_planet();
     let out = dir.path().join("output");
+    // Search is opt-in: with the default, no search file is published.
+    assert!(search_files(&out).is_empty());
+    let config = read(dir.path().join("planet.yaml")) + "search: true\n";
+    std::fs::write(dir.path().join("planet.yaml"), config).expect("config");
+    let built = planetoid(dir.path(), &["build", "--now", "2025-06-30T12:30:00Z"]);
+    assert!(built.status.success(), "{}", stderr(&built));
     let before = search_files(&out);
     assert!(
         before.keys().any(|p| p.ends_with(".pf_fragment"))
@@ -509,7 +515,7 @@ fn a_warm_build_with_nothing_new_rewrites_no_search_file_and_an_edit_rebuilds_th
     assert_ne!(search_files(&out), before);
 
     // `search: false` publishes neither the page nor the index, nor a box.
-    let config = read(dir.path().join("planet.yaml")) + "search: false\n";
+    let config = read(dir.path().join("planet.yaml")).replace("search: true", "search: false");
     std::fs::write(dir.path().join("planet.yaml"), config).expect("config");
     let built = planetoid(dir.path(), &["build", "--now", "2025-06-30T15:00:00Z"]);
     assert!(built.status.success(), "{}", stderr(&built));

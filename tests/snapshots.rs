@@ -52,7 +52,7 @@ fn rendered_pages_match_their_snapshots() {
     std::fs::write(dir.path().join("about.md"), "We *read* blogs.\n").expect("about");
     write_config(
         dir.path(),
-        "title: Snapshot Planet\nbase_url: https://snap.example/\nlang: ru\nentries_per_page: 2\n\
+        "title: Snapshot Planet\nbase_url: https://snap.example/\nlang: ru\nentries_per_page: 2\nsearch: true\n\
          pages:\n  - title: О нас\n    file: about.md\n\
          feeds:\n  - url: alpha.xml\n    name: Alpha\n  - url: beta.xml\n  - url: missing.xml\n    name: Gone\n",
     );

@@ -451,7 +451,7 @@ pub fn build_payload_planet(corpus: &std::path::Path) -> PayloadPlanet {
     let feeds = dir.path().join("feeds");
     std::fs::create_dir_all(&feeds).expect("feeds dir");
     let mut config = String::from(
-        "title: Payload planet\nbase_url: https://planet.test/\nlang: en\nentries_per_page: 500\nfeed_entries: 10000\nfeeds:\n",
+        "title: Payload planet\nbase_url: https://planet.test/\nlang: en\nsearch: true\nentries_per_page: 500\nfeed_entries: 10000\nfeeds:\n",
     );
     for (n, chunk) in payloads.chunks(100).enumerate() {
         for form in ["atom", "rss", "json"] {

@@ -100,7 +100,7 @@ fn mixed_planet() -> tempfile::TempDir {
     );
     std::fs::write(
         dir.path().join("planet.yaml"),
-        "title: Mixed planet\nbase_url: https://planet.test/\nlang: en\nfeeds:\n  - url: feeds/ivan.xml\n    name: Иван\n    lang: ru\n  - url: feeds/anna.xml\n    name: Anna\n    lang: en\n  - url: feeds/boris.xml\n    name: Boris\n    lang: en\n",
+        "title: Mixed planet\nbase_url: https://planet.test/\nlang: en\nsearch: true\nfeeds:\n  - url: feeds/ivan.xml\n    name: Иван\n    lang: ru\n  - url: feeds/anna.xml\n    name: Anna\n    lang: en\n  - url: feeds/boris.xml\n    name: Boris\n    lang: en\n",
     )
     .expect("planet.yaml");
     let out = planetoid(dir.path(), &["build", "--offline", "--now", NOW]);
