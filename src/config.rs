@@ -1103,6 +1103,13 @@ fn render_problems(path: &Path, text: &str, problems: &[Problem]) -> String {
 mod tests {
     use super::*;
 
+    /// Whether a problem on `line` says `text` (of `(line, column, message)`).
+    fn names(summary: &[(u64, u64, &str)], line: u64, text: &str) -> bool {
+        summary
+            .iter()
+            .any(|(l, _, m)| *l == line && m.contains(text))
+    }
+
     fn problems(yaml: &str) -> Vec<Problem> {
         match parse(yaml, Path::new("/planet/planet.yaml")) {
             Err(ConfigError::Invalid { problems, .. }) => problems,
@@ -1231,18 +1238,8 @@ feeds:
             .iter()
             .map(|p| (p.line, p.column, p.message.as_str()))
             .collect();
-        assert!(
-            summary
-                .iter()
-                .any(|(l, _, m)| *l == 3 && m.contains("one of: excerpt, full")),
-            "{summary:?}"
-        );
-        assert!(
-            summary
-                .iter()
-                .any(|(l, _, m)| *l == 5 && m.contains("max_site_mb")),
-            "{summary:?}"
-        );
+        assert!(names(&summary, 3, "one of: excerpt, full"), "{summary:?}");
+        assert!(names(&summary, 5, "max_site_mb"), "{summary:?}");
     }
 
     #[test]
@@ -1339,12 +1336,7 @@ feeds:
                 .any(|(_, _, m)| m.contains("missing required key `title`")),
             "{summary:?}"
         );
-        assert!(
-            summary
-                .iter()
-                .any(|(l, _, m)| *l == 2 && m.contains("http(s)")),
-            "{summary:?}"
-        );
+        assert!(names(&summary, 2, "http(s)"), "{summary:?}");
         assert!(
             summary
                 .iter()
@@ -1358,17 +1350,10 @@ feeds:
             "{summary:?}"
         );
         assert!(
-            summary
-                .iter()
-                .any(|(l, _, m)| *l == 7 && m.contains("missing required key `url`")),
+            names(&summary, 7, "missing required key `url`"),
             "{summary:?}"
         );
-        assert!(
-            summary
-                .iter()
-                .any(|(l, _, m)| *l == 8 && m.contains("gopher")),
-            "{summary:?}"
-        );
+        assert!(names(&summary, 8, "gopher"), "{summary:?}");
     }
 
     #[test]

@@ -129,6 +129,28 @@ pub fn node_tools(packages: &[&str]) -> Option<(PathBuf, PathBuf)> {
         .map(|m| (m, chromium))
 }
 
+/// Runs `check.js`: axe on every `axe` page (none may have a violation),
+/// then the `screenshots` into `shots_dir`; returns what it says of each shot.
+fn axe_and_screenshots(
+    modules: &Path,
+    chromium: &Path,
+    shots_dir: &Path,
+    axe: &[serde_json::Value],
+    screenshots: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
+    std::fs::create_dir_all(shots_dir).expect("screenshot dir");
+    let config = serde_json::json!({
+        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
+    });
+    let report = run_node("check.js", modules, &config);
+    let violations = report["violations"].as_array().expect("violations");
+    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
+    report["screenshots"]
+        .as_array()
+        .expect("screenshots")
+        .clone()
+}
+
 /// Runs `tests/site/<script>` with `config` (written to a file) and returns
 /// the JSON it prints.
 pub fn run_node(script: &str, modules: &Path, config: &serde_json::Value) -> serde_json::Value {
@@ -200,13 +222,7 @@ fn axe_finds_no_violations_and_screenshots_are_not_blank() {
             }));
         }
     }
-    let config = serde_json::json!({
-        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
-    });
-    let report = run_node("check.js", &modules, &config);
-    let violations = report["violations"].as_array().expect("violations");
-    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
-    let shots = report["screenshots"].as_array().expect("screenshots");
+    let shots = axe_and_screenshots(&modules, &chromium, &shots_dir, &axe, &screenshots);
     assert_eq!(shots.len(), 4);
     for shot in shots {
         let file = shot["file"].as_str().unwrap_or_default();
@@ -290,14 +306,7 @@ fn health_page_with_history_passes_vnu_and_axe_and_is_screenshotted() {
         }
     }
     let shots_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("health-screenshots");
-    std::fs::create_dir_all(&shots_dir).expect("screenshot dir");
-    let config = serde_json::json!({
-        "chromium": chromium, "dir": shots_dir, "axe": axe, "screenshots": screenshots,
-    });
-    let report = run_node("check.js", &modules, &config);
-    let violations = report["violations"].as_array().expect("violations");
-    assert!(violations.is_empty(), "axe-core:\n{violations:#?}");
-    let shots = report["screenshots"].as_array().expect("screenshots");
+    let shots = axe_and_screenshots(&modules, &chromium, &shots_dir, &axe, &screenshots);
     assert_eq!(shots.len(), 6);
     for shot in shots {
         assert!(
