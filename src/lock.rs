@@ -1,6 +1,6 @@
 //! One run at a time per planet. Every command that writes the store,
 //! planet.yaml or the site (`build`, `serve`'s rebuilds, `fix-moved`,
-//! `opml import`) first takes an exclusive OS file lock (`flock`) on a lock
+//! `opml import`, and `import` and `add` when they write) first takes an exclusive OS file lock (`flock`) on a lock
 //! file beside the state file and holds it until it is done. The lock is a
 //! guard ([`PlanetLock`]): dropping it releases the lock, and the OS releases
 //! it when the process dies, so a killed run never blocks the next one. A
