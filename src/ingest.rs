@@ -18,7 +18,7 @@ use crate::entry::{CleanEntry, Entry, FeedId, WebUrl};
 use crate::fetch::{self, FetchError, Fetched, Request, Validators};
 use crate::progress::Progress;
 use crate::store::{Failure, FeedRecord, FeedState, FeedStatus, FeedUpdate};
-use crate::{BuildOptions, decode, discover, parse, sanitize};
+use crate::{BuildOptions, decode, discover, keys, parse, sanitize};
 
 /// The raw hashes of a feed's stored entries, by entry id; asked only for
 /// feeds that sent new content.
@@ -233,7 +233,8 @@ pub(crate) fn ingest(
         .entries
         .into_iter()
         .filter_map(|e| {
-            let raw_hash = raw_hash(&e, shown);
+            let raw_hash =
+                keys::raw_hash(&e, shown.mode, shown.excerpt_words, shown.iframe_hosts);
             (known.get(&e.id) != Some(&raw_hash)).then(|| clean_entry(e, raw_hash, shown))
         })
         .collect();
@@ -250,40 +251,6 @@ pub(crate) fn ingest(
         encoding: text.encoding.to_string(),
         warnings: warnings.messages(),
     }
-}
-
-/// What the sanitizer's output depends on, besides the entry: a new
-/// planetoid (possibly a new sanitizer) sanitizes everything once again.
-const POLICY: &str = concat!("planetoid ", env!("CARGO_PKG_VERSION"));
-
-/// blake3 of everything the stored entry is made from, the feed's content
-/// mode and the sanitizer's settings included.
-fn raw_hash(e: &Entry, shown: &Shown) -> String {
-    let mut h = blake3::Hasher::new();
-    let mut part = |s: &str| {
-        h.update(s.as_bytes());
-        h.update(b"\0");
-    };
-    part(POLICY);
-    part(&format!("{:?} {}", shown.mode, shown.excerpt_words));
-    part(&shown.iframe_hosts.join(" "));
-    part(&e.title);
-    part(e.link.as_ref().map_or("", WebUrl::as_str));
-    part(e.author.as_deref().unwrap_or(""));
-    part(&e.published.map(|d| d.to_rfc3339()).unwrap_or_default());
-    part(&e.updated.map(|d| d.to_rfc3339()).unwrap_or_default());
-    part(e.body_html.as_deref().unwrap_or(""));
-    part(e.summary_html.as_deref().unwrap_or(""));
-    part(e.base_url.as_deref().unwrap_or(""));
-    for c in &e.categories {
-        part(c);
-    }
-    for enc in &e.enclosures {
-        part(enc.url.as_str());
-        part(enc.mime_type.as_deref().unwrap_or(""));
-        part(&enc.length.map(|l| l.to_string()).unwrap_or_default());
-    }
-    h.finalize().to_hex().to_string()
 }
 
 /// Sanitizes what the feed's `content:` mode shows: the full body, an

@@ -34,6 +34,7 @@ pub mod fix_moved;
 pub mod import;
 pub mod ingest;
 pub mod init;
+pub mod keys;
 pub mod lock;
 pub mod opml_io;
 pub mod output;

@@ -15,11 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::keys::PageKey;
+
 /// The marker file that says "this directory is a planetoid site".
 pub const MARKER: &str = ".planetoid-site";
-
-/// A page's key: what it was rendered from (see `render`'s reuse of pages).
-pub type PageKey = [u8; 32];
 
 /// Every file of the site, by path relative to the output directory: kept in
 /// memory, or — for a real build — written straight into the staging
@@ -254,7 +253,7 @@ impl Site {
         let mut lines: Vec<String> = current
             .iter()
             .map(|(path, key)| match key {
-                Some(k) => format!("{} {path}\n", hex(k)),
+                Some(k) => format!("{} {path}\n", k.to_hex()),
                 None => format!("- {path}\n"),
             })
             .collect();
@@ -298,25 +297,14 @@ fn read_keys(dir: &Path) -> Option<HashMap<String, Option<PageKey>>> {
     text.lines()
         .map(|line| {
             let (key, path) = line.split_once(' ')?;
-            let key = if key == "-" { None } else { Some(unhex(key)?) };
+            let key = if key == "-" {
+                None
+            } else {
+                Some(PageKey::from_hex(key)?)
+            };
             Some((path.to_string(), key))
         })
         .collect()
-}
-
-fn hex(key: &PageKey) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<PageKey> {
-    let mut key = [0u8; 32];
-    if text.len() != 64 {
-        return None;
-    }
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(key)
 }
 
 /// Removes `root/rel` and then its folders up to `root` as they empty.
@@ -575,6 +563,10 @@ fn safe_join(root: &Path, rel: &str) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
+    fn key(n: u8) -> PageKey {
+        PageKey::from_hex(&format!("{n:02x}").repeat(32)).expect("hex")
+    }
+
     fn site(text: &str) -> Site {
         let s = Site::default();
         s.add("index.html", text.as_bytes().to_vec());
@@ -679,7 +671,7 @@ mod tests {
         let (out, cfg) = (tmp.path().join("output"), tmp.path().join("cfg"));
         let spare = tmp.path().join(".output.spare");
         let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-        let (k1, k2, k3) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+        let (k1, k2, k3) = (key(1), key(2), key(3));
 
         let a = Site::staged(&out, &cfg).expect("staged");
         a.add_keyed("a.html", Some(k1), b"A1".to_vec());
@@ -751,8 +743,8 @@ mod tests {
         let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
         let build = |text: &str| {
             let site = Site::staged(&out, &cfg).expect("staged");
-            site.add_keyed("a.html", Some([1; 32]), text.as_bytes().to_vec());
-            site.add_keyed("x/b.html", Some([2; 32]), b"B".to_vec());
+            site.add_keyed("a.html", Some(key(1)), text.as_bytes().to_vec());
+            site.add_keyed("x/b.html", Some(key(2)), b"B".to_vec());
             site.commit().expect("commit");
         };
         build("one");
@@ -799,7 +791,7 @@ mod tests {
         std::fs::remove_file(spare.join("a.html")).expect("rm");
         std::fs::hard_link(out.join("a.html"), spare.join("a.html")).expect("link");
         let site = Site::staged(&out, &cfg).expect("staged");
-        site.add_keyed("a.html", Some([3; 32]), b"six".to_vec());
+        site.add_keyed("a.html", Some(key(3)), b"six".to_vec());
         assert_eq!(read(&out.join("a.html")), "five", "live site untouched");
         site.commit().expect("commit");
         assert_eq!(read(&out.join("a.html")), "six");

@@ -17,6 +17,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use crate::config::{DatePolicy, FutureDates, Retention};
 use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, StoredEntry, WebUrl, place_in_time};
 use crate::fetch::Validators;
+use crate::keys;
 use crate::sanitize::SafeHtml;
 
 mod history;
@@ -530,7 +531,7 @@ impl Store {
                                             e.author,
                                             published,
                                             updated,
-                                            body_hash(e.body.as_str()),
+                                            keys::body_hash(e.body.as_str()),
                                             categories,
                                             enclosures,
                                             e.content_hash,
@@ -554,7 +555,7 @@ impl Store {
                                             e.author,
                                             published,
                                             updated,
-                                            body_hash(e.body.as_str()),
+                                            keys::body_hash(e.body.as_str()),
                                             categories,
                                             enclosures,
                                             e.content_hash
@@ -807,11 +808,6 @@ impl Reader {
             rows.collect()
         })
     }
-}
-
-/// What stands for a body in render keys (see `render`'s reuse of pages).
-pub fn body_hash(body: &str) -> String {
-    blake3::hash(body.as_bytes()).to_hex().to_string()
 }
 
 /// Retention: entries older than `max_age_days` go, except the newest
@@ -1268,7 +1264,7 @@ pub(crate) mod tests {
             .entries(std::slice::from_ref(&id), false)
             .expect("entries");
         assert_eq!(kept.len(), 1, "the old entry is pruned");
-        assert_eq!(kept[0].body_hash, body_hash("<p>body</p>"));
+        assert_eq!(kept[0].body_hash, crate::keys::body_hash("<p>body</p>"));
         let orphans: i64 = store
             .conn
             .query_row(

@@ -20,7 +20,6 @@ mod feeds;
 mod i18n;
 mod listing;
 mod pages;
-mod reuse;
 pub mod search;
 mod theme;
 
@@ -34,6 +33,7 @@ pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
 use crate::config::Avatar;
 use crate::entry::{FeedId, StoredEntry, WebUrl};
+use crate::keys::{self, Key};
 use crate::output::Site;
 use crate::report::Health;
 use crate::sanitize::SafeHtml;
@@ -69,6 +69,45 @@ pub struct FeedInfo {
     pub avatar: Option<Avatar>,
     /// Where permanent redirects now lead; the health page shows it.
     pub moved_to: Option<WebUrl>,
+}
+
+impl FeedInfo {
+    /// What stands for the feed in the keys of the entries it carries:
+    /// every field pages show.
+    fn key(&self) -> blake3::Hash {
+        // No `..`: a new field must be decided on here.
+        let FeedInfo {
+            id,
+            name,
+            url,
+            feed_url,
+            site_url,
+            status,
+            language,
+            avatar,
+            moved_to,
+        } = self;
+        fn web(u: &Option<WebUrl>) -> Option<&[u8]> {
+            u.as_ref().map(|u| u.as_str().as_bytes())
+        }
+        let mut key = Key::bare();
+        key.bytes("id", id.as_str().as_bytes())
+            .bytes("name", name.as_bytes())
+            .bytes("url", url.as_bytes())
+            .opt("feed_url", web(feed_url))
+            .opt("site_url", web(site_url))
+            .bytes("status", status.as_bytes())
+            .opt("language", language.as_deref().map(str::as_bytes))
+            .opt("moved_to", web(moved_to));
+        match avatar {
+            None => key.opt("avatar", None),
+            Some(Avatar::Url(url)) => key.bytes("avatar_url", url.as_str().as_bytes()),
+            Some(Avatar::File { published, .. }) => {
+                key.bytes("avatar_file", published.as_bytes())
+            }
+        };
+        key.hash()
+    }
 }
 
 /// The subscriptions by id, built once per render.
@@ -112,6 +151,36 @@ pub struct PlanetInfo {
     /// Who runs the planet (footer, Atom `author`).
     pub owner_name: Option<String>,
     pub owner_email: Option<String>,
+}
+
+impl PlanetInfo {
+    /// Adds every field to `key` (for files that show planet-wide values
+    /// but get no template context, such as per-listing feeds).
+    fn key(&self, key: &mut Key) {
+        // No `..`: a new field must be decided on here.
+        let PlanetInfo {
+            title,
+            description,
+            csp_frame_src,
+            base_url,
+            lang,
+            feed_entries,
+            listing_excerpts,
+            search,
+            owner_name,
+            owner_email,
+        } = self;
+        key.bytes("title", title.as_bytes())
+            .opt("description", description.as_ref().map(|d| d.as_str().as_bytes()))
+            .bytes("csp_frame_src", csp_frame_src.as_bytes())
+            .bytes("base_url", base_url.as_str().as_bytes())
+            .bytes("lang", lang.as_bytes())
+            .value("feed_entries", feed_entries)
+            .value("listing_excerpts", listing_excerpts)
+            .value("search", search)
+            .opt("owner_name", owner_name.as_deref().map(str::as_bytes))
+            .opt("owner_email", owner_email.as_deref().map(str::as_bytes));
+    }
 }
 
 /// Everything one build renders.
@@ -162,7 +231,8 @@ pub fn render_site(theme: &Theme, input: &SiteInput) -> Result<Site, RenderError
 /// Renders every file of the site into `site` (in memory, or straight to a
 /// staging directory, see [`Site::staged`]). Pages and per-listing feeds
 /// whose key is unchanged are carried over from the live site instead
-/// ([`reuse`]); only the entries of the others have their bodies read.
+/// (see [`crate::keys`]); only the entries of the others have their bodies
+/// read.
 /// With search on, also the search page and index ([`search`]), whose
 /// figures are returned.
 pub fn render_site_into(
@@ -185,13 +255,24 @@ pub fn render_site_into(
         context::languages(t, &listings),
     );
     let tag_counts = context::tag_counts(&listings);
-    let feed_hashes = context::feed_hashes(input.feeds);
+    let feed_keys: HashMap<&FeedId, blake3::Hash> =
+        input.feeds.iter().map(|f| (&f.id, f.key())).collect();
     let archive_pages = listing::archive_pages(&listings, input.entries.len(), input.per_page);
     let entry_keys: Vec<blake3::Hash> = input
         .entries
         .par_iter()
         .zip(&archive_pages)
-        .map(|(e, &page)| context::entry_key(&feed_hashes, &tag_counts, page, e))
+        .map(|(e, &page)| {
+            keys::entry_key(
+                e,
+                page,
+                |id| feed_keys.get(id).copied(),
+                |tag| {
+                    let slug = listing::tag_slug(tag);
+                    tag_counts.get(slug.as_str()).copied().unwrap_or(0)
+                },
+            )
+        })
         .collect();
 
     // 1. Which pages and feeds changed: the rest is carried over now.

@@ -13,10 +13,10 @@ use tera::{Context, Value};
 use super::context::{self, FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
 use super::excerpts::Excerpts;
 use super::listing::{Kind, Listing};
-use super::reuse::Key;
 use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
 use crate::entry::StoredEntry;
-use crate::output::{PageKey, Site};
+use crate::keys::{Key, PageKey};
+use crate::output::Site;
 use crate::select::paginate;
 
 /// Up to this many subscriptions, every page's sidebar lists them all;
@@ -33,11 +33,9 @@ struct SharedValue {
 
 impl SharedValue {
     fn new(v: &impl Serialize) -> SharedValue {
-        let mut key = Key::new(&blake3::Hash::from_bytes([0; 32]));
-        key.value("value", v);
         SharedValue {
             value: Value::from_serializable(v),
-            hash: blake3::Hash::from_bytes(key.finish()),
+            hash: Key::bare().value("value", v).hash(),
         }
     }
 }
@@ -344,8 +342,8 @@ impl Plan<'_> {
             let path = format!("{}atom.xml", list.dir);
             let mut key = Key::new(&self.shared.theme);
             key.bytes("atom", title.as_bytes())
-                .bytes("path", path.as_bytes())
-                .bytes("planet", format!("{:?}", input.planet).as_bytes());
+                .bytes("path", path.as_bytes());
+            input.planet.key(&mut key);
             if entries.is_empty() {
                 // An empty feed is dated by the build.
                 key.value("now", &input.now);

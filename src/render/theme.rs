@@ -12,6 +12,7 @@ use tera::{Kwargs, State, Tera, TeraResult};
 
 use super::i18n::Translation;
 use crate::config::StringOverride;
+use crate::keys;
 
 /// The default theme's files, embedded at compile time.
 pub const DEFAULT_THEME: &[(&str, &str)] = &[
@@ -142,16 +143,11 @@ impl Theme {
         overrides: &BTreeMap<String, StringOverride>,
     ) -> Result<Theme, ThemeError> {
         let files = collect_files(theme_dir)?;
-        let mut hasher = blake3::Hasher::new();
-        for (path, bytes) in &files {
-            hasher.update(path.as_bytes()).update(b"\0");
-            hasher
-                .update(&(bytes.len() as u64).to_le_bytes())
-                .update(bytes);
-        }
-        hasher.update(lang.as_bytes());
-        hasher.update(format!("{overrides:?}").as_bytes());
-        let fingerprint = hasher.finalize();
+        let fingerprint = keys::theme_fingerprint(
+            files.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
+            lang,
+            overrides,
+        );
         let mut translation = translation_for(&files, lang)?;
         translation
             .apply(overrides)

@@ -20,9 +20,9 @@ use serde::Serialize;
 use super::context::{anchor, archive_url};
 use super::listing::{Listings, language_code};
 use super::pages::{PageBuild, Shared};
-use super::reuse::Key;
 use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, i18n::Translation};
 use crate::entry::StoredEntry;
+use crate::keys::{Key, PageKey, body_part};
 use crate::output::Site;
 use crate::sanitize::search_text;
 
@@ -145,7 +145,7 @@ fn shown<'a>(inp: &'a Inputs, t: &'a Translation, i: usize, e: &'a StoredEntry) 
 
 /// Everything a bundle is made of: when this is unchanged, so is every
 /// file of it (planetoid's version, and so Pagefind's, is in every key).
-fn bundle_key(inp: &Inputs, t: &Translation, lang: &str, entries: &[usize]) -> [u8; 32] {
+fn bundle_key(inp: &Inputs, t: &Translation, lang: &str, entries: &[usize]) -> PageKey {
     let mut key = Key::new(&inp.theme.fingerprint);
     key.bytes("lang", lang.as_bytes());
     key.bytes("untitled", t.text("untitled").as_bytes());
@@ -162,11 +162,7 @@ fn bundle_key(inp: &Inputs, t: &Translation, lang: &str, entries: &[usize]) -> [
         for tag in &s.tags {
             key.bytes("tag", tag.as_bytes());
         }
-        if e.body_hash.is_empty() {
-            key.bytes("body", e.body.as_str().as_bytes());
-        } else {
-            key.bytes("body_hash", e.body_hash.as_bytes());
-        }
+        key.bytes("body", body_part(e));
     }
     key.finish()
 }
