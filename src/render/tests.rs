@@ -1,0 +1,261 @@
+use super::*;
+use chrono::TimeZone;
+use std::collections::BTreeMap;
+
+fn feed(url: &str, name: &str) -> FeedInfo {
+    FeedInfo {
+        id: FeedId::from_source(url),
+        name: name.into(),
+        url: url.into(),
+        feed_url: None,
+        site_url: Some(WebUrl::sample("https://site.example/")),
+        status: "ok",
+        language: None,
+        avatar: None,
+        moved_to: None,
+    }
+}
+
+fn entry(feed: &FeedInfo, id: &str, day: u32, title: &str) -> StoredEntry {
+    let date = Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap();
+    StoredEntry {
+        title: title.into(),
+        link: Some(WebUrl::sample(&format!("https://site.example/{id}"))),
+        body: crate::sanitize::clean("<p>Hello <b>there</b><script>x()</script></p>", None),
+        categories: vec!["Rust".into()],
+        ..StoredEntry::sample(feed.id.clone(), id, date)
+    }
+}
+
+/// The bodies are in the entries already (a timeline built in memory).
+struct InlineBodies;
+
+impl Bodies for InlineBodies {
+    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String> {
+        Ok(entries.iter().map(|e| e.body.clone()).collect())
+    }
+
+    fn excerpt(&self, body: &SafeHtml, words: usize) -> SafeHtml {
+        crate::sanitize::excerpt(body, words)
+    }
+}
+
+/// A site rendered and published into a temporary directory.
+struct Built {
+    _tmp: tempfile::TempDir,
+    out: std::path::PathBuf,
+}
+
+impl Built {
+    fn has(&self, path: &str) -> bool {
+        self.out.join(path).is_file()
+    }
+
+    fn text(&self, path: &str) -> String {
+        std::fs::read_to_string(self.out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+}
+
+fn site(feeds: &[FeedInfo], entries: &[StoredEntry], lang: &str) -> Built {
+    site_with(feeds, entries, lang, Some(4))
+}
+
+fn site_with(
+    feeds: &[FeedInfo],
+    entries: &[StoredEntry],
+    lang: &str,
+    listing_excerpts: Option<usize>,
+) -> Built {
+    let theme = Theme::load(None, lang, &BTreeMap::new()).expect("theme");
+    let planet = PlanetInfo {
+        title: "P <&>".into(),
+        description: None,
+        csp_frame_src: "'none'".into(),
+        owner_name: None,
+        owner_email: None,
+        base_url: WebUrl::sample("https://p.example/"),
+        lang: lang.into(),
+        feed_entries: 10,
+        listing_excerpts,
+        search: true,
+    };
+    let health = Health {
+        generated: "2025-01-31T00:00:00Z".into(),
+        lock_wait_secs: 0.0,
+        feeds: vec![],
+        activity: vec![],
+    };
+    let input = SiteInput {
+        planet: &planet,
+        feeds,
+        entries,
+        per_page: 2,
+        max_pages: Some(2),
+        extra_pages: &[],
+        health: &health,
+        now: Utc.with_ymd_and_hms(2025, 1, 31, 0, 0, 0).unwrap(),
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("output");
+    let site = Site::staged(&out, &tmp.path().join("cfg")).expect("staged");
+    render_site_into(&theme, &input, &InlineBodies, &site).expect("renders");
+    site.commit().expect("commit");
+    Built { _tmp: tmp, out }
+}
+
+#[test]
+fn plain_text_is_escaped_and_only_sanitized_bodies_are_markup() {
+    let a = feed("https://a.example/feed", "<script>alert(1)</script>");
+    let entries = [entry(&a, "1", 5, "Fish & <chips>")];
+    let site = site(&[a], &entries, "en");
+    let index = site.text("index.html");
+    assert!(index.contains("Fish &amp; &lt;chips&gt;"), "{index}");
+    assert!(
+        index.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{index}"
+    );
+    assert!(!index.contains("<script>"), "{index}");
+    assert!(index.contains("<p>Hello <b>there</b></p>"), "{index}");
+    assert!(index.contains("<title>P &lt;&amp;&gt;</title>"), "{index}");
+}
+
+#[test]
+fn avatar_and_moved_to_render_when_the_data_has_them() {
+    let mut a = feed("https://a.example/feed", "Alpha");
+    a.avatar = Some(Avatar::Url(WebUrl::sample("https://a.example/me.png")));
+    a.moved_to = Some(WebUrl::sample("https://new.example/feed"));
+    let b = feed("https://b.example/feed", "Beta");
+    let entries = [entry(&a, "1", 5, "One"), entry(&b, "2", 4, "Two")];
+    let site = site(&[a.clone(), b], &entries, "en");
+    let index = site.text("index.html");
+    assert_eq!(
+        index
+            .matches("<img class=\"avatar\" src=\"https://a.example/me.png\"")
+            .count(),
+        2,
+        "sidebar and entry: {index}"
+    );
+    let health = site.text("health/index.html");
+    assert!(
+        health.contains("Moved to <a href=\"https://new.example/feed\">"),
+        "{health}"
+    );
+    let feed_page = site.text(&format!("feeds/{}/index.html", a.id));
+    assert!(
+        feed_page.contains("width=\"32\" height=\"32\""),
+        "{feed_page}"
+    );
+    // The sidebar marks the feed whose page this is, and only that one.
+    assert_eq!(feed_page.matches("aria-current=\"page\">").count(), 1);
+    assert!(
+        feed_page.contains("aria-current=\"page\">Alpha</a>"),
+        "{feed_page}"
+    );
+}
+
+#[test]
+fn full_text_is_on_the_timeline_and_in_the_archive_and_listings_show_excerpts() {
+    let a = feed("https://a.example/feed", "Alpha");
+    let long = |id: &str, day: u32| StoredEntry {
+        body: crate::sanitize::clean(
+            &format!("<p>Post {id} <b>one two three</b> four five</p><p>six</p>"),
+            None,
+        ),
+        ..entry(&a, id, day, &format!("Post {id}"))
+    };
+    // Newest first: 5, 4, 3 — page 2 of January holds the third.
+    let entries = [long("5", 5), long("4", 4), long("3", 3)];
+    let site = site(std::slice::from_ref(&a), &entries, "en");
+    let full = "<p>Post 3 <b>one two three</b> four five</p><p>six</p>";
+    let anchor = context::anchor(&entries[2]);
+    let month = site.text("archive/2025/01/page/2/index.html");
+    assert!(month.contains(full), "{month}");
+    assert!(month.contains(&format!("id=\"{anchor}\"")), "{month}");
+    assert!(site.text("page/2/index.html").contains(full));
+
+    let feed_page = site.text(&format!("feeds/{}/page/2/index.html", a.id));
+    assert!(!feed_page.contains(full), "{feed_page}");
+    assert!(
+        feed_page.contains("<p>Post 3 <b>one two…</b></p>"),
+        "cut on the tree after 4 words: {feed_page}"
+    );
+    assert!(
+        feed_page.contains("<a href=\"https://site.example/3\">Read the original</a>"),
+        "{feed_page}"
+    );
+    assert!(
+        feed_page.contains(&format!(
+            "<a href=\"../../../../archive/2025/01/page/2/#{anchor}\">In the archive</a>"
+        )),
+        "{feed_page}"
+    );
+    let tag_page = site.text("tags/rust/index.html");
+    assert!(tag_page.contains("<b>one two…</b>") && !tag_page.contains(full));
+    assert!(
+        !site.has(&format!("feeds/{}/atom.xml", a.id)),
+        "a feed's page links the member's own feed instead"
+    );
+    let tag_feed = site.text("tags/rust/atom.xml");
+    let parsed = atom_syndication::Feed::read_from(tag_feed.as_bytes()).expect("atom");
+    assert_eq!(parsed.entries().len(), 3);
+    for e in parsed.entries() {
+        assert!(e.content().is_none(), "{tag_feed}");
+        let summary = e.summary().expect("an excerpt");
+        assert!(summary.value.contains("one two…"), "{tag_feed}");
+    }
+
+    // listing_content: full keeps the full text everywhere.
+    let full_site = site_with(std::slice::from_ref(&a), &entries, "en", None);
+    let feed_page = full_site.text(&format!("feeds/{}/page/2/index.html", a.id));
+    assert!(feed_page.contains(full), "{feed_page}");
+    assert!(!feed_page.contains("Read the original"), "{feed_page}");
+    let tag_feed = full_site.text("tags/rust/atom.xml");
+    assert!(tag_feed.contains("<content type=\"html\">"), "{tag_feed}");
+}
+
+#[test]
+fn max_pages_caps_lists_but_not_month_archives() {
+    let a = feed("https://a.example/feed", "Alpha");
+    let entries: Vec<StoredEntry> = (1..=9)
+        .rev()
+        .map(|d| entry(&a, &d.to_string(), d, &format!("Post {d}")))
+        .collect();
+    let site = site(std::slice::from_ref(&a), &entries, "ru");
+    assert!(site.has("page/2/index.html"));
+    assert!(!site.has("page/3/index.html"));
+    assert!(
+        !site.has(&format!("feeds/{}/page/3/index.html", a.id))
+    );
+    assert!(!site.has("tags/rust/page/3/index.html"));
+    assert!(site.has("archive/2025/01/page/5/index.html"));
+    let month = site.text("archive/2025/01/page/5/index.html");
+    assert!(
+        month.contains("<h1>январь 2025 <small>Страница 5</small></h1>"),
+        "{month}"
+    );
+    assert!(month.contains("1 января 2025</time></h2>"), "{month}");
+    assert!(
+        month.contains("<link rel=\"prev\" href=\"../../../../../archive/2025/01/page/4/\">"),
+        "{month}"
+    );
+    let archive = site.text("archive/index.html");
+    assert!(archive.contains("9 записей"), "{archive}");
+}
+
+#[test]
+fn past_25_feeds_only_the_timeline_lists_every_subscription() {
+    let feeds: Vec<FeedInfo> = (0..26)
+        .map(|i| feed(&format!("https://f{i}.example/feed"), &format!("F{i}")))
+        .collect();
+    let entries = [entry(&feeds[0], "1", 5, "One")];
+    let big = site(&feeds, &entries, "en");
+    assert!(big.text("index.html").contains("<ul class=\"subscriptions\">"));
+    let archive = big.text("archive/index.html");
+    assert!(
+        !archive.contains("<ul class=\"subscriptions\">"),
+        "{archive}"
+    );
+    assert!(archive.contains("<a href=\"../#subscriptions-heading\">the full list</a>"));
+    let small = site(&feeds[..25], &entries, "en");
+    assert!(small.text("archive/index.html").contains("<ul class=\"subscriptions\">"));
+}
