@@ -233,8 +233,7 @@ pub(crate) fn ingest(
         .entries
         .into_iter()
         .filter_map(|e| {
-            let raw_hash =
-                keys::raw_hash(&e, shown.mode, shown.excerpt_words, shown.iframe_hosts);
+            let raw_hash = keys::raw_hash(&e, shown.mode, shown.excerpt_words, shown.iframe_hosts);
             (known.get(&e.id) != Some(&raw_hash)).then(|| clean_entry(e, raw_hash, shown))
         })
         .collect();

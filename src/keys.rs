@@ -98,7 +98,8 @@ pub fn theme_fingerprint<'a>(
     for (name, value) in overrides {
         match value {
             StringOverride::Text(text) => {
-                key.bytes("text", name.as_bytes()).bytes("", text.as_bytes());
+                key.bytes("text", name.as_bytes())
+                    .bytes("", text.as_bytes());
             }
             StringOverride::Plural(forms) => {
                 key.bytes("plural", name.as_bytes());
@@ -184,7 +185,8 @@ impl PageKey {
 
     /// A key read back from its text form; `None` for anything else.
     pub fn from_hex(text: &str) -> Option<PageKey> {
-        let lower = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let lower =
+            text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         lower
             .then(|| blake3::Hash::from_hex(text).ok())
             .flatten()

@@ -212,7 +212,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .filter(|(f, _)| f.enabled)
         .map(|(_, info)| info)
         .collect();
-    let pages = render::timeline_pages(entries.len(), config.entries_per_page, config.max_pages);
+    let pages = render::Paging::new(config.entries_per_page, config.max_pages)
+        .timeline_pages(entries.len());
     let extra_pages: Vec<ExtraPage> = config
         .pages
         .iter()

@@ -1,15 +1,14 @@
-//! The timeline: which stored entries are shown, in what order, on which page.
-//!
-//! Entries of disabled feeds, entries not yet due (`hide_until_due`),
-//! blocklisted posts and entries the planet's or their feed's filters reject
-//! are left out; the same post carried by several feeds (same canonical link)
-//! is shown once, at its earliest date, crediting every source; `max_entries`
-//! caps a feed's share. Order is newest first by each entry's fixed place in
-//! time (decided once by the store), with a total tie-break on feed id then
+//! The timeline: which stored entries are shown, and in what order (the
+//! listings and their pages are render's). Entries of disabled feeds,
+//! entries not yet due (`hide_until_due`), blocklisted posts and entries
+//! the planet's or their feed's filters reject are left out; the same post
+//! carried by several feeds (same canonical link) is shown once, at its
+//! earliest date, crediting every source; `max_entries` caps a feed's
+//! share. Order is newest first by each entry's fixed place in time
+//! (decided once by the store), with a total tie-break on feed id then
 //! entry id, so two builds of the same inputs always give the same pages.
 
 use std::collections::HashMap;
-use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -189,21 +188,6 @@ pub fn canonical_link(link: &str) -> String {
     key
 }
 
-/// One page of the timeline: its 1-based number and which entries it shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub number: usize,
-    pub range: Range<usize>,
-}
-
-impl Page {
-    /// The single page of a planet with no entries yet.
-    pub const EMPTY: Page = Page {
-        number: 1,
-        range: 0..0,
-    };
-}
-
 /// Sorts newest first: date descending, then feed id, then entry id.
 pub fn sort_newest_first(entries: &mut [StoredEntry]) {
     entries.sort_by(newest_first);
@@ -215,20 +199,6 @@ fn newest_first(a: &StoredEntry, b: &StoredEntry) -> std::cmp::Ordering {
         .cmp(&a.sort_date)
         .then_with(|| a.feed_id.cmp(&b.feed_id))
         .then_with(|| a.id.cmp(&b.id))
-}
-
-/// Cuts `len` entries into pages of `per_page` (at least one page).
-pub fn paginate(len: usize, per_page: usize) -> Vec<Page> {
-    let per_page = per_page.max(1);
-    if len == 0 {
-        return vec![Page::EMPTY];
-    }
-    (0..len.div_ceil(per_page))
-        .map(|i| Page {
-            number: i + 1,
-            range: i * per_page..((i + 1) * per_page).min(len),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -332,17 +302,5 @@ mod tests {
                 over_max: 1
             }
         );
-    }
-
-    #[test]
-    fn pages_cover_every_entry_once() {
-        let pages = paginate(45, 20);
-        assert_eq!(
-            pages.iter().map(|p| p.range.clone()).collect::<Vec<_>>(),
-            [0..20, 20..40, 40..45]
-        );
-        assert_eq!(pages[2].number, 3);
-        assert_eq!(paginate(0, 20), vec![Page::EMPTY]);
-        assert_eq!(paginate(20, 20).len(), 1);
     }
 }

@@ -193,10 +193,7 @@ mod tests {
         std::fs::create_dir(&dir).expect("mkdir");
         assert!(check_ours(&dir).is_ok(), "empty");
         std::fs::write(dir.join("notes.txt"), "mine").expect("write");
-        assert!(matches!(
-            check_ours(&dir),
-            Err(OutputError::NotOurs { .. })
-        ));
+        assert!(matches!(check_ours(&dir), Err(OutputError::NotOurs { .. })));
         std::fs::write(dir.join(MARKER), "planetoid").expect("write");
         assert!(check_ours(&dir).is_ok(), "marked");
     }

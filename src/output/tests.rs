@@ -76,7 +76,11 @@ fn leftovers_of_killed_builds_are_repaired() {
         std::fs::read_to_string(out.join("index.html")).expect("read"),
         "two"
     );
-    assert_eq!(names(tmp.path()), [".output.spare", "output"], "leftovers cleaned");
+    assert_eq!(
+        names(tmp.path()),
+        [".output.spare", "output"],
+        "leftovers cleaned"
+    );
     assert_eq!(
         std::fs::read_to_string(tmp.path().join(".output.spare/index.html")).expect("read"),
         "one",
@@ -248,7 +252,6 @@ fn whatever_a_killed_build_leaves_beside_the_site_is_taken_back() {
     site.commit().expect("commit");
     assert_eq!(read(&out.join("a.html")), "six");
 }
-
 
 #[test]
 fn paths_cannot_escape_the_site() {

@@ -9,7 +9,6 @@
 
 use serde::Serialize;
 
-use super::context::date_time;
 use super::i18n::Translation;
 use crate::report::{FeedHealth, MonthActivity};
 use crate::store::{Attempt, BuildCell};
@@ -103,7 +102,7 @@ pub fn strip(t: &Translation, lang: &str, builds: &[Option<BuildCell>]) -> Strip
                 }
                 CellCtx {
                     class: c.attempt.as_str(),
-                    label: format!("{}: {what}", date_time(t, c.at)),
+                    label: format!("{}: {what}", t.date_time(c.at)),
                 }
             }
         })

@@ -177,6 +177,11 @@ impl Translation {
             .replace("{year}", &date.year().to_string())
     }
 
+    /// "5 января 2025, 14:03 UTC".
+    pub fn date_time(&self, d: DateTime<Utc>) -> String {
+        format!("{}, {} UTC", self.date(d), d.format("%H:%M"))
+    }
+
     /// "январь 2025" / "January 2025": month headings (archive pages).
     pub fn month(&self, year: i32, month: u32) -> String {
         let name = &self.months_standalone[(month.clamp(1, 12) - 1) as usize];

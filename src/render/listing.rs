@@ -1,11 +1,13 @@
 //! Which lists of entries the site publishes, and where: the timeline, one
 //! list per month (archives), per feed, per tag and per language. Each
 //! listing is a set of indexes into the timeline (so it keeps its newest-first
-//! order) plus the folder it lives in; pagination happens later, per listing.
+//! order) plus the folder it lives in; [`paging`] cuts each into pages.
 //!
 //! Everything here is grouped with `BTreeMap`s so two builds of the same input
 //! produce the same listings in the same order. Tag and language listings only
 //! exist when the planet actually uses tags, or feeds in several languages.
+
+pub mod paging;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,6 +15,7 @@ use chrono::Datelike;
 
 use super::FeedInfo;
 use crate::entry::{FeedId, StoredEntry};
+use paging::Paging;
 
 /// What a listing lists; drives the heading and the template variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,13 +139,13 @@ pub fn tag_slug(tag: &str) -> String {
 
 /// Each entry's page in its month of the archive (1 for the first), by
 /// timeline index: where its permanent `#anchor` is.
-pub fn archive_pages(listings: &Listings, entries: usize, per_page: usize) -> Vec<usize> {
+pub fn archive_pages(listings: &Listings, entries: usize, paging: &Paging) -> Vec<usize> {
     let mut pages = vec![1; entries];
     for list in &listings.all {
         if let Kind::Month { .. } = list.kind {
             for (pos, &i) in list.entries.iter().enumerate() {
                 if let Some(page) = pages.get_mut(i) {
-                    *page = pos / per_page.max(1) + 1;
+                    *page = paging.page_of(pos);
                 }
             }
         }

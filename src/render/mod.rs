@@ -15,8 +15,10 @@
 
 mod charts;
 mod context;
+mod entries;
 mod excerpts;
 mod feeds;
+mod health;
 mod i18n;
 mod listing;
 mod pages;
@@ -29,6 +31,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use listing::paging::Paging;
 pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
 use crate::config::Avatar;
@@ -37,7 +40,6 @@ use crate::keys::{self, Key};
 use crate::output::Site;
 use crate::report::Health;
 use crate::sanitize::SafeHtml;
-use crate::select::paginate;
 
 /// Why rendering failed (a theme template that errors at render time).
 #[derive(Debug, thiserror::Error)]
@@ -102,9 +104,7 @@ impl FeedInfo {
         match avatar {
             None => key.opt("avatar", None),
             Some(Avatar::Url(url)) => key.bytes("avatar_url", url.as_str().as_bytes()),
-            Some(Avatar::File { published, .. }) => {
-                key.bytes("avatar_file", published.as_bytes())
-            }
+            Some(Avatar::File { published, .. }) => key.bytes("avatar_file", published.as_bytes()),
         };
         key.hash()
     }
@@ -171,7 +171,10 @@ impl PlanetInfo {
             owner_email,
         } = self;
         key.bytes("title", title.as_bytes())
-            .opt("description", description.as_ref().map(|d| d.as_str().as_bytes()))
+            .opt(
+                "description",
+                description.as_ref().map(|d| d.as_str().as_bytes()),
+            )
             .bytes("csp_frame_src", csp_frame_src.as_bytes())
             .bytes("base_url", base_url.as_str().as_bytes())
             .bytes("lang", lang.as_bytes())
@@ -195,6 +198,13 @@ pub struct SiteInput<'a> {
     pub extra_pages: &'a [ExtraPage],
     pub health: &'a Health,
     pub now: DateTime<Utc>,
+}
+
+impl SiteInput<'_> {
+    /// How this build cuts listings into pages.
+    fn paging(&self) -> Paging {
+        Paging::new(self.per_page, self.max_pages)
+    }
 }
 
 /// Where the bodies of the entries a build renders come from: the timeline
@@ -237,7 +247,7 @@ pub fn render_site_into(
     let tag_counts = context::tag_counts(&listings);
     let feed_keys: HashMap<&FeedId, blake3::Hash> =
         input.feeds.iter().map(|f| (&f.id, f.key())).collect();
-    let archive_pages = listing::archive_pages(&listings, input.entries.len(), input.per_page);
+    let archive_pages = listing::archive_pages(&listings, input.entries.len(), &input.paging());
     let entry_keys: Vec<blake3::Hash> = input
         .entries
         .par_iter()
@@ -324,9 +334,9 @@ pub fn render_site_into(
 
     let path = "health/index.html";
     let mut page = pages::PageBuild::new(&shared, path, "health", true);
-    page.insert("health", &context::health(t, input, shared.feeds()));
+    page.insert("health", &health::health(t, input, shared.feeds()));
     page.insert("activity", &charts::activity(t, &input.health.activity));
-    page.insert("health_generated", &context::date_time(t, input.now));
+    page.insert("health_generated", &t.date_time(input.now));
     page.insert("health_generated_iso", &input.now.to_rfc3339());
     page.render(theme, "health.html", path, site)?;
 
@@ -355,12 +365,6 @@ pub fn render_site_into(
         archive_pages: &archive_pages,
     };
     search::write(&inputs, bodies, site).map(Some)
-}
-
-/// How many pages the timeline gets (what the build summary reports).
-pub fn timeline_pages(entries: usize, per_page: usize, max_pages: Option<usize>) -> usize {
-    let pages = paginate(entries, per_page).len();
-    max_pages.map_or(pages, |m| pages.min(m))
 }
 
 #[derive(Serialize)]

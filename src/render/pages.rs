@@ -10,14 +10,15 @@ use std::ops::Range;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use super::context::{self, FeedCtx, LanguageCtx, NavCtx, PlanetCtx, page_path, root_for};
+use super::context::{FeedCtx, LanguageCtx, NavCtx, PlanetCtx};
+use super::entries;
 use super::excerpts::Excerpts;
+use super::listing::paging::{page_path, root_for};
 use super::listing::{Kind, Listing};
 use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
 use crate::entry::StoredEntry;
 use crate::keys::{Key, PageKey};
 use crate::output::Site;
-use crate::select::paginate;
 
 /// Up to this many subscriptions, every page's sidebar lists them all;
 /// beyond it only the site-wide pages do (measured: with 150 feeds the list
@@ -253,11 +254,7 @@ impl Plan<'_> {
     /// carried over into the new site here.
     pub fn listing(&self, list: &Listing) -> Vec<Job> {
         let (input, t) = (self.input, &*self.theme.translation);
-        let mut pages = paginate(list.entries.len(), input.per_page);
-        if let (true, Some(max)) = (list.capped, input.max_pages) {
-            pages.truncate(max.max(1));
-        }
-        let total = pages.len();
+        let pages = input.paging().pages(list.entries.len(), list.capped);
         let (template, section) = match list.kind {
             Kind::Timeline => ("index.html", "home"),
             Kind::Month { .. } => ("list.html", "archive"),
@@ -316,10 +313,10 @@ impl Plan<'_> {
                 "page",
                 &PageCtx {
                     number: page.number,
-                    total,
+                    total: page.total,
                 },
             );
-            build.insert("pager", &context::pager(page.number, total, &list.dir));
+            build.insert("pager", &page.pager(&list.dir));
             let entries = slice(list, page.range.clone());
             self.entries_key(&mut build.key, &entries);
             let key = build.key.finish();
@@ -409,12 +406,12 @@ impl Plan<'_> {
                     .iter()
                     .zip(&loaded)
                     .map(|(&(i, e), body)| {
-                        let shown = context::Shown {
+                        let shown = entries::Shown {
                             body,
                             excerpt: job.excerpts,
                             archive_page: self.archive_pages.get(i).copied().unwrap_or(1),
                         };
-                        let value = context::entry_value(
+                        let value = entries::entry_value(
                             t,
                             input,
                             self.feed_index,
@@ -426,7 +423,7 @@ impl Plan<'_> {
                     })
                     .collect();
                 let mut ctx = page.ctx.clone();
-                ctx.insert_value("days", context::days(t, &values));
+                ctx.insert_value("days", entries::days(t, &values));
                 let html =
                     self.theme
                         .tera

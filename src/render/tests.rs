@@ -167,7 +167,7 @@ fn full_text_is_on_the_timeline_and_in_the_archive_and_listings_show_excerpts() 
     let entries = [long("5", 5), long("4", 4), long("3", 3)];
     let site = site(std::slice::from_ref(&a), &entries, "en");
     let full = "<p>Post 3 <b>one two three</b> four five</p><p>six</p>";
-    let anchor = context::anchor(&entries[2]);
+    let anchor = entries::anchor(&entries[2]);
     let month = site.text("archive/2025/01/page/2/index.html");
     assert!(month.contains(full), "{month}");
     assert!(month.contains(&format!("id=\"{anchor}\"")), "{month}");
@@ -223,9 +223,7 @@ fn max_pages_caps_lists_but_not_month_archives() {
     let site = site(std::slice::from_ref(&a), &entries, "ru");
     assert!(site.has("page/2/index.html"));
     assert!(!site.has("page/3/index.html"));
-    assert!(
-        !site.has(&format!("feeds/{}/page/3/index.html", a.id))
-    );
+    assert!(!site.has(&format!("feeds/{}/page/3/index.html", a.id)));
     assert!(!site.has("tags/rust/page/3/index.html"));
     assert!(site.has("archive/2025/01/page/5/index.html"));
     let month = site.text("archive/2025/01/page/5/index.html");
@@ -249,7 +247,10 @@ fn past_25_feeds_only_the_timeline_lists_every_subscription() {
         .collect();
     let entries = [entry(&feeds[0], "1", 5, "One")];
     let big = site(&feeds, &entries, "en");
-    assert!(big.text("index.html").contains("<ul class=\"subscriptions\">"));
+    assert!(
+        big.text("index.html")
+            .contains("<ul class=\"subscriptions\">")
+    );
     let archive = big.text("archive/index.html");
     assert!(
         !archive.contains("<ul class=\"subscriptions\">"),
@@ -257,5 +258,9 @@ fn past_25_feeds_only_the_timeline_lists_every_subscription() {
     );
     assert!(archive.contains("<a href=\"../#subscriptions-heading\">the full list</a>"));
     let small = site(&feeds[..25], &entries, "en");
-    assert!(small.text("archive/index.html").contains("<ul class=\"subscriptions\">"));
+    assert!(
+        small
+            .text("archive/index.html")
+            .contains("<ul class=\"subscriptions\">")
+    );
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::context::{anchor, archive_url};
+use super::entries::{anchor, archive_url};
 use super::listing::{Listings, language_code};
 use super::pages::{PageBuild, Shared};
 use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, i18n::Translation};
