@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::SiteInput;
 use super::i18n::Translation;
 use super::listing::{self, Listings};
+use super::{FeedInfo, SiteInput};
 use crate::config::Avatar;
 use crate::entry::WebUrl;
 use crate::sanitize::SafeHtml;
@@ -52,6 +52,9 @@ pub struct NavCtx {
 
 #[derive(Serialize, Clone)]
 pub struct FeedCtx<'a> {
+    /// The subscription this is the value of (not shown to templates).
+    #[serde(skip)]
+    pub info: &'a FeedInfo,
     pub id: &'a str,
     pub name: &'a str,
     /// The subscribed URL as written in planet.yaml (text to show).
@@ -126,12 +129,13 @@ pub fn feeds<'a>(t: &Translation, input: &'a SiteInput, listings: &Listings) -> 
     input
         .feeds
         .iter()
-        .zip(&listings.per_feed)
-        .map(|(f, mine)| {
+        .map(|f| {
+            let mine = listings.per_feed.get(&f.id).map_or(&[][..], Vec::as_slice);
             // The timeline is newest first: a feed's first entry is its latest.
             let latest = mine.first().map(|&i| input.entries[i].display_date());
             let dir = listing::feed_dir(&f.id);
             FeedCtx {
+                info: f,
                 id: f.id.as_str(),
                 name: &f.name,
                 url: &f.url,

@@ -62,11 +62,11 @@ pub fn health<'a>(
         .map(|h| (h.url.as_str(), h))
         .collect();
     let lang = input.planet.lang.as_str();
-    let mut rows: Vec<(u8, HealthRowCtx)> = input
-        .feeds
+    let mut rows: Vec<(u8, HealthRowCtx)> = feeds
         .iter()
-        .zip(feeds)
-        .map(|(f, ctx)| {
+        .map(|ctx| {
+            let f = ctx.info;
+            // The report knows a feed by its URL as planet.yaml writes it.
             let record: Option<&FeedHealth> = records.get(f.url.as_str()).copied();
             let unobserved;
             let observed = match record {

@@ -9,11 +9,11 @@
 
 pub mod paging;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::Datelike;
 
-use super::FeedInfo;
+use super::{FeedIndex, FeedInfo};
 use crate::entry::{FeedId, StoredEntry};
 use paging::Paging;
 
@@ -22,7 +22,7 @@ use paging::Paging;
 pub enum Kind {
     Timeline,
     Month { year: i32, month: u32 },
-    Feed { index: usize },
+    Feed { id: FeedId },
     Tag { slug: String, name: String },
     Language { code: String },
 }
@@ -80,8 +80,8 @@ pub struct Listings {
     pub tags: Vec<TagInfo>,
     /// Language codes with entries; empty unless there are at least two.
     pub languages: Vec<(String, usize)>,
-    /// Entry indexes of each feed, by the feed's position in `feeds`.
-    pub per_feed: Vec<Vec<usize>>,
+    /// Entry indexes of each feed that has entries, by its id.
+    pub per_feed: HashMap<FeedId, Vec<usize>>,
 }
 
 /// The folder of a feed's pages.
@@ -153,8 +153,9 @@ pub fn archive_pages(listings: &Listings, entries: usize, paging: &Paging) -> Ve
     pages
 }
 
-/// Groups the timeline into every listing the site publishes.
-pub fn build(entries: &[StoredEntry], feeds: &[FeedInfo]) -> Listings {
+/// Groups the timeline into every listing the site publishes; `feeds` in
+/// the order their listings go, `index` the same feeds by id.
+pub fn build(entries: &[StoredEntry], feeds: &[FeedInfo], index: &FeedIndex) -> Listings {
     let mut out = Listings {
         all: vec![Listing {
             kind: Kind::Timeline,
@@ -162,11 +163,8 @@ pub fn build(entries: &[StoredEntry], feeds: &[FeedInfo]) -> Listings {
             entries: (0..entries.len()).collect(),
             capped: true,
         }],
-        per_feed: vec![Vec::new(); feeds.len()],
         ..Listings::default()
     };
-    let feed_pos: BTreeMap<&FeedId, usize> =
-        feeds.iter().enumerate().map(|(i, f)| (&f.id, i)).collect();
 
     let mut months: BTreeMap<(i32, u32), Vec<usize>> = BTreeMap::new();
     // slug → (spelling → uses, entry indexes)
@@ -178,9 +176,9 @@ pub fn build(entries: &[StoredEntry], feeds: &[FeedInfo]) -> Listings {
             .entry((date.year(), date.month()))
             .or_default()
             .push(i);
-        if let Some(&pos) = feed_pos.get(&e.feed_id) {
-            out.per_feed[pos].push(i);
-            if let Some(code) = language_code(feeds[pos].language.as_deref()) {
+        if let Some(feed) = index.get(&e.feed_id) {
+            out.per_feed.entry(feed.id.clone()).or_default().push(i);
+            if let Some(code) = language_code(feed.language.as_deref()) {
                 languages.entry(code).or_default().push(i);
             }
         }
@@ -206,11 +204,13 @@ pub fn build(entries: &[StoredEntry], feeds: &[FeedInfo]) -> Listings {
             capped: false,
         });
     }
-    for (pos, (feed, list)) in feeds.iter().zip(&out.per_feed).enumerate() {
+    for feed in feeds {
         out.all.push(Listing {
-            kind: Kind::Feed { index: pos },
+            kind: Kind::Feed {
+                id: feed.id.clone(),
+            },
             dir: feed_dir(&feed.id),
-            entries: list.clone(),
+            entries: out.per_feed.get(&feed.id).cloned().unwrap_or_default(),
             capped: true,
         });
     }
@@ -300,9 +300,10 @@ mod tests {
             entry(a, "3", 2, 20, &[]),
             entry(b, "4", 1, 5, &["Rust"]),
         ];
-        let l = build(&entries, &feeds);
+        let l = build(&entries, &feeds, &FeedIndex::new(&feeds));
         assert_eq!(l.months, [(2025, 3, 2), (2025, 2, 1), (2025, 1, 1)]);
-        assert_eq!(l.per_feed, [vec![0, 2], vec![1, 3]]);
+        assert_eq!(l.per_feed[a], [0, 2]);
+        assert_eq!(l.per_feed[b], [1, 3]);
         assert_eq!(
             l.tags,
             [
@@ -340,7 +341,7 @@ mod tests {
             entry(&feeds[0].id, "1", 1, 1, &[]),
             entry(&feeds[1].id, "2", 1, 1, &[]),
         ];
-        let l = build(&entries, &feeds);
+        let l = build(&entries, &feeds, &FeedIndex::new(&feeds));
         assert!(l.languages.is_empty());
         assert!(l.tags.is_empty());
         assert!(

@@ -111,15 +111,15 @@ impl FeedInfo {
 }
 
 /// The subscriptions by id, built once per render.
-pub struct FeedIndex<'a>(HashMap<&'a str, &'a FeedInfo>);
+pub struct FeedIndex<'a>(HashMap<&'a FeedId, &'a FeedInfo>);
 
 impl<'a> FeedIndex<'a> {
     pub fn new(feeds: &'a [FeedInfo]) -> Self {
-        FeedIndex(feeds.iter().map(|f| (f.id.as_str(), f)).collect())
+        FeedIndex(feeds.iter().map(|f| (&f.id, f)).collect())
     }
 
     pub fn get(&self, id: &FeedId) -> Option<&'a FeedInfo> {
-        self.0.get(id.as_str()).copied()
+        self.0.get(id).copied()
     }
 }
 
@@ -235,8 +235,8 @@ pub fn render_site_into(
     for (path, bytes) in &theme.statics {
         site.add(path, bytes.clone());
     }
-    let listings = listing::build(input.entries, input.feeds);
     let feed_index = FeedIndex::new(input.feeds);
+    let listings = listing::build(input.entries, input.feeds, &feed_index);
     let shared = pages::Shared::new(
         theme,
         context::planet(t, input),

@@ -16,7 +16,7 @@ use super::excerpts::Excerpts;
 use super::listing::paging::{page_path, root_for};
 use super::listing::{Kind, Listing};
 use super::{Bodies, FeedIndex, RenderError, SiteInput, Theme, feeds, i18n};
-use crate::entry::StoredEntry;
+use crate::entry::{FeedId, StoredEntry};
 use crate::keys::{Key, PageKey};
 use crate::output::Site;
 
@@ -45,6 +45,8 @@ impl SharedValue {
 pub struct Shared<'a> {
     theme: blake3::Hash,
     feeds_typed: Vec<FeedCtx<'a>>,
+    /// Where each subscription is in `feeds_typed`.
+    feed_at: HashMap<&'a FeedId, usize>,
     /// With the build time and entry count: the site-wide pages'.
     planet: SharedValue,
     /// Without them: listing pages stay unchanged while nothing in them does.
@@ -77,12 +79,22 @@ impl<'a> Shared<'a> {
             nav: SharedValue::new(&nav),
             languages: SharedValue::new(&languages),
             sidebar_full: feeds.len() <= FULL_SIDEBAR_FEEDS,
+            feed_at: feeds
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (&f.info.id, i))
+                .collect(),
             feeds_typed: feeds,
         }
     }
 
     pub fn feeds(&self) -> &[FeedCtx<'a>] {
         &self.feeds_typed
+    }
+
+    /// One subscription's value.
+    fn feed(&self, id: &FeedId) -> Option<&FeedCtx<'a>> {
+        self.feed_at.get(id).and_then(|&i| self.feeds_typed.get(i))
     }
 }
 
@@ -201,14 +213,18 @@ struct ListingCtx<'a> {
     language: Option<&'a str>,
 }
 
-fn listing_title(t: &i18n::Translation, input: &SiteInput, list: &Listing) -> String {
+fn listing_title(
+    t: &i18n::Translation,
+    input: &SiteInput,
+    shared: &Shared,
+    list: &Listing,
+) -> String {
     match &list.kind {
         Kind::Timeline => input.planet.title.clone(),
         Kind::Month { year, month } => t.month(*year, *month),
-        Kind::Feed { index } => input
-            .feeds
-            .get(*index)
-            .map_or_else(String::new, |f| f.name.clone()),
+        Kind::Feed { id } => shared
+            .feed(id)
+            .map_or_else(String::new, |f| f.name.to_string()),
         Kind::Tag { name, .. } => t.text("tag_title").replace("{tag}", name),
         Kind::Language { code } => t
             .text("language_title")
@@ -261,7 +277,7 @@ impl Plan<'_> {
             Kind::Tag { .. } => ("list.html", "tags"),
             Kind::Feed { .. } | Kind::Language { .. } => ("list.html", ""),
         };
-        let title = listing_title(t, input, list);
+        let title = listing_title(t, input, self.shared, list);
         let excerpts = list.kind.may_excerpt() && input.planet.listing_excerpts.is_some();
         // Tags and languages have their own feeds; the timeline's are the
         // planet's, and a feed's page links to the member's own feed.
@@ -273,7 +289,7 @@ impl Plan<'_> {
             excerpts,
             entry_count: list.entries.len(),
             feed: match list.kind {
-                Kind::Feed { index } => self.shared.feeds_typed.get(index).cloned(),
+                Kind::Feed { ref id } => self.shared.feed(id).cloned(),
                 _ => None,
             },
             year: match list.kind {
