@@ -369,8 +369,11 @@ struct StoredBodies<'a> {
 }
 
 impl render::Bodies for StoredBodies<'_> {
-    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<sanitize::SafeHtml>, String> {
-        self.reader.bodies(entries).map_err(|e| e.to_string())
+    fn load(
+        &self,
+        entries: &[&StoredEntry],
+    ) -> Result<Vec<sanitize::SafeHtml>, render::BodiesError> {
+        self.reader.bodies(entries).map_err(Into::into)
     }
 
     fn excerpt(&self, body: &sanitize::SafeHtml, words: usize) -> sanitize::SafeHtml {

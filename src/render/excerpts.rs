@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use super::Bodies;
+use super::{Bodies, BodiesError};
 use crate::entry::StoredEntry;
 use crate::sanitize::SafeHtml;
 
@@ -46,7 +46,7 @@ impl Excerpts {
         &self,
         entries: &[(usize, &StoredEntry)],
         source: &dyn Bodies,
-    ) -> Result<Vec<SafeHtml>, String> {
+    ) -> Result<Vec<SafeHtml>, BodiesError> {
         let slot = |i: usize| self.made.get(i).and_then(OnceLock::get);
         // Decided once: another page may make one of these meanwhile.
         let missing: Vec<bool> = entries.iter().map(|&(i, _)| slot(i).is_none()).collect();

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use super::{FeedIndex, FeedInfo, RenderError, SiteInput};
+use super::{BoxError, FeedIndex, FeedInfo, RenderError, SiteInput};
 use crate::entry::{StoredEntry, WebUrl};
 use crate::output::Site;
 
@@ -41,10 +41,10 @@ pub fn write_all(
     Ok(())
 }
 
-fn failed(file: &str, e: impl std::fmt::Display) -> RenderError {
+fn failed(file: &str, e: impl Into<BoxError>) -> RenderError {
     RenderError::Feed {
         file: file.to_string(),
-        message: e.to_string(),
+        source: e.into(),
     }
 }
 

@@ -40,10 +40,10 @@ pub struct Translation {
 }
 
 /// Why a translation table is unusable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum TranslationError {
     #[error("{0}")]
-    Yaml(String),
+    Yaml(#[source] Box<serde_saphyr::Error>),
     #[error("needs exactly 12 entries in `{0}`")]
     Months(&'static str),
     #[error("is missing strings that the default English table has: {0}")]
@@ -60,7 +60,7 @@ impl Translation {
         reference: Option<&Translation>,
     ) -> Result<Translation, TranslationError> {
         let t: Translation =
-            serde_saphyr::from_str(text).map_err(|e| TranslationError::Yaml(e.to_string()))?;
+            serde_saphyr::from_str(text).map_err(|e| TranslationError::Yaml(Box::new(e)))?;
         if t.months_genitive.len() != 12 {
             return Err(TranslationError::Months("months_genitive"));
         }

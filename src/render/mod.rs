@@ -41,18 +41,29 @@ use crate::output::Site;
 use crate::report::Health;
 use crate::sanitize::SafeHtml;
 
-/// Why rendering failed (a theme template that errors at render time).
+/// Why rendering failed: a theme template that errors at render time (its
+/// source is Tera's error, which names the template and, for one inside an
+/// `{% include %}`, the template that included it), an output feed its
+/// library could not write, the bodies that could not be read, or the
+/// search index.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("rendering {page} failed:\n{message}")]
-    Template { page: String, message: String },
-    #[error("writing {file} failed: {message}")]
-    Feed { file: String, message: String },
+    #[error("rendering {page} failed:\n{source}")]
+    Template { page: String, source: BoxError },
+    #[error("writing {file} failed: {source}")]
+    Feed { file: String, source: BoxError },
     #[error("reading entry bodies from the store failed: {0}")]
-    Bodies(String),
-    #[error("{0}")]
-    Search(String),
+    Bodies(#[source] BodiesError),
+    #[error(transparent)]
+    Search(#[from] search::BundleError),
 }
+
+/// The error of a library render uses (Tera, the feed writers), kept as
+/// the source without naming its type outside render.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the bodies of entries could not be read (the store's error).
+pub type BodiesError = BoxError;
 
 /// What the renderer needs to know about one subscription.
 #[derive(Debug, Clone)]
@@ -212,7 +223,7 @@ impl SiteInput<'_> {
 /// theirs.
 pub trait Bodies: Sync {
     /// The bodies of `entries`, in their order.
-    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String>;
+    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, BodiesError>;
     /// The first `words` words of `body`, cut on the document tree by the
     /// planet's sanitizer.
     fn excerpt(&self, body: &SafeHtml, words: usize) -> SafeHtml;

@@ -179,7 +179,7 @@ impl PageBuild {
             .map(String::into_bytes)
             .map_err(|e| RenderError::Template {
                 page: path.to_string(),
-                message: e.to_string(),
+                source: e.into(),
             })
     }
 }
@@ -446,7 +446,7 @@ impl Plan<'_> {
                         .render(template, &ctx)
                         .map_err(|e| RenderError::Template {
                             page: job.path.clone(),
-                            message: e.to_string(),
+                            source: e.into(),
                         })?;
                 self.site
                     .add_keyed(&job.path, Some(job.key), html.into_bytes());

@@ -31,7 +31,7 @@ fn entry(feed: &FeedInfo, id: &str, day: u32, title: &str) -> StoredEntry {
 struct InlineBodies;
 
 impl Bodies for InlineBodies {
-    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, String> {
+    fn load(&self, entries: &[&StoredEntry]) -> Result<Vec<SafeHtml>, BodiesError> {
         Ok(entries.iter().map(|e| e.body.clone()).collect())
     }
 
@@ -67,6 +67,27 @@ fn site_with(
     listing_excerpts: Option<usize>,
 ) -> Built {
     let theme = Theme::load(None, lang, &BTreeMap::new()).expect("theme");
+    render(
+        &theme,
+        lang,
+        feeds,
+        entries,
+        listing_excerpts,
+        &InlineBodies,
+    )
+    .expect("renders")
+}
+
+/// Renders and publishes a site of `feeds` and `entries` with `theme`
+/// (loaded for `lang`).
+fn render(
+    theme: &Theme,
+    lang: &str,
+    feeds: &[FeedInfo],
+    entries: &[StoredEntry],
+    listing_excerpts: Option<usize>,
+    bodies: &dyn Bodies,
+) -> Result<Built, RenderError> {
     let planet = PlanetInfo {
         title: "P <&>".into(),
         description: None,
@@ -98,9 +119,9 @@ fn site_with(
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("output");
     let site = Site::staged(&out, &tmp.path().join("cfg")).expect("staged");
-    render_site_into(&theme, &input, &InlineBodies, &site).expect("renders");
+    render_site_into(theme, &input, bodies, &site)?;
     site.commit().expect("commit");
-    Built { _tmp: tmp, out }
+    Ok(Built { _tmp: tmp, out })
 }
 
 #[test]
@@ -263,4 +284,55 @@ fn past_25_feeds_only_the_timeline_lists_every_subscription() {
             .text("archive/index.html")
             .contains("<ul class=\"subscriptions\">")
     );
+}
+
+#[test]
+fn an_error_inside_an_include_keeps_its_cause_as_the_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("templates/pager.html"),
+        "{{ nothing.here }}",
+    )
+    .expect("write");
+    let theme = Theme::load(Some(dir.path()), "en", &BTreeMap::new()).expect("theme");
+    let a = feed("https://a.example/feed", "Alpha");
+    let entries = [entry(&a, "1", 5, "One")];
+    let err = render(&theme, "en", &[a], &entries, None, &InlineBodies)
+        .err()
+        .expect("the pager fails");
+    assert!(matches!(err, RenderError::Template { .. }), "{err}");
+    assert!(err.to_string().starts_with("rendering "), "{err}");
+    let cause = std::error::Error::source(&err)
+        .expect("Tera's error")
+        .to_string();
+    assert!(
+        cause.contains("pager.html") && cause.contains("nothing"),
+        "{cause}"
+    );
+}
+
+#[test]
+fn bodies_that_cannot_be_read_keep_the_reason_as_the_source() {
+    struct Unreadable;
+    impl Bodies for Unreadable {
+        fn load(&self, _: &[&StoredEntry]) -> Result<Vec<SafeHtml>, BodiesError> {
+            Err(std::io::Error::other("disk on fire").into())
+        }
+        fn excerpt(&self, body: &SafeHtml, _: usize) -> SafeHtml {
+            body.clone()
+        }
+    }
+    let theme = Theme::load(None, "en", &BTreeMap::new()).expect("theme");
+    let a = feed("https://a.example/feed", "Alpha");
+    let entries = [entry(&a, "1", 5, "One")];
+    let err = render(&theme, "en", &[a], &entries, None, &Unreadable)
+        .err()
+        .expect("no bodies");
+    assert_eq!(
+        err.to_string(),
+        "reading entry bodies from the store failed: disk on fire"
+    );
+    let source = std::error::Error::source(&err).expect("a source");
+    assert!(source.downcast_ref::<std::io::Error>().is_some());
 }

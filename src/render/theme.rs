@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use tera::{Kwargs, State, Tera, TeraResult};
 
-use super::i18n::Translation;
+use super::BoxError;
+use super::i18n::{Translation, TranslationError};
 use crate::config::StringOverride;
 use crate::keys;
 
@@ -111,16 +112,23 @@ pub enum ThemeError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("theme template error:\n{0}")]
-    Template(String),
+    #[error("theme template error:\n{source}")]
+    Template { source: BoxError },
+    #[error("theme template error:\nthe theme has no templates/index.html")]
+    NoIndex,
     #[error(
         "the theme has no translation for lang `{lang}` (available: {available}); add i18n/{lang}.yaml to theme_dir or pick one of those"
     )]
     NoTranslation { lang: String, available: String },
-    #[error("theme translation {file} {message}")]
-    Translation { file: String, message: String },
+    #[error("theme translation {file} {source}")]
+    Translation {
+        file: String,
+        source: TranslationError,
+    },
+    #[error("theme translation i18n/en.yaml is missing: it is the reference table")]
+    NoReference,
     #[error("planet.yaml {0}")]
-    Strings(String),
+    Strings(#[source] TranslationError),
 }
 
 /// A compiled theme, ready to render pages in one language.
@@ -149,9 +157,7 @@ impl Theme {
             overrides,
         );
         let mut translation = translation_for(&files, lang)?;
-        translation
-            .apply(overrides)
-            .map_err(|e| ThemeError::Strings(e.to_string()))?;
+        translation.apply(overrides).map_err(ThemeError::Strings)?;
         let translation = Arc::new(translation);
 
         let mut tera = Tera::new();
@@ -193,11 +199,9 @@ impl Theme {
             })
             .collect();
         tera.add_raw_templates(templates)
-            .map_err(|e| ThemeError::Template(e.to_string()))?;
+            .map_err(|e| ThemeError::Template { source: e.into() })?;
         if !tera.contains_template("index.html") {
-            return Err(ThemeError::Template(
-                "the theme has no templates/index.html".into(),
-            ));
+            return Err(ThemeError::NoIndex);
         }
         let statics = files
             .into_iter()
@@ -273,15 +277,12 @@ fn translation_for(
                 Translation::parse(&String::from_utf8_lossy(bytes), reference).map_err(|e| {
                     ThemeError::Translation {
                         file: format!("i18n/{name}.yaml"),
-                        message: e.to_string(),
+                        source: e,
                     }
                 }),
             )
         };
-    let english = parse("en", None).ok_or_else(|| ThemeError::Translation {
-        file: "i18n/en.yaml".into(),
-        message: "is missing: it is the reference table".into(),
-    })??;
+    let english = parse("en", None).ok_or(ThemeError::NoReference)??;
     // `pt-BR` falls back to `pt` when there is no table for the full tag.
     let base = lang.split('-').next().unwrap_or(lang);
     for candidate in [lang, base] {
@@ -334,6 +335,10 @@ mod tests {
             .err()
             .expect("bad template");
         assert!(err.to_string().contains("index.html"), "{err}");
+        assert!(
+            std::error::Error::source(&err).is_some_and(|e| e.to_string().contains("index.html")),
+            "Tera's error is the source"
+        );
     }
 
     #[test]

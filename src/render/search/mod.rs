@@ -12,6 +12,8 @@
 
 mod bundle;
 
+pub use bundle::BundleError;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
@@ -86,7 +88,7 @@ pub fn write(inp: &Inputs, bodies: &dyn Bodies, site: &Site) -> Result<SearchSta
             continue;
         }
         let records = records(inp, t, entries, bodies)?;
-        let files = bundle::build(lang, records).map_err(|e| RenderError::Search(e.to_string()))?;
+        let files = bundle::build(lang, records)?;
         for (name, bytes) in files {
             stats.files += 1;
             stats.bytes += bytes.len() as u64;
