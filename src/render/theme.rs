@@ -15,94 +15,10 @@ use super::i18n::{Translation, TranslationError};
 use crate::config::StringOverride;
 use crate::keys;
 
-/// The default theme's files, embedded at compile time.
-pub const DEFAULT_THEME: &[(&str, &str)] = &[
-    ("README.md", include_str!("../../themes/default/README.md")),
-    (
-        "templates/base.html",
-        include_str!("../../themes/default/templates/base.html"),
-    ),
-    (
-        "templates/index.html",
-        include_str!("../../themes/default/templates/index.html"),
-    ),
-    (
-        "templates/list.html",
-        include_str!("../../themes/default/templates/list.html"),
-    ),
-    (
-        "templates/archive.html",
-        include_str!("../../themes/default/templates/archive.html"),
-    ),
-    (
-        "templates/tags.html",
-        include_str!("../../themes/default/templates/tags.html"),
-    ),
-    (
-        "templates/activity.html",
-        include_str!("../../themes/default/templates/activity.html"),
-    ),
-    (
-        "templates/health.html",
-        include_str!("../../themes/default/templates/health.html"),
-    ),
-    (
-        "templates/page.html",
-        include_str!("../../themes/default/templates/page.html"),
-    ),
-    (
-        "templates/days.html",
-        include_str!("../../themes/default/templates/days.html"),
-    ),
-    (
-        "templates/entry.html",
-        include_str!("../../themes/default/templates/entry.html"),
-    ),
-    (
-        "templates/pager.html",
-        include_str!("../../themes/default/templates/pager.html"),
-    ),
-    (
-        "templates/sidebar.html",
-        include_str!("../../themes/default/templates/sidebar.html"),
-    ),
-    (
-        "templates/search.html",
-        include_str!("../../themes/default/templates/search.html"),
-    ),
-    (
-        "static/style.css",
-        include_str!("../../themes/default/static/style.css"),
-    ),
-    (
-        "static/search.js",
-        include_str!("../../themes/default/static/search.js"),
-    ),
-    (
-        "i18n/en.yaml",
-        include_str!("../../themes/default/i18n/en.yaml"),
-    ),
-    (
-        "i18n/ru.yaml",
-        include_str!("../../themes/default/i18n/ru.yaml"),
-    ),
-    (
-        "i18n/uk.yaml",
-        include_str!("../../themes/default/i18n/uk.yaml"),
-    ),
-    (
-        "i18n/de.yaml",
-        include_str!("../../themes/default/i18n/de.yaml"),
-    ),
-    (
-        "i18n/fr.yaml",
-        include_str!("../../themes/default/i18n/fr.yaml"),
-    ),
-    (
-        "i18n/es.yaml",
-        include_str!("../../themes/default/i18n/es.yaml"),
-    ),
-];
+/// The default theme's files (path inside the theme, text), sorted by
+/// path: every file of `themes/default/`, embedded at compile time by the
+/// build script.
+pub const DEFAULT_THEME: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
 
 /// Why the theme cannot be used. Fatal, and reported before any fetching.
 #[derive(Debug, thiserror::Error)]
@@ -307,6 +223,37 @@ fn translation_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_theme_is_every_file_of_the_theme_folder() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        let mut on_disk = Vec::new();
+        for sub in ["", "templates", "static", "i18n"] {
+            for entry in std::fs::read_dir(root.join(sub)).expect("ls") {
+                let path = entry.expect("entry").path();
+                if path.is_file() {
+                    let name = path.file_name().expect("name").to_string_lossy();
+                    let rel = if sub.is_empty() {
+                        name.into_owned()
+                    } else {
+                        format!("{sub}/{name}")
+                    };
+                    on_disk.push((rel, std::fs::read_to_string(&path).expect("read")));
+                }
+            }
+        }
+        on_disk.sort();
+        let embedded: Vec<(String, String)> = DEFAULT_THEME
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(embedded, on_disk);
+        assert!(
+            DEFAULT_THEME
+                .iter()
+                .any(|(p, _)| *p == "templates/index.html")
+        );
+    }
 
     #[test]
     fn default_theme_loads_in_every_shipped_language() {
