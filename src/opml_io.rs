@@ -10,9 +10,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ConfigError};
-use crate::entry::WebUrl;
 use crate::lock::{LockError, Wait, lock_planet};
 use crate::planet_edit::{self, EditError, NewFeed, Scalar};
+use crate::render::subscriptions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {
@@ -89,37 +89,21 @@ pub fn import(config_path: &Path, opml_path: &Path, wait: Wait) -> Result<Import
 
 pub fn export(config_path: &Path) -> Result<String, OpmlError> {
     let config = config::load(config_path)?;
-    let outlines = config
+    let feeds: Vec<subscriptions::Subscription> = config
         .feeds
         .iter()
         .filter(|f| f.enabled)
-        .map(|f| {
-            let name = f.name.clone().unwrap_or_else(|| f.url.clone());
-            opml::Outline {
-                text: name.clone(),
-                title: Some(name),
-                r#type: Some("rss".to_string()),
-                xml_url: Some(f.url.clone()),
-                html_url: f.homepage.as_ref().map(WebUrl::to_string),
-                ..opml::Outline::default()
-            }
+        .map(|f| subscriptions::Subscription {
+            name: f.name.as_deref().unwrap_or(&f.url),
+            xml_url: &f.url,
+            html_url: f.homepage.as_ref(),
+            language: None,
         })
         .collect();
-    let document = opml::OPML {
-        version: "2.0".to_string(),
-        head: Some(opml::Head {
-            title: Some(config.title.clone()),
-            ..opml::Head::default()
-        }),
-        body: opml::Body { outlines },
-    };
-    let xml = document.to_string().map_err(|e| OpmlError::Invalid {
+    subscriptions::opml(&config.title, None, &feeds).map_err(|e| OpmlError::Invalid {
         path: config_path.to_path_buf(),
         message: e.to_string(),
-    })?;
-    Ok(format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n"
-    ))
+    })
 }
 
 /// Every outline with an `xmlUrl`, depth first (categories are folders).

@@ -93,3 +93,28 @@ fn demo_planet_builds_offline_in_russian_without_leaks() {
         assert!(site.join(file).is_file(), "{file}");
     }
 }
+
+#[test]
+fn demo_planet_exports_its_subscriptions_as_opml() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(root.join("planet.yaml"), dir.path().join("planet.yaml")).expect("copy config");
+    copy_dir(&root.join("demo"), &dir.path().join("demo"));
+    let out = planetoid(dir.path(), &["opml", "export"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<opml version=\"2.0\"><head><title>Планета Rust СПб</title></head><body>",
+        "<outline text=\"Anna Petrova\" type=\"rss\" xmlUrl=\"demo/feeds/anna-blog.xml\" title=\"Anna Petrova\"/>",
+        "<outline text=\"Иван Смирнов\" type=\"rss\" xmlUrl=\"demo/feeds/ivan-blog.xml\" title=\"Иван Смирнов\"/>",
+        "<outline text=\"Мероприятия SPb Rust\" type=\"rss\" xmlUrl=\"demo/feeds/spb-events.xml\" title=\"Мероприятия SPb Rust\"/>",
+        "<outline text=\"demo/feeds/rust-digest.json\" type=\"rss\" xmlUrl=\"demo/feeds/rust-digest.json\" title=\"demo/feeds/rust-digest.json\"/>",
+        "<outline text=\"Olga Kuznetsova\" type=\"rss\" xmlUrl=\"demo/feeds/olga-notes.xml\" title=\"Olga Kuznetsova\"/>",
+        "<outline text=\"demo/feeds/mikhail-ru.xml\" type=\"rss\" xmlUrl=\"demo/feeds/mikhail-ru.xml\" title=\"demo/feeds/mikhail-ru.xml\"/>",
+        "<outline text=\"demo/feeds/team-blog.xml\" type=\"rss\" xmlUrl=\"demo/feeds/team-blog.xml\" title=\"demo/feeds/team-blog.xml\"/>",
+        "<outline text=\"demo/feeds/podcast.xml\" type=\"rss\" xmlUrl=\"demo/feeds/podcast.xml\" title=\"demo/feeds/podcast.xml\"/>",
+        "</body></opml>",
+        "\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
+use super::subscriptions::{self, Subscription};
 use super::{BoxError, FeedIndex, FeedInfo, RenderError, SiteInput};
 use crate::entry::{StoredEntry, WebUrl};
 use crate::output::Site;
@@ -41,7 +42,7 @@ pub fn write_all(
     Ok(())
 }
 
-fn failed(file: &str, e: impl Into<BoxError>) -> RenderError {
+pub(super) fn failed(file: &str, e: impl Into<BoxError>) -> RenderError {
     RenderError::Feed {
         file: file.to_string(),
         source: e.into(),
@@ -50,7 +51,7 @@ fn failed(file: &str, e: impl Into<BoxError>) -> RenderError {
 
 /// Removes characters XML 1.0 does not allow (C0 controls except tab, LF,
 /// CR; U+FFFE/U+FFFF).
-pub fn xml_text(s: &str) -> String {
+pub(super) fn xml_text(s: &str) -> String {
     // Nearly every string is clean: one byte scan instead of a char rebuild.
     let forbidden_byte = s
         .bytes()
@@ -420,37 +421,19 @@ fn json_feed(input: &SiteInput, feeds: &FeedIndex, newest: &[Item]) -> Result<St
         .map_err(|e| failed("feed.json", e))
 }
 
+/// `opml.xml`: the enabled subscriptions, as the site names them.
 fn opml(input: &SiteInput) -> Result<String, RenderError> {
-    let outlines = input
+    let feeds: Vec<Subscription> = input
         .feeds
         .iter()
-        .map(|f| opml::Outline {
-            text: xml_text(&f.name),
-            title: Some(xml_text(&f.name)),
-            r#type: Some("rss".to_string()),
-            xml_url: Some(
-                f.feed_url
-                    .as_ref()
-                    .map_or_else(|| xml_text(&f.url), WebUrl::to_string),
-            ),
-            html_url: f.site_url.as_ref().map(WebUrl::to_string),
-            language: f.language.clone(),
-            ..opml::Outline::default()
+        .map(|f| Subscription {
+            name: &f.name,
+            xml_url: f.feed_url.as_ref().map_or(f.url.as_str(), WebUrl::as_str),
+            html_url: f.site_url.as_ref(),
+            language: f.language.as_deref(),
         })
         .collect();
-    let doc = opml::OPML {
-        version: "2.0".to_string(),
-        head: Some(opml::Head {
-            title: Some(xml_text(&input.planet.title)),
-            date_created: Some(input.now.to_rfc2822()),
-            ..opml::Head::default()
-        }),
-        body: opml::Body { outlines },
-    };
-    let xml = doc.to_string().map_err(|e| failed("opml.xml", e))?;
-    Ok(format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n"
-    ))
+    subscriptions::opml(&input.planet.title, Some(input.now), &feeds)
 }
 
 #[cfg(test)]

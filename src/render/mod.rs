@@ -23,6 +23,7 @@ mod i18n;
 mod listing;
 mod pages;
 pub mod search;
+pub mod subscriptions;
 mod theme;
 
 use std::collections::HashMap;
