@@ -1,3 +1,8 @@
+//! Tests of the site writer on the real, staged path: whole builds swapped
+//! in, foreign and config directories refused, leftovers of killed builds
+//! repaired, and the spare copy updated in place without touching the live
+//! site.
+
 use super::keyfile::{KEYS, KEYS_NEW};
 use super::swap::remove_tree;
 use super::*;

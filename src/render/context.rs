@@ -62,7 +62,7 @@ pub struct FeedCtx<'a> {
     /// The subscribed URL when it is a web address (not a local file): the
     /// one to link.
     pub feed_url: Option<&'a WebUrl>,
-    /// `feed_url` is set (kept for themes written before it).
+    /// `feed_url` is set, as a flag.
     pub url_is_web: bool,
     pub site_url: Option<&'a WebUrl>,
     /// The feed's own pages, relative to the root (they link to the

@@ -1,10 +1,10 @@
 //! The planet's machine-readable outputs: `atom.xml`, `rss.xml`, `feed.json`
-//! (JSON Feed 1.1), `opml.xml` and `health.json`.
-//!
-//! Every document is built with a maintained library (atom_syndication, rss,
-//! opml, serde_json), never by string concatenation, and every string put into
-//! XML first loses the control characters XML 1.0 forbids, so one bad byte in
-//! a member's feed cannot make the merged feed invalid. Each entry credits its
+//! (JSON Feed 1.1), `opml.xml` (through [`super::subscriptions`]),
+//! `health.json` and the per-listing Atom feeds. Every document is built
+//! with a maintained library (atom_syndication, rss, opml, serde_json),
+//! never by string concatenation, and every string put into XML first
+//! loses the control characters XML 1.0 forbids, so one bad byte in a
+//! member's feed cannot make the merged feed invalid. Each entry credits its
 //! source feed (`<source>` in Atom and RSS, `_source` in JSON Feed). Every
 //! URL-valued field is written from a [`WebUrl`], never from a string, so a
 //! field added later cannot skip the check.
@@ -192,8 +192,8 @@ pub fn atom(
     let newest = updated(input, entries.iter().map(|&(e, _)| e));
     let feed = Feed {
         title: Text::plain(xml_text(title)),
-        // An id, not a link: kept as it always was (IRI), so readers do
-        // not see a new feed.
+        // An id, not a link: the planet's address as written (an IRI), the
+        // same in every build, so readers never see a new feed.
         id: xml_text(&format!("{}{dir}", input.planet.base_url)),
         updated: fixed(newest),
         lang: Some(input.planet.lang.clone()),

@@ -1,10 +1,9 @@
 //! UI translations: one YAML table per language in the theme's `i18n/`
 //! folder (`en.yaml`, `ru.yaml`, …) holding plain strings, plural forms and
-//! month names, plus the CLDR plural rules and the date formats the site uses.
-//!
-//! Russian needs three plural forms ("1 запись, 2 записи, 5 записей") and two
-//! month forms: genitive in dates ("5 января 2025"), nominative in headings
-//! ("январь 2025"); the table carries both.
+//! month names, plus the CLDR plural rules and the date formats the site
+//! uses. Russian needs three plural forms ("1 запись, 2 записи, 5 записей")
+//! and two month forms: genitive in dates ("5 января 2025"), nominative in
+//! headings ("январь 2025"); the table carries both.
 
 use std::collections::BTreeMap;
 

@@ -1,11 +1,11 @@
 //! Which lists of entries the site publishes, and where: the timeline, one
 //! list per month (archives), per feed, per tag and per language. Each
-//! listing is a set of indexes into the timeline (so it keeps its newest-first
-//! order) plus the folder it lives in; [`paging`] cuts each into pages.
-//!
-//! Everything here is grouped with `BTreeMap`s so two builds of the same input
-//! produce the same listings in the same order. Tag and language listings only
-//! exist when the planet actually uses tags, or feeds in several languages.
+//! listing is a set of indexes into the timeline (so it keeps its
+//! newest-first order) plus the folder it lives in; [`paging`] cuts each
+//! into pages. Everything is grouped with `BTreeMap`s so two builds of the
+//! same input produce the same listings in the same order. Tag and
+//! language listings only exist when the planet actually uses tags, or
+//! feeds in several languages.
 
 pub mod paging;
 

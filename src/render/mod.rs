@@ -1,17 +1,19 @@
-//! The timeline → the site's files, in memory: the numbered timeline, monthly
-//! archives, per-feed, per-tag and per-language pages ([`listing`]), the
-//! health page, extra Markdown pages, the theme's static files, and the
-//! merged Atom / RSS / JSON Feed / OPML documents plus per-tag and
-//! per-language Atom feeds ([`feeds`]). A post's full text is on the
-//! timeline and its month in the archive; the other listings show
-//! excerpts ([`excerpts`]) unless the planet asks for full text.
-//!
-//! Templates receive plain, serializable contexts ([`context`]; the theme's
-//! README documents every variable). Titles and names are plain text that
-//! Tera escapes; the only values a template may print with `safe` are bodies
-//! that came out of the sanitizer. Dates are formatted here with the UI
-//! language's month forms, so templates stay logic-free. Tera never leaves
-//! this module.
+//! The timeline → the site's files, handed to the output stage as they are
+//! made: the numbered timeline, monthly archives, per-feed, per-tag and
+//! per-language pages ([`listing`]), the health page, extra Markdown pages,
+//! the search page and index ([`search`]), the theme's static files, and
+//! the merged Atom / RSS / JSON Feed / OPML documents plus per-tag and
+//! per-language Atom feeds ([`feeds`], [`subscriptions`]). A post's full
+//! text is on the timeline and its month in the archive; the other listings
+//! show excerpts ([`excerpts`]) unless the planet asks for full text. Each
+//! page gets a key built with its context ([`pages`], see [`crate::keys`]),
+//! and a page whose key is unchanged is carried over instead of rendered.
+//! Templates receive plain, serializable values ([`context`], [`entries`],
+//! [`health`]; the theme's README documents every variable). Titles and
+//! names are plain text that Tera escapes; the only values a template may
+//! print with `safe` are bodies that came out of the sanitizer. Dates are
+//! formatted here with the UI language's month forms, so templates stay
+//! logic-free. Tera never leaves this module.
 
 mod charts;
 mod context;
@@ -230,13 +232,12 @@ pub trait Bodies: Sync {
     fn excerpt(&self, body: &SafeHtml, words: usize) -> SafeHtml;
 }
 
-/// Renders every file of the site into `site` (in memory, or straight to a
-/// staging directory, see [`Site::staged`]). Pages and per-listing feeds
-/// whose key is unchanged are carried over from the live site instead
-/// (see [`crate::keys`]); only the entries of the others have their bodies
-/// read.
-/// With search on, also the search page and index ([`search`]), whose
-/// figures are returned.
+/// Renders every file of the site into `site`, which writes each to its
+/// staging directory as it comes. Pages and per-listing feeds whose key is
+/// unchanged are carried over from the previous site instead (see
+/// [`crate::keys`]); only the entries of the others have their bodies
+/// read. With search on, also the search page and index ([`search`]),
+/// whose figures are returned.
 pub fn render_site_into(
     theme: &Theme,
     input: &SiteInput,

@@ -1,3 +1,7 @@
+//! Tests of whole renders, published into a temporary directory: escaping,
+//! avatars and moved feeds, full text against excerpts, the `max_pages`
+//! cap, the sidebar past 25 feeds, and errors that keep their sources.
+
 use super::*;
 use chrono::TimeZone;
 use std::collections::BTreeMap;
