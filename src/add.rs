@@ -19,11 +19,10 @@ use url::Url;
 
 use crate::check::probe_feeds;
 use crate::config::{self, Config, ConfigError, ContentMode, FeedSource};
-use crate::ingest::NOT_A_FEED_PAGE;
+use crate::ingest::{FeedUpdate, NOT_A_FEED_PAGE};
 use crate::lock::{LockError, Wait, lock_planet};
 use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 use crate::select::canonical_link;
-use crate::store::FeedUpdate;
 
 /// Why a feed was not added. Each names the URL.
 #[derive(Debug, thiserror::Error)]

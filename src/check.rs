@@ -9,9 +9,8 @@ use std::path::Path;
 use crate::BuildError;
 use crate::config::{self, Config, ContentMode, FeedSource};
 use crate::fetch::{self, Request, Validators};
-use crate::ingest::{Shown, ingest};
+use crate::ingest::{FeedUpdate, Shown, ingest};
 use crate::render::Theme;
-use crate::store::FeedUpdate;
 
 /// What `check` found.
 #[derive(Debug, Clone, PartialEq, Eq)]

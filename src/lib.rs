@@ -29,6 +29,7 @@ pub mod config;
 pub mod decode;
 pub mod discover;
 pub mod entry;
+pub mod feed_state;
 pub mod fetch;
 pub mod fix_moved;
 pub mod import;
@@ -53,8 +54,9 @@ use chrono::{DateTime, Utc};
 
 use config::{Config, FeedConfig, FeedSource};
 use entry::{StoredEntry, WebUrl};
+use feed_state::FeedState;
 use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
-use store::{FeedState, Store};
+use store::Store;
 
 /// A build that could not produce a site. The previous site stays as it was.
 #[derive(Debug, thiserror::Error)]
@@ -174,22 +176,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
-    // Read only for feeds that sent new content; an unreadable store here
-    // means re-sanitizing that feed (the write below reports the store).
     let reader = store.reader();
-    let known = |id: &entry::FeedId| reader.raw_hashes(id).unwrap_or_default();
     // Each feed's record goes to the store as soon as it is ready, in the
     // build's single transaction, so cleaned entries are never all held in
     // memory at once. The bounded channel makes processing wait for a slow
     // disk rather than pile up.
-    let (send, receive) = std::sync::mpsc::sync_channel::<store::FeedRecord>(16);
+    let (send, receive) = std::sync::mpsc::sync_channel(16);
     let fetched = std::thread::scope(|scope| {
         let writer = scope.spawn(|| store.record(now, receive, &config.retention));
-        let fetched = ingest::gather(&config, &before, &known, now, opts, &|record| {
-            // Only fails when the writer stopped on an error, reported below.
-            let _ = send.send(record);
-        });
-        drop(send);
+        let fetched = ingest::gather(&config, &before, &reader, now, opts, send);
         writer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

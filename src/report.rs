@@ -7,9 +7,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::feed_state::{FeedState, FeedStatus};
 use crate::fetch::FetchSummary;
 use crate::select::Hidden;
-use crate::store::{BuildCell, FeedState, FeedStatus, History};
+use crate::store::{BuildCell, History};
 
 mod activity;
 mod flags;
