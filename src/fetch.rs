@@ -216,13 +216,35 @@ pub struct Slot {
     _held: Option<Held>,
 }
 
+/// Tells [`fetch_each`] to stop early, from any thread: once stopped, no
+/// further feed is started, the requests still open are dropped, and their
+/// feeds get no result.
+#[derive(Debug, Default)]
+pub struct Stop {
+    stopped: AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+impl Stop {
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+}
+
 /// Fetches every request, handing each result to `sink` as it arrives;
-/// at most `held` results are downloading or handed on at a time.
+/// at most `held` results are downloading or handed on at a time. Ends
+/// early when `stop` is stopped.
 pub fn fetch_each(
     requests: &[Request],
     config: &FetchConfig,
     user_agent: &str,
     held: usize,
+    stop: &Stop,
     sink: Sink,
 ) -> FetchSummary {
     let started = std::time::Instant::now();
@@ -238,7 +260,9 @@ pub fn fetch_each(
             return FetchSummary::default();
         }
     };
-    let hosts = runtime.block_on(fetch_each_async(requests, config, user_agent, held, sink));
+    let hosts = runtime.block_on(fetch_each_async(
+        requests, config, user_agent, held, stop, sink,
+    ));
     FetchSummary {
         wall: started.elapsed(),
         hosts,
@@ -263,11 +287,18 @@ pub fn fetch_all(
 ) -> Vec<Result<Fetched, FetchError>> {
     let slots = std::sync::Mutex::new(vec![None; requests.len()]);
     let held = requests.len().max(1);
-    fetch_each(requests, config, user_agent, held, &|i, outcome, _| {
-        if let Ok(mut slots) = slots.lock() {
-            slots[i] = Some(outcome.result);
-        }
-    });
+    fetch_each(
+        requests,
+        config,
+        user_agent,
+        held,
+        &Stop::default(),
+        &|i, outcome, _| {
+            if let Ok(mut slots) = slots.lock() {
+                slots[i] = Some(outcome.result);
+            }
+        },
+    );
     slots
         .into_inner()
         .unwrap_or_default()
@@ -286,6 +317,7 @@ async fn fetch_each_async(
     config: &FetchConfig,
     user_agent: &str,
     held: usize,
+    stop: &Stop,
     sink: Sink<'_>,
 ) -> Vec<HostStats> {
     let client = match build_client(config, user_agent) {
@@ -327,6 +359,9 @@ async fn fetch_each_async(
             sink(i, outcome, Slot { _held: None });
             left -= 1;
         }
+        if stop.is_stopped() {
+            break;
+        }
         for (start, held) in gate.dispatch() {
             let request = &requests[start.index];
             running.push(run(start, held, request, &client, config, &gate));
@@ -340,6 +375,7 @@ async fn fetch_each_async(
                 left -= 1;
             }
             () = gate.changed() => {}
+            () = stop.wake.notified() => {}
             () = tokio::time::sleep_until(deadline), if !past_deadline => {
                 past_deadline = true;
                 gate.deadline();

@@ -180,7 +180,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // Each feed's record goes to the store as soon as it is ready, in the
     // build's single transaction, so cleaned entries are never all held in
     // memory at once. The bounded channel makes processing wait for a slow
-    // disk rather than pile up.
+    // disk rather than pile up; a writer that fails closes it, which stops
+    // the downloads, and its error is the build's.
     let (send, receive) = std::sync::mpsc::sync_channel(16);
     let fetched = std::thread::scope(|scope| {
         let writer = scope.spawn(|| store.record(now, receive, &config.retention));

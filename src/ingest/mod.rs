@@ -37,7 +37,9 @@ pub trait StoredEntries: Sync {
 /// Fetches the feeds that should be fetched and sends every result, as a
 /// record for the store, to `records` as soon as it is ready (from any
 /// thread, in completion order); feeds not fetched get `Untouched` at the
-/// end. Every configured feed gets exactly one record. Stored raw hashes
+/// end. Every configured feed gets exactly one record, unless `records`
+/// closes: then no further feed is fetched or processed and gather returns
+/// at once (whoever closed it has the error to report). Stored raw hashes
 /// are read only for feeds that sent new content. Returns what the fetch
 /// phase did, host by host.
 pub fn gather(
@@ -69,9 +71,11 @@ pub fn gather(
         future_dates: feed.future_dates.unwrap_or(config.future_dates),
         latency,
     };
-    // Only fails when the writer stopped on an error, which it reports.
+    let stop = fetch::Stop::default();
     let send = |record: FeedRecord| {
-        let _ = records.send(record);
+        if records.send(record).is_err() {
+            stop.stop();
+        }
     };
     let done: Vec<AtomicBool> = config
         .feeds
@@ -90,13 +94,17 @@ pub fn gather(
             &config.fetch,
             &user_agent,
             held,
+            &stop,
             &|i, fetch::Outcome { result, elapsed }, slot| {
                 let Some((index, _)) = planned.get(i) else {
                     return;
                 };
+                if stop.is_stopped() {
+                    return;
+                }
                 let feed = &config.feeds[*index];
                 report(&progress, feed, &result);
-                let (done, record, send) = (&done, &record, &send);
+                let (done, record, send, stop) = (&done, &record, &send, &stop);
                 let shown = Shown {
                     mode: feed.content,
                     excerpt_words: config.excerpt_words,
@@ -104,6 +112,9 @@ pub fn gather(
                     sanitizer,
                 };
                 scope.spawn(move |_| {
+                    if stop.is_stopped() {
+                        return;
+                    }
                     let changed = matches!(&result, Ok(f) if !f.not_modified);
                     // An unreadable store here means sanitizing this feed's
                     // entries again; the store's writer reports the store.
@@ -122,6 +133,9 @@ pub fn gather(
     });
     progress.finish();
     for (feed, done) in config.feeds.iter().zip(&done) {
+        if stop.is_stopped() {
+            break;
+        }
         if !done.load(Ordering::Relaxed) {
             send(record(feed, FeedUpdate::Untouched, None));
         }

@@ -119,3 +119,81 @@ fn html_pages_and_fetch_errors_become_failures() {
         other => panic!("a skip is not a failure: {other:?}"),
     }
 }
+
+/// A store with nothing in it.
+struct Empty;
+
+impl StoredEntries for Empty {
+    type Error = std::convert::Infallible;
+
+    fn raw_hashes(&self, _: &FeedId) -> Result<HashMap<String, String>, Self::Error> {
+        Ok(HashMap::new())
+    }
+}
+
+/// A loopback server answering every request with `FEED` after `delay`;
+/// returns its port and the count of requests it received.
+fn slow_server(
+    delay: std::time::Duration,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(delay);
+                let _ = write!(
+                    &stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{FEED}",
+                    FEED.len()
+                );
+            });
+        }
+    });
+    (port, count)
+}
+
+#[test]
+fn a_writer_that_fails_stops_the_downloads() {
+    const FEEDS: usize = 20;
+    let (port, requests) = slow_server(std::time::Duration::from_millis(100));
+    let feeds: String = (0..FEEDS)
+        .map(|i| format!("  - url: http://127.0.0.1:{port}/f{i}.xml\n"))
+        .collect();
+    let yaml = format!(
+        "title: T\nbase_url: https://planet.example/\n\
+         fetch:\n  concurrency: 1\n  per_host: 1\nfeeds:\n{feeds}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = crate::config::parse(&yaml, &dir.path().join("planet.yaml")).expect("config");
+    let opts = BuildOptions {
+        config: dir.path().join("planet.yaml"),
+        output: None,
+        now: None,
+        offline: false,
+        retry_gone: false,
+        verbosity: crate::progress::Verbosity::Quiet,
+        wait: None,
+    };
+    // A writer that fails on the first record: it takes one and stops.
+    let (send, receive) = std::sync::mpsc::sync_channel::<FeedRecord>(0);
+    let writer = std::thread::spawn(move || receive.recv().is_ok());
+    gather(&config, &HashMap::new(), &Empty, Utc::now(), &opts, send);
+    assert!(writer.join().expect("writer"), "the first record arrived");
+    let asked = requests.load(Ordering::SeqCst);
+    assert!(
+        asked < FEEDS / 2,
+        "{asked} of {FEEDS} feeds were requested: the downloads went on without a writer"
+    );
+}
