@@ -5,12 +5,15 @@
 //! of them so that each can use it without depending on another.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::entry::FeedMeta;
 use crate::fetch::Validators;
 
-/// A feed's health, as of the last build that looked at it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A feed's health, as of the last build that looked at it. Serialized
+/// (health.json, the theme) as its [`FeedStatus::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FeedStatus {
     /// The last fetch worked.
     Ok,
@@ -47,6 +50,12 @@ impl FeedStatus {
             "skipped" => FeedStatus::Skipped,
             _ => FeedStatus::Failed,
         }
+    }
+}
+
+impl std::fmt::Display for FeedStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
 }
 

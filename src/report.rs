@@ -42,7 +42,7 @@ pub struct FeedHealth {
     /// read), `gone` (410: entries kept, not asked again) or `skipped` (not
     /// asked in the last build, `error` says why: entries kept, not a
     /// failure, asked first next time).
-    pub status: &'static str,
+    pub status: FeedStatus,
     pub http_status: Option<u16>,
     pub error: Option<String>,
     /// A feed URL the page advertised, when the URL served an HTML page.
@@ -148,7 +148,7 @@ fn current(
     };
     match state {
         Some(s) => FeedHealth {
-            status: s.status.as_str(),
+            status: s.status,
             http_status: s.http_status,
             error: s.error.clone().or_else(|| {
                 s.last_attempt
@@ -182,7 +182,7 @@ impl FeedHealth {
             url,
             name,
             enabled: true,
-            status: FeedStatus::Failed.as_str(),
+            status: FeedStatus::Failed,
             http_status: None,
             error: None,
             hint: None,
@@ -215,13 +215,13 @@ impl FeedHealth {
     pub fn rank(&self) -> u8 {
         match (self.enabled, self.status) {
             (false, _) => 8,
-            (true, "failed") => 0,
-            (true, "stale") => 1,
-            (true, "skipped") => 2,
+            (true, FeedStatus::Failed) => 0,
+            (true, FeedStatus::Stale) => 1,
+            (true, FeedStatus::Skipped) => 2,
             _ if self.flaky => 3,
             _ if self.quiet => 4,
             _ if self.moved_to.is_some() => 5,
-            (true, "gone") => 6,
+            (true, FeedStatus::Gone) => 6,
             _ => 7,
         }
     }
@@ -230,7 +230,7 @@ impl FeedHealth {
     pub fn status_and_flags(&self) -> String {
         let mut out = if !self.enabled {
             "off".to_string()
-        } else if self.moved_to.is_some() && self.status == "ok" {
+        } else if self.moved_to.is_some() && self.status == FeedStatus::Ok {
             "moved".to_string()
         } else {
             self.status.to_string()
@@ -264,7 +264,7 @@ pub fn summary(
     output: &str,
 ) -> String {
     let active = || health.feeds.iter().filter(|f| f.enabled);
-    let count = |status: &str| active().filter(|f| f.status == status).count();
+    let count = |status: FeedStatus| active().filter(|f| f.status == status).count();
     let optional = |n: usize, what: &str| {
         if n > 0 {
             format!(", {n} {what}")
@@ -277,10 +277,11 @@ pub fn summary(
     let mut out = format!(
         "built {output}: {} feeds ({} ok, {} stale, {} failed{}{}){}, {entries} entries on {pages} page{}",
         active().count(),
-        count("ok"),
-        count("stale"),
-        count("failed"),
-        optional(count("gone"), "gone") + &optional(count("skipped"), "skipped"),
+        count(FeedStatus::Ok),
+        count(FeedStatus::Stale),
+        count(FeedStatus::Failed),
+        optional(count(FeedStatus::Gone), "gone")
+            + &optional(count(FeedStatus::Skipped), "skipped"),
         optional(warned, "with warnings"),
         optional(off, "off"),
         if pages == 1 { "" } else { "s" }
@@ -307,7 +308,7 @@ pub fn summary(
             ));
             continue;
         }
-        if f.status != "ok" {
+        if f.status != FeedStatus::Ok {
             out.push_str(&format!(
                 "\n  {:<6} {} <{}>: {}",
                 f.status,
@@ -372,7 +373,7 @@ impl FailOn {
         let active: Vec<&FeedHealth> = health.feeds.iter().filter(|f| f.enabled).collect();
         let broken = active
             .iter()
-            .filter(|f| matches!(f.status, "failed" | "stale"))
+            .filter(|f| matches!(f.status, FeedStatus::Failed | FeedStatus::Stale))
             .count();
         let (hit, limit) = match *self {
             FailOn::Count(n) => (n > 0 && broken >= n, n.to_string()),
@@ -479,10 +480,10 @@ pub fn step_summary(health: &Health, headline: &str, fetch: &FetchSummary) -> St
 mod tests {
     use super::*;
 
-    fn feed(name: &str, status: &'static str) -> FeedHealth {
+    fn feed(name: &str, status: FeedStatus) -> FeedHealth {
         FeedHealth {
             status,
-            error: (status != "ok").then(|| "HTTP 500 | boom".to_string()),
+            error: (status != FeedStatus::Ok).then(|| "HTTP 500 | boom".to_string()),
             entries: 1,
             ..FeedHealth::unobserved(format!("https://{name}.example/feed"), name.into())
         }
@@ -494,10 +495,10 @@ mod tests {
             generated: String::new(),
             lock_wait_secs: 0.0,
             feeds: vec![
-                feed("a", "ok"),
-                feed("b", "failed"),
-                feed("c", "stale"),
-                feed("d", "gone"),
+                feed("a", FeedStatus::Ok),
+                feed("b", FeedStatus::Failed),
+                feed("c", FeedStatus::Stale),
+                feed("d", FeedStatus::Gone),
             ],
             activity: vec![],
         };
@@ -512,7 +513,7 @@ mod tests {
         assert!(FailOn::Percent(50.0).exceeded(&health).is_some());
         assert_eq!(FailOn::Percent(51.0).exceeded(&health), None);
         let mut with_skipped = health.clone();
-        with_skipped.feeds.push(feed("e", "skipped"));
+        with_skipped.feeds.push(feed("e", FeedStatus::Skipped));
         assert_eq!(
             FailOn::Count(3).exceeded(&with_skipped),
             None,
@@ -522,18 +523,18 @@ mod tests {
 
     #[test]
     fn step_summary_puts_problems_first_and_escapes_cells() {
-        let mut moved = feed("m", "ok");
+        let mut moved = feed("m", FeedStatus::Ok);
         moved.moved_to = Some("https://m.example/new".into());
         let health = Health {
             generated: String::new(),
             lock_wait_secs: 0.0,
             feeds: vec![
-                feed("ok1", "ok"),
-                feed("g", "gone"),
+                feed("ok1", FeedStatus::Ok),
+                feed("g", FeedStatus::Gone),
                 moved,
-                feed("s", "stale"),
-                feed("f", "failed"),
-                feed("k", "skipped"),
+                feed("s", FeedStatus::Stale),
+                feed("f", FeedStatus::Failed),
+                feed("k", FeedStatus::Skipped),
             ],
             activity: vec![],
         };
@@ -577,7 +578,7 @@ mod tests {
                     url: "https://a.example/f".into(),
                     name: "A".into(),
                     enabled: true,
-                    status: "ok",
+                    status: FeedStatus::Ok,
                     http_status: Some(200),
                     error: None,
                     hint: None,
@@ -596,7 +597,7 @@ mod tests {
                     url: "https://b.example/f".into(),
                     name: "B".into(),
                     enabled: true,
-                    status: "failed",
+                    status: FeedStatus::Failed,
                     http_status: Some(200),
                     error: Some("not a feed (HTML page)".into()),
                     hint: Some("https://b.example/feed".into()),

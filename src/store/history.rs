@@ -110,6 +110,10 @@ pub(super) struct Row {
 }
 
 impl Row {
+    pub fn feed_id(&self) -> &FeedId {
+        &self.feed_id
+    }
+
     pub fn new(id: &FeedId, update: &FeedUpdate, elapsed: Option<Duration>) -> Row {
         let (attempt, http_status) = match update {
             FeedUpdate::Fresh { http_status, .. } => (Attempt::Ok, *http_status),

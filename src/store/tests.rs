@@ -377,3 +377,46 @@ fn a_newer_schema_is_refused() {
         Err(StoreError::TooNew { found: 99, .. })
     ));
 }
+
+#[test]
+fn an_entry_retention_prunes_at_once_is_not_counted_new_and_a_rerun_publishes_the_same_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+    let id = FeedId::from_stored("f".into());
+    let now = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+    let old = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
+    let older = Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap();
+    let retention = Retention {
+        max_age_days: 30,
+        min_per_feed: 2,
+    };
+    let update = || {
+        fresh(vec![
+            entry("a", "A", Some(now), "h1"),
+            entry("b", "B", Some(old), "h2"),
+            entry("c", "C", Some(older), "h3"),
+        ])
+    };
+    let new_entries = |store: &Store| {
+        store
+            .history(std::slice::from_ref(&id), 5)
+            .expect("history")
+            .cells(&id)[0]
+            .as_ref()
+            .expect("a cell")
+            .new_entries
+    };
+    store
+        .record(now, [rec(&id, update())], &retention)
+        .expect("record");
+    assert_eq!(
+        new_entries(&store),
+        2,
+        "c is the third entry and too old: inserted and pruned, not new"
+    );
+    // The same build again (a retried job with a fixed `--now`).
+    store
+        .record(now, [rec(&id, update())], &retention)
+        .expect("record");
+    assert_eq!(new_entries(&store), 2, "c is still not new");
+}

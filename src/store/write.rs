@@ -32,6 +32,9 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         let mut configured: Vec<FeedId> = Vec::new();
         let mut attempts: Vec<history::Row> = Vec::new();
+        // (index in `attempts`, entry id) of every entry inserted: the
+        // history counts those that retention keeps.
+        let mut inserted: Vec<(usize, String)> = Vec::new();
         {
             let mut upsert_feed = tx
                 .prepare(
@@ -219,6 +222,7 @@ impl Store {
                                         .execute(params![id.as_str(), e.id, e.body.as_str()])
                                         .map_err(err)?;
                                     row.new_entries += 1;
+                                    inserted.push((attempts.len(), e.id.clone()));
                                 }
                                 Change::Update => {
                                     update_entry
@@ -255,8 +259,30 @@ impl Store {
                 attempts.push(row);
             }
         }
-        history::record(&tx, now, &attempts).map_err(err)?;
         prune(&tx, now, &configured, retention).map_err(err)?;
+        // An entry older than retention allows, beyond a feed's newest
+        // `min_per_feed`, is inserted and pruned again on every build: it
+        // is not new to anyone, and counting it would make a rerun with
+        // the same `--now` publish a different history.
+        {
+            let mut kept = tx
+                .prepare(
+                    "SELECT EXISTS (SELECT 1 FROM entries WHERE feed_id = ?1 AND entry_id = ?2)",
+                )
+                .map_err(err)?;
+            for (at, entry_id) in &inserted {
+                let Some(row) = attempts.get_mut(*at) else {
+                    continue;
+                };
+                let exists: bool = kept
+                    .query_row(params![row.feed_id().as_str(), entry_id], |r| r.get(0))
+                    .map_err(err)?;
+                if !exists {
+                    row.new_entries -= 1;
+                }
+            }
+        }
+        history::record(&tx, now, &attempts).map_err(err)?;
         history::prune(&tx, now).map_err(err)?;
         tx.commit().map_err(err)
     }
