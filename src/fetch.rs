@@ -36,7 +36,7 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::time::Instant;
 
-use crate::config::{FeedSource, FetchConfig};
+use crate::config::{Config, FeedSource, FetchConfig};
 use budget::Budget;
 pub use error::{FetchError, RetryAfter};
 use http::host_key;
@@ -44,9 +44,17 @@ use schedule::{Gate, Held, Job, Limits};
 pub use schedule::{HostStats, Skip};
 pub use types::{FetchSummary, Fetched, Outcome, Request, Validators};
 
-/// The User-Agent planetoid identifies itself with unless configured.
-pub fn default_user_agent(base_url: &str) -> String {
-    format!("planetoid/{} (+{base_url})", env!("CARGO_PKG_VERSION"))
+/// The User-Agent the planet's requests carry: `fetch.user_agent` when
+/// planet.yaml sets it, else planetoid's version and the planet's address,
+/// so a feed's owner can see who asks.
+pub fn user_agent(config: &Config) -> String {
+    config.fetch.user_agent.clone().unwrap_or_else(|| {
+        format!(
+            "planetoid/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            config.base_url.as_str()
+        )
+    })
 }
 
 /// Receives each result as soon as its feed is done, with its index in
@@ -273,8 +281,13 @@ mod tests {
 
     #[test]
     fn user_agent_identifies_planetoid_and_the_planet() {
-        let ua = default_user_agent("https://planet.example.org/");
+        let yaml = "title: P\nbase_url: https://planet.example.org/\nfeeds:\n  - url: https://a.example/feed\n";
+        let mut config = crate::config::parse(yaml, std::path::Path::new("/p/planet.yaml"))
+            .expect("a valid planet");
+        let ua = user_agent(&config);
         assert!(ua.starts_with("planetoid/"), "{ua}");
         assert!(ua.ends_with("(+https://planet.example.org/)"), "{ua}");
+        config.fetch.user_agent = Some("Planet Rust crawler".into());
+        assert_eq!(user_agent(&config), "Planet Rust crawler");
     }
 }

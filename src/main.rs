@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use planetoid::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand, WaitArg};
+use planetoid::cmd::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand, WaitArg};
 use planetoid::lock::Wait;
 use planetoid::progress::Verbosity;
 
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     };
     let result: Result<u8, Failure> = match cli.command {
         Command::Build(args) => build(args, verbosity, &say),
-        Command::Check(args) => planetoid::check::check(&args.config.config, args.probe)
+        Command::Check(args) => planetoid::cmd::check::check(&args.config.config, args.probe)
             .map(|report| {
                 if !report.table.is_empty() {
                     println!("{}", report.table);
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(Failure::from),
-        Command::Report(args) => planetoid::health_report(&args.config.config, args.now)
+        Command::Report(args) => planetoid::cmd::report::health_report(&args.config.config, args.now)
             .map_err(Failure::from)
             .and_then(|health| {
                 if args.json {
@@ -51,7 +51,7 @@ fn main() -> ExitCode {
                 }
             })
             .map(|()| 0),
-        Command::Init(args) => planetoid::init::init(&args.dir)
+        Command::Init(args) => planetoid::cmd::init::init(&args.dir)
             .map(|files| {
                 let mut out = format!("wrote {} files in {}:", files.len(), args.dir.display());
                 for f in files {
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(Failure::from),
-        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config.config, wait(&args.wait, verbosity))
+        Command::FixMoved(args) => planetoid::cmd::fix_moved::fix_moved(&args.config.config, wait(&args.wait, verbosity))
             .map(|moves| {
                 let mut out = format!("{}: {} moved feed URL(s) updated", args.config.config.display(), moves.len());
                 for m in moves {
@@ -72,13 +72,13 @@ fn main() -> ExitCode {
                 0
             })
             .map_err(Failure::from),
-        Command::Opml(OpmlCommand::Import { file, config, wait: limit }) => planetoid::opml_io::import(&config.config, &file, wait(&limit, verbosity))
+        Command::Opml(OpmlCommand::Import { file, config, wait: limit }) => planetoid::cmd::opml::import(&config.config, &file, wait(&limit, verbosity))
             .map(|outcome| {
                 say(&outcome.to_string());
                 0
             })
             .map_err(Failure::from),
-        Command::Opml(OpmlCommand::Export { config }) => planetoid::opml_io::export(&config.config)
+        Command::Opml(OpmlCommand::Export { config }) => planetoid::cmd::opml::export(&config.config)
             .map(|xml| {
                 print!("{xml}");
                 0
@@ -86,11 +86,11 @@ fn main() -> ExitCode {
             .map_err(Failure::from),
         Command::Import(args) => {
             let format = match args.format {
-                ImportFormat::Venus => planetoid::import::Format::Venus,
-                ImportFormat::Pluto => planetoid::import::Format::Pluto,
-                ImportFormat::Rawdog => planetoid::import::Format::Rawdog,
+                ImportFormat::Venus => planetoid::cmd::import::Format::Venus,
+                ImportFormat::Pluto => planetoid::cmd::import::Format::Pluto,
+                ImportFormat::Rawdog => planetoid::cmd::import::Format::Rawdog,
             };
-            planetoid::import::run(format, &args.file, &args.config.config, args.dry_run, wait(&args.wait, verbosity))
+            planetoid::cmd::import::run(format, &args.file, &args.config.config, args.dry_run, wait(&args.wait, verbosity))
                 .map(|outcome| {
                     if args.dry_run {
                         print!("{}", outcome.edit.text);
@@ -101,13 +101,13 @@ fn main() -> ExitCode {
                 })
                 .map_err(Failure::from)
         }
-        Command::Add(args) => planetoid::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run, wait(&args.wait, verbosity))
+        Command::Add(args) => planetoid::cmd::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run, wait(&args.wait, verbosity))
             .map(|added| {
                 print!("{added}");
                 0
             })
             .map_err(Failure::from),
-        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, wait(&args.wait, verbosity))
+        Command::Serve(args) => planetoid::cmd::serve::serve(&args.config.config, args.port, args.offline, wait(&args.wait, verbosity))
             .map(|()| 0)
             .map_err(Failure::from),
         Command::Completions(args) => {

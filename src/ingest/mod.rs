@@ -57,11 +57,7 @@ pub fn gather(
         .filter_map(|(i, f)| plan(f, states.get(&f.id), now, opts).map(|r| (i, r)))
         .collect();
     let requests: Vec<Request> = planned.iter().map(|(_, r)| r.clone()).collect();
-    let user_agent = config
-        .fetch
-        .user_agent
-        .clone()
-        .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
+    let user_agent = fetch::user_agent(config);
     let progress = Progress::new(requests.len(), opts.verbosity);
     let record = |feed: &FeedConfig, update: FeedUpdate, latency| FeedRecord {
         id: feed.id.clone(),

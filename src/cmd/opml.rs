@@ -9,10 +9,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::cmd::planet_edit::{self, EditError, NewFeed, Scalar};
 use crate::config::{self, ConfigError};
 use crate::entry::WebUrl;
 use crate::lock::{LockError, Wait, lock_planet};
-use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpmlError {

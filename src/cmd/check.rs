@@ -150,11 +150,7 @@ pub(crate) fn probe_feeds(
         .iter()
         .map(|(source, _)| Request::new(source.clone(), Validators::default()))
         .collect();
-    let user_agent = config
-        .fetch
-        .user_agent
-        .clone()
-        .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
+    let user_agent = fetch::user_agent(config);
     let results = fetch::fetch_all(&requests, &config.fetch, &user_agent);
     let sanitizer = crate::sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     sources

@@ -18,10 +18,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::cmd::planet_edit::{self, Edit, EditError, NewFeed, Scalar, Setting};
 use crate::config::ConfigError;
 use crate::lock::{LockError, Wait, lock_planet};
 use crate::parse::decode_entities;
-use crate::planet_edit::{self, Edit, EditError, NewFeed, Scalar, Setting};
 
 /// The formats `import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
