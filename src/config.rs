@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::entry::{FeedId, WebUrl};
+use crate::entry::{DatePolicy, FeedId, FutureDates, WebUrl};
 pub use avatar::{Avatar, unused as unused_avatars};
 use site::{pages, strings};
-pub use timeline::{Block, DatePolicy, Filters, FutureDates, Pattern, Retention};
+pub use timeline::{Block, Filters, Pattern, Retention};
 use yaml::{Node, Value};
 
 /// The whole planet, validated; paths are absolute (resolved against the
@@ -1102,6 +1102,7 @@ fn render_problems(path: &Path, text: &str, problems: &[Problem]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::{DatePolicy, FutureDates};
 
     /// Whether a problem on `line` says `text` (of `(line, column, message)`).
     fn names(summary: &[(u64, u64, &str)], line: u64, text: &str) -> bool {

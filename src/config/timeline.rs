@@ -1,5 +1,6 @@
-//! The timeline settings of planet.yaml: date policies, filters, retention
-//! and the blocklist — planet-wide, and per feed where it makes sense.
+//! The timeline settings of planet.yaml: date policies (read into
+//! `entry`'s [`DatePolicy`] and [`FutureDates`]), filters, retention and the
+//! blocklist — planet-wide, and per feed where it makes sense.
 //!
 //! Parsed with the same typed getters as the rest of the config, so every
 //! mistake (an unknown policy, a regex that does not compile) is reported
@@ -9,28 +10,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::yaml::{Node, Value};
 use super::{Fields, Problems, count, text};
-
-/// Which date an entry is placed at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DatePolicy {
-    /// The feed's published (else updated) date, never later than first seen.
-    #[default]
-    Feed,
-    /// When planetoid first saw the entry (for feeds whose dates lie).
-    FirstSeen,
-}
-
-/// What to do with an entry dated in the future when first seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FutureDates {
-    /// Place it at the moment it was first seen.
-    #[default]
-    Clamp,
-    /// Keep its date and show it only once that date has come.
-    HideUntilDue,
-    /// Do not store it (it is taken when it is no longer in the future).
-    Drop,
-}
+use crate::entry::{DatePolicy, FutureDates};
 
 /// A case-insensitive regular expression from planet.yaml.
 #[derive(Debug, Clone)]
