@@ -8,8 +8,9 @@
 
 use regex::{Regex, RegexBuilder};
 
+use super::diagnostics::Problems;
+use super::fields::{Fields, count, string_list, text};
 use super::yaml::{Node, Value};
-use super::{Fields, Problems, count, text};
 use crate::entry::{DatePolicy, FutureDates};
 
 /// A case-insensitive regular expression from planet.yaml.
@@ -109,7 +110,7 @@ pub(super) fn filters(fields: &mut Fields, problems: &mut Problems) -> Filters {
 /// Tags compare case-insensitively: kept lower-cased.
 fn tag_list(node: Option<&Node>, problems: &mut Problems) -> Vec<String> {
     node.map(|n| {
-        strings(n, problems)
+        string_list(n, problems)
             .into_iter()
             .map(|t| t.to_lowercase())
             .collect()
@@ -139,14 +140,6 @@ fn pattern(node: &Node, problems: &mut Problems) -> Option<Pattern> {
             );
             None
         }
-    }
-}
-
-/// A list of strings; a single string is a list of one.
-pub(super) fn strings(node: &Node, problems: &mut Problems) -> Vec<String> {
-    match &node.value {
-        Value::Seq(items) => items.iter().filter_map(|n| text(n, problems)).collect(),
-        _ => text(node, problems).into_iter().collect(),
     }
 }
 
