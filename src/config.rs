@@ -38,6 +38,7 @@ pub use model::{
     FetchConfig, ListingContent, OutputConfig, PageConfig, SanitizeConfig, StringOverride,
 };
 pub use timeline::{Block, Filters, Pattern, Retention};
+pub use yaml::SyntaxError;
 use yaml::{Node, Value};
 
 /// Every key planet.yaml accepts at the top level.
@@ -87,9 +88,9 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// Validates planet.yaml text; `path` names the file in messages and anchors
 /// relative paths.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let root = yaml::parse(text).map_err(|message| ConfigError::Syntax {
+    let root = yaml::parse(text).map_err(|source| ConfigError::Syntax {
         path: path.to_path_buf(),
-        message,
+        source,
     })?;
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut problems = Problems::default();

@@ -1,12 +1,13 @@
 //! What is wrong with a planet.yaml, said so a person can fix it: the
 //! [`Problem`]s the field walker collects (each at a line and column), the
 //! [`ConfigError`] that carries them (or the unreadable file, or the YAML
-//! syntax error), their rustc-style rendering with the offending line
-//! quoted, and [`closest_name`], the "did you mean" helper for unknown keys.
+//! syntax error with its source kept), their rustc-style rendering with the
+//! offending line quoted, and [`closest_name`], the "did you mean" helper for
+//! unknown keys.
 
 use std::path::{Path, PathBuf};
 
-use super::yaml::Node;
+use super::yaml::{Node, SyntaxError};
 
 /// One problem found in planet.yaml, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +25,12 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{} is not valid YAML:\n{message}", path.display())]
-    Syntax { path: PathBuf, message: String },
+    #[error("{} is not valid YAML:\n{source}", path.display())]
+    Syntax {
+        path: PathBuf,
+        #[source]
+        source: SyntaxError,
+    },
     #[error("{}", render_problems(path, text, problems))]
     Invalid {
         path: PathBuf,
