@@ -31,7 +31,7 @@ use url::Url;
 use crate::entry::WebUrl;
 pub use avatar::{Avatar, unused as unused_avatars};
 use diagnostics::Problems;
-pub use diagnostics::{ConfigError, Problem};
+pub use diagnostics::{ConfigError, Problem, closest_name};
 use fields::{Fields, boolean, count, email, language, text};
 pub use model::{
     Config, ContentMode, DEFAULT_MAX_PAGES, DEFAULT_QUIET_AFTER_DAYS, FeedConfig, FeedSource,

@@ -2,8 +2,8 @@
 //! [`Problem`]s the field walker collects (each at a line and column), the
 //! [`ConfigError`] that carries them (or the unreadable file, or the YAML
 //! syntax error with its source kept), their rustc-style rendering with the
-//! offending line quoted, and [`closest_name`], the "did you mean" helper for
-//! unknown keys.
+//! offending line quoted, and [`closest_name`], the "did you mean" helper that
+//! config's unknown keys and the theme's unknown UI strings both use.
 
 use std::path::{Path, PathBuf};
 
