@@ -9,7 +9,7 @@
 use regex::{Regex, RegexBuilder};
 
 use super::diagnostics::Problems;
-use super::fields::{Fields, count, string_list, text};
+use super::fields::{Fields, count, section, string_list, text};
 use super::yaml::{Node, Value};
 use crate::entry::{DatePolicy, FutureDates};
 
@@ -176,14 +176,9 @@ pub(super) fn future_dates(node: &Node, problems: &mut Problems) -> Option<Futur
 
 pub(super) fn retention(node: &Node, problems: &mut Problems) -> Retention {
     let mut out = Retention::default();
-    if !matches!(node.value, Value::Map(_)) {
-        problems.at(
-            node,
-            format!("`retention` must be a mapping, found {}", node.value.kind()),
-        );
+    let Some(mut fields) = section(node, "retention", RETENTION_KEYS, problems) else {
         return out;
-    }
-    let mut fields = Fields::new(node, "retention", RETENTION_KEYS);
+    };
     if let Some(n) = fields
         .optional("max_age_days")
         .and_then(|n| count(n, 1, 100_000, problems))
