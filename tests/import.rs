@@ -13,7 +13,8 @@ use crate::common;
 use std::path::Path;
 
 use common::{Response, TestServer, copy_dir, planetoid, read, rss_feed, stderr, write_config};
-use planetoid::config::{self, Avatar, DatePolicy, FutureDates};
+use planetoid::config::{self, Avatar};
+use planetoid::entry::{DatePolicy, FutureDates};
 
 const NOW: &str = "2025-06-30T12:00:00Z";
 

@@ -11,8 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::diagnostics::Problems;
+use super::fields::text;
+use super::model::Config;
 use super::yaml::Node;
-use super::{Config, Problems, text};
 use crate::entry::WebUrl;
 
 /// Where the site publishes local avatars, relative to its root.

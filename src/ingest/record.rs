@@ -5,8 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{DatePolicy, FutureDates};
-use crate::entry::{CleanEntry, FeedId, FeedMeta};
+use crate::entry::{CleanEntry, DatePolicy, FeedId, FeedMeta, FutureDates};
 use crate::fetch::Validators;
 
 /// What this build learned about one feed, to be written in one transaction.

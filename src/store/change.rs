@@ -5,8 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{DatePolicy, FutureDates};
-use crate::entry::{CleanEntry, place_in_time};
+use crate::entry::{CleanEntry, DatePolicy, FutureDates, place_in_time};
 
 /// What to do with one incoming entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,8 @@ use rusqlite::Connection;
 
 use super::schema::MIGRATIONS;
 use super::*;
-use crate::config::{DatePolicy, FutureDates, Retention};
-use crate::entry::{CleanEntry, Enclosure, FeedId, FeedMeta, WebUrl};
+use crate::config::Retention;
+use crate::entry::{CleanEntry, DatePolicy, Enclosure, FeedId, FeedMeta, FutureDates, WebUrl};
 use crate::feed_state::FeedStatus;
 use crate::fetch::Validators;
 use crate::ingest::{Failure, FeedRecord, FeedUpdate};
