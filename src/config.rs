@@ -29,13 +29,14 @@ use std::path::Path;
 use url::Url;
 
 use crate::entry::WebUrl;
-pub use avatar::{Avatar, unused as unused_avatars};
+pub use avatar::unused as unused_avatars;
 use diagnostics::Problems;
 pub use diagnostics::{ConfigError, Problem, closest_name};
 use fields::{Fields, boolean, count, email, language, text};
 pub use model::{
-    Config, ContentMode, DEFAULT_MAX_PAGES, DEFAULT_QUIET_AFTER_DAYS, FeedConfig, FeedSource,
-    FetchConfig, ListingContent, OutputConfig, PageConfig, SanitizeConfig, StringOverride,
+    Avatar, Config, ContentMode, DEFAULT_MAX_PAGES, DEFAULT_QUIET_AFTER_DAYS, FeedConfig,
+    FeedSource, FetchConfig, ListingContent, OutputConfig, PageConfig, SanitizeConfig,
+    StringOverride,
 };
 pub use timeline::{Block, Filters, Pattern, Retention};
 pub use yaml::SyntaxError;

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use super::avatar::Avatar;
 use super::timeline::{Block, Filters, Retention};
 use crate::entry::{DatePolicy, FeedId, FutureDates, WebUrl};
 
@@ -243,3 +242,29 @@ pub const DEFAULT_MAX_PAGES: usize = 10;
 
 /// `quiet_after_days` when planet.yaml does not set it.
 pub const DEFAULT_QUIET_AFTER_DAYS: u32 = 180;
+
+/// The picture shown beside a feed's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Avatar {
+    /// An absolute http(s) URL, checked like every other.
+    Url(WebUrl),
+    /// A file next to planet.yaml, copied into the site.
+    File {
+        /// Absolute.
+        path: PathBuf,
+        /// Its path in the site, relative to the root
+        /// (`avatars/yast-1a2b3c4d5e6f7a8b.png`).
+        published: String,
+    },
+}
+
+impl Avatar {
+    /// What a page links to: the URL, or the published path (relative to
+    /// the site root).
+    pub fn src(&self) -> &str {
+        match self {
+            Avatar::Url(url) => url.as_str(),
+            Avatar::File { published, .. } => published,
+        }
+    }
+}
