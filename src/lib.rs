@@ -132,19 +132,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
     let reader = store.reader();
-    // Each feed's record goes to the store as soon as it is ready, in the
-    // build's single transaction, so cleaned entries are never all held in
-    // memory at once. The bounded channel makes processing wait for a slow
-    // disk rather than pile up; a writer that fails closes it, which stops
-    // the downloads, and its error is the build's.
-    let (send, receive) = std::sync::mpsc::sync_channel(16);
-    let fetched = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| store.record(now, receive, &config.retention));
-        let fetched = ingest::gather(&config, &before, &reader, now, opts, send);
-        writer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .map(|()| fetched)
+    let fetched = store.record_while(now, &config.retention, |records| {
+        ingest::gather(&config, &before, &reader, now, opts, records)
     })?;
     clock.lap("fetch, decode, parse, sanitize and store");
 

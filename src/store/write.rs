@@ -3,6 +3,8 @@
 //! retention, in one transaction; and moving feeds to new ids when their
 //! URLs change.
 
+use std::sync::mpsc::SyncSender;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
@@ -14,6 +16,29 @@ use crate::entry::{FeedId, WebUrl};
 use crate::ingest::{FeedRecord, FeedUpdate};
 
 impl Store {
+    /// Runs `produce` with the sending end of a bounded channel and writes
+    /// each [`FeedRecord`] it sends as soon as it arrives ([`Store::record`],
+    /// on a thread of its own), so cleaned entries are never all held in
+    /// memory at once and processing waits for a slow disk rather than
+    /// piling up. A writer that fails drops its end, which tells `produce`
+    /// to stop; its error is the result.
+    pub fn record_while<T: Send>(
+        &mut self,
+        now: DateTime<Utc>,
+        retention: &Retention,
+        produce: impl FnOnce(SyncSender<FeedRecord>) -> T + Send,
+    ) -> Result<T, StoreError> {
+        let (send, receive) = std::sync::mpsc::sync_channel(16);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| self.record(now, receive, retention));
+            let produced = produce(send);
+            writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .map(|()| produced)
+        })
+    }
+
     /// Writes everything one build learned, then applies the retention
     /// policy, in a single transaction. `records` lists every configured
     /// feed. A `Fresh` entry already in the store keeps its `first_seen` and
