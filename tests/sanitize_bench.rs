@@ -3,7 +3,7 @@
 //! ```text
 //! python3 ../shared/bench/gen_corpus.py --out /tmp/benchcorpus --sizes 500
 //! PLANETOID_BENCH_FEEDS=/tmp/benchcorpus/www/feeds \
-//!   cargo test --release --test sanitize_bench -- --ignored --nocapture
+//!   cargo test --release --test suite sanitize_bench:: -- --ignored --nocapture
 //! ```
 //!
 //! Every entry body of every feed is decoded and parsed first (not timed);
