@@ -2,7 +2,7 @@
 """planetoid's benchmark: one command, every figure measured in the same run.
 
     python3 bench/run.py [--sizes 100,500,2000] [--work /tmp/planetoid-bench] [--corpus DIR]
-                         [--big] [--baseline OTHER-PLANETOID-BINARY]
+                         [--big] [--baseline OTHER-PLANETOID-BINARY] [--search]
 
 Builds planetoid and the floor program in release mode, generates the
 corpus (bench/gen_corpus.py) unless --corpus points at one laid out like
@@ -27,7 +27,9 @@ nginx is stopped at the end.
 cold build's cost per feed beside the largest other size's: it should stay
 flat, and the site under 1 GB. --baseline BIN also runs a cold build with
 another planetoid binary (say, the last release) in the same run, so the
-two compare on equal terms on a noisy machine.
+two compare on equal terms on a noisy machine. --search turns the planet's
+search on (`search: true`) and adds the search index's size and file count
+to the table (its time is in the render stage of the profile).
 """
 import sqlite3
 import argparse
@@ -51,6 +53,16 @@ def site_size(planet):
     """(bytes, files) of the planet's published site."""
     total, files = 0, 0
     for root, _, names in os.walk(os.path.join(planet, "output")):
+        for name in names:
+            total += os.path.getsize(os.path.join(root, name))
+            files += 1
+    return total, files
+
+
+def search_size(planet):
+    """(bytes, files) of the site's search index (output/pagefind/)."""
+    total, files = 0, 0
+    for root, _, names in os.walk(os.path.join(planet, "output", "pagefind")):
         for name in names:
             total += os.path.getsize(os.path.join(root, name))
             files += 1
@@ -118,7 +130,7 @@ def measure_build(binary, planet, nginx):
     entries = next((w.split(" entries")[0].split()[-1] for w in lines if " entries on " in w), "?")
     stages = next((w.split("timings: ", 1)[1] for w in lines if "timings: " in w), "?")
     size, files = site_size(planet)
-    return (wall, cpu, rss, entries, ok, nm, size, files, body_bytes(planet)), stages
+    return (wall, cpu, rss, entries, ok, nm, size, files, body_bytes(planet)), stages, search_size(planet)
 
 
 def main():
@@ -129,6 +141,7 @@ def main():
     ap.add_argument("--port", type=int, default=18090)
     ap.add_argument("--big", action="store_true", help="also N = 10,000, cold only, once")
     ap.add_argument("--baseline", help="another planetoid binary to run a cold build with, for comparison")
+    ap.add_argument("--search", action="store_true", help="build with search: true; report the index size")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     big = 10000
@@ -150,6 +163,7 @@ def main():
 
     rows = []
     profiles = []
+    indexes = []
     with Nginx(os.path.join(corpus, "www"), args.port, args.work) as nginx:
         for n in sizes:
             urls = [f"{base}/feeds/{name}" for name in names[:n]]
@@ -166,7 +180,8 @@ def main():
             rows.append((n, "floor", floor_total, cpu_parse, rss_floor, out.strip().split(" entries")[0].split(", ")[-1], "-", "-"))
 
             planet = tempfile.mkdtemp(dir=args.work)
-            yaml = ("title: Bench\nbase_url: https://bench.test/\nfetch:\n  concurrency: 32\n  per_host: 32\nfeeds:\n"
+            yaml = ("title: Bench\nbase_url: https://bench.test/\n" + ("search: true\n" if args.search else "")
+                    + "fetch:\n  concurrency: 32\n  per_host: 32\nfeeds:\n"
                     + "".join(f"  - url: {u}\n" for u in urls))
             with open(os.path.join(planet, "planet.yaml"), "w") as f:
                 f.write(yaml)
@@ -180,15 +195,16 @@ def main():
             for mode in modes:
                 if mode == "incremental":
                     sh(gen + ["--feeds", str(n), "--change", "5", "--round", "1"], stdout=subprocess.DEVNULL)
-                row, stages = measure_build(planetoid, planet, nginx)
+                row, stages, index = measure_build(planetoid, planet, nginx)
                 rows.append((n, mode) + row)
                 profiles.append((n, mode, stages))
+                indexes.append((n, mode, index))
             shutil.rmtree(planet)
             if args.baseline:
                 other = tempfile.mkdtemp(dir=args.work)
                 with open(os.path.join(other, "planet.yaml"), "w") as f:
                     f.write(yaml)
-                row, stages = measure_build(args.baseline, other, nginx)
+                row, stages, _ = measure_build(args.baseline, other, nginx)
                 rows.append((n, "cold baseline") + row)
                 profiles.append((n, "cold baseline", stages))
                 shutil.rmtree(other)
@@ -213,6 +229,10 @@ def main():
         per = {n: colds[n][2] / n * 1000 for n in (ref, big)}
         print(f"\ncold cost per feed: N={ref} {per[ref]:.2f} ms, N={big} {per[big]:.2f} ms "
               f"({per[big] / per[ref]:.2f}x); N={big} site {colds[big][8] / 1e6:.1f} MB")
+    if args.search:
+        print("\nsearch index (output/pagefind/):")
+        for n, mode, (size, files) in indexes:
+            print(f"{n:>5} {mode:<13} {size / 1e6:>8.1f} MB {files:>6} files")
     print("\nwhere the time goes (planetoid -v: wall time per stage, peak RSS after it):")
     for n, mode, stages in profiles:
         print(f"{n:>5} {mode:<13} {stages}")

@@ -229,7 +229,7 @@ fn run_one(bytes: &[u8], variant: u64) -> bool {
             }
             false
         }
-        Err(parse::ParseError::Malformed(m)) => m.starts_with(parse::PARSER_PANICKED),
+        Err(parse::ParseError::Malformed(m)) => m.to_string().starts_with(parse::PARSER_PANICKED),
         Err(_) => false,
     }
 }

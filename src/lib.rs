@@ -22,31 +22,30 @@
 //! lock (another run of the planet still going after `--wait`)
 //! errors stop a build ([`BuildError`]).
 
-pub mod add;
-pub mod check;
-pub mod cli;
+// The vocabulary every stage shares.
+pub mod entry;
+pub mod feed_state;
+pub mod keys;
+
+// The stages, in pipeline order (the diagram above).
 pub mod config;
 pub mod decode;
 pub mod discover;
-pub mod entry;
 pub mod fetch;
-pub mod fix_moved;
-pub mod import;
 pub mod ingest;
-pub mod init;
-pub mod keys;
-pub mod lock;
-pub mod opml_io;
 pub mod output;
 pub mod parse;
-pub mod planet_edit;
-pub mod progress;
 pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod select;
-pub mod serve;
 pub mod store;
+
+// What runs them: one run at a time per planet, what the operator sees,
+// and the commands besides `build`.
+pub mod cmd;
+pub mod lock;
+pub mod progress;
 
 use std::path::{Path, PathBuf};
 
@@ -54,8 +53,9 @@ use chrono::{DateTime, Utc};
 
 use config::{Config, FeedConfig, FeedSource};
 use entry::{StoredEntry, WebUrl};
+use feed_state::FeedState;
 use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
-use store::{FeedState, Store};
+use store::Store;
 
 /// A build that could not produce a site. The previous site stays as it was.
 #[derive(Debug, thiserror::Error)]
@@ -108,52 +108,9 @@ pub struct BuildReport {
     pub fetch: fetch::FetchSummary,
 }
 
-/// Wall time per pipeline stage, for `-v` and the benchmark's profile.
-struct Stopwatch {
-    last: std::time::Instant,
-    laps: Vec<(String, f64)>,
-}
-
-impl Stopwatch {
-    fn new() -> Self {
-        Stopwatch {
-            last: std::time::Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-
-    fn lap(&mut self, stage: impl Into<String>) {
-        let now = std::time::Instant::now();
-        let mut stage = stage.into();
-        if let Some(mb) = peak_rss_mb() {
-            stage.push_str(&format!(" (peak RSS {mb} MB)"));
-        }
-        self.laps.push((stage, (now - self.last).as_secs_f64()));
-        self.last = now;
-    }
-
-    fn report(&self) -> String {
-        let parts: Vec<String> = self
-            .laps
-            .iter()
-            .map(|(s, t)| format!("{s} {t:.2} s"))
-            .collect();
-        format!("timings: {}", parts.join(", "))
-    }
-}
-
-/// The process's peak resident memory so far (Linux), for `-v`: which
-/// stage set the peak.
-fn peak_rss_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
-}
-
 /// The whole pipeline, config to published site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let mut clock = Stopwatch::new();
+    let mut clock = progress::Stopwatch::new();
     // Held until the build returns: one run at a time per planet.
     let (config, lock) = lock::lock_planet::<BuildError>(
         &opts.config,
@@ -175,26 +132,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let before = store.feed_states(&ids)?;
-    // Read only for feeds that sent new content; an unreadable store here
-    // means re-sanitizing that feed (the write below reports the store).
     let reader = store.reader();
-    let known = |id: &entry::FeedId| reader.raw_hashes(id).unwrap_or_default();
-    // Each feed's record goes to the store as soon as it is ready, in the
-    // build's single transaction, so cleaned entries are never all held in
-    // memory at once. The bounded channel makes processing wait for a slow
-    // disk rather than pile up.
-    let (send, receive) = std::sync::mpsc::sync_channel::<store::FeedRecord>(16);
-    let fetched = std::thread::scope(|scope| {
-        let writer = scope.spawn(|| store.record(now, receive, &config.retention));
-        let fetched = ingest::gather(&config, &before, &known, now, opts, &|record| {
-            // Only fails when the writer stopped on an error, reported below.
-            let _ = send.send(record);
-        });
-        drop(send);
-        writer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .map(|()| fetched)
+    let fetched = store.record_while(now, &config.retention, |records| {
+        ingest::gather(&config, &before, &reader, now, opts, records)
     })?;
     clock.lap("fetch, decode, parse, sanitize and store");
 
@@ -273,7 +213,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 }
 
 /// The timeline and every feed's health, as of the store and `now`.
-struct Assessed {
+pub(crate) struct Assessed {
     entries: Vec<StoredEntry>,
     hidden: select::Hidden,
     /// Every configured feed, in config order.
@@ -281,7 +221,11 @@ struct Assessed {
     health: report::Health,
 }
 
-fn assess(config: &Config, store: &Store, now: DateTime<Utc>) -> Result<Assessed, BuildError> {
+pub(crate) fn assess(
+    config: &Config,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Assessed, BuildError> {
     let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let states = store.feed_states(&ids)?;
     // Bodies are read with the timeline only when a filter looks at them;
@@ -314,30 +258,6 @@ fn assess(config: &Config, store: &Store, now: DateTime<Utc>) -> Result<Assessed
         all_feeds,
         health,
     })
-}
-
-/// Why `planetoid report` has nothing to show.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error(transparent)]
-    Build(#[from] BuildError),
-    #[error("no state file at {}: run `planetoid build` first", .0.display())]
-    NoState(PathBuf),
-}
-
-/// `planetoid report`: every feed's health as of the store, without
-/// fetching or writing anything.
-pub fn health_report(
-    config_path: &Path,
-    now: Option<DateTime<Utc>>,
-) -> Result<report::Health, ReportError> {
-    let config = config::load(config_path).map_err(BuildError::from)?;
-    if !config.state.is_file() {
-        return Err(ReportError::NoState(config.state.clone()));
-    }
-    let store = Store::open(&config.state).map_err(BuildError::from)?;
-    let now = now.unwrap_or_else(Utc::now);
-    Ok(assess(&config, &store, now)?.health)
 }
 
 /// Copies the local avatar images of the enabled feeds into the site, under

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use planetoid::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand, WaitArg};
+use planetoid::cmd::cli::{BuildArgs, Cli, Command, ImportFormat, OpmlCommand, WaitArg};
 use planetoid::lock::Wait;
 use planetoid::progress::Verbosity;
 
@@ -24,9 +24,9 @@ fn main() -> ExitCode {
             eprintln!("planetoid: {message}");
         }
     };
-    let result: Result<u8, String> = match cli.command {
+    let result: Result<u8, Failure> = match cli.command {
         Command::Build(args) => build(args, verbosity, &say),
-        Command::Check(args) => planetoid::check::check(&args.config.config, args.probe)
+        Command::Check(args) => planetoid::cmd::check::check(&args.config.config, args.probe)
             .map(|report| {
                 if !report.table.is_empty() {
                     println!("{}", report.table);
@@ -37,21 +37,21 @@ fn main() -> ExitCode {
                 say(&report.verdict);
                 0
             })
-            .map_err(|e| e.to_string()),
-        Command::Report(args) => planetoid::health_report(&args.config.config, args.now)
-            .map_err(|e| e.to_string())
+            .map_err(Failure::from),
+        Command::Report(args) => planetoid::cmd::report::health_report(&args.config.config, args.now)
+            .map_err(Failure::from)
             .and_then(|health| {
                 if args.json {
                     serde_json::to_string_pretty(&health)
                         .map(|json| println!("{json}"))
-                        .map_err(|e| e.to_string())
+                        .map_err(Failure::from)
                 } else {
                     print!("{}", planetoid::report::table(&health));
                     Ok(())
                 }
             })
             .map(|()| 0),
-        Command::Init(args) => planetoid::init::init(&args.dir)
+        Command::Init(args) => planetoid::cmd::init::init(&args.dir)
             .map(|files| {
                 let mut out = format!("wrote {} files in {}:", files.len(), args.dir.display());
                 for f in files {
@@ -61,8 +61,8 @@ fn main() -> ExitCode {
                 say(&out);
                 0
             })
-            .map_err(|e| e.to_string()),
-        Command::FixMoved(args) => planetoid::fix_moved::fix_moved(&args.config.config, wait(&args.wait, verbosity))
+            .map_err(Failure::from),
+        Command::FixMoved(args) => planetoid::cmd::fix_moved::fix_moved(&args.config.config, wait(&args.wait, verbosity))
             .map(|moves| {
                 let mut out = format!("{}: {} moved feed URL(s) updated", args.config.config.display(), moves.len());
                 for m in moves {
@@ -71,26 +71,26 @@ fn main() -> ExitCode {
                 say(&out);
                 0
             })
-            .map_err(|e| e.to_string()),
-        Command::Opml(OpmlCommand::Import { file, config, wait: limit }) => planetoid::opml_io::import(&config.config, &file, wait(&limit, verbosity))
+            .map_err(Failure::from),
+        Command::Opml(OpmlCommand::Import { file, config, wait: limit }) => planetoid::cmd::opml::import(&config.config, &file, wait(&limit, verbosity))
             .map(|outcome| {
                 say(&outcome.to_string());
                 0
             })
-            .map_err(|e| e.to_string()),
-        Command::Opml(OpmlCommand::Export { config }) => planetoid::opml_io::export(&config.config)
+            .map_err(Failure::from),
+        Command::Opml(OpmlCommand::Export { config }) => planetoid::cmd::opml::export(&config.config)
             .map(|xml| {
                 print!("{xml}");
                 0
             })
-            .map_err(|e| e.to_string()),
+            .map_err(Failure::from),
         Command::Import(args) => {
             let format = match args.format {
-                ImportFormat::Venus => planetoid::import::Format::Venus,
-                ImportFormat::Pluto => planetoid::import::Format::Pluto,
-                ImportFormat::Rawdog => planetoid::import::Format::Rawdog,
+                ImportFormat::Venus => planetoid::cmd::import::Format::Venus,
+                ImportFormat::Pluto => planetoid::cmd::import::Format::Pluto,
+                ImportFormat::Rawdog => planetoid::cmd::import::Format::Rawdog,
             };
-            planetoid::import::run(format, &args.file, &args.config.config, args.dry_run, wait(&args.wait, verbosity))
+            planetoid::cmd::import::run(format, &args.file, &args.config.config, args.dry_run, wait(&args.wait, verbosity))
                 .map(|outcome| {
                     if args.dry_run {
                         print!("{}", outcome.edit.text);
@@ -99,30 +99,52 @@ fn main() -> ExitCode {
                     eprint!("{outcome}");
                     0
                 })
-                .map_err(|e| e.to_string())
+                .map_err(Failure::from)
         }
-        Command::Add(args) => planetoid::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run, wait(&args.wait, verbosity))
+        Command::Add(args) => planetoid::cmd::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run, wait(&args.wait, verbosity))
             .map(|added| {
                 print!("{added}");
                 0
             })
-            .map_err(|e| e.to_string()),
-        Command::Serve(args) => planetoid::serve::serve(&args.config.config, args.port, args.offline, wait(&args.wait, verbosity))
+            .map_err(Failure::from),
+        Command::Serve(args) => planetoid::cmd::serve::serve(&args.config.config, args.port, args.offline, wait(&args.wait, verbosity))
             .map(|()| 0)
-            .map_err(|e| e.to_string()),
+            .map_err(Failure::from),
         Command::Completions(args) => {
             let mut out = std::io::stdout();
             clap_complete::generate(args.shell, &mut Cli::command(), "planetoid", &mut out);
-            out.flush().map(|()| 0).map_err(|e| e.to_string())
+            out.flush().map(|()| 0).map_err(Failure::from)
         }
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(message) => {
-            eprintln!("planetoid: error: {message}");
+        Err(error) => {
+            eprintln!("planetoid: error: {}", chain(error.as_ref()));
             ExitCode::from(2)
         }
     }
+}
+
+/// A command that could not do its work: any error of the library's stages,
+/// its causes kept, printed once by [`chain`].
+type Failure = Box<dyn std::error::Error>;
+
+/// An error and every cause under it, on one line: `top: cause: inner
+/// cause`. A cause whose text the line already holds (an error that quotes
+/// its source in its own message) is not repeated, so a Tera error inside an
+/// `{% include %}` shows its inner cause once.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    line
 }
 
 fn wait(arg: &WaitArg, verbosity: Verbosity) -> Wait {
@@ -132,7 +154,7 @@ fn wait(arg: &WaitArg, verbosity: Verbosity) -> Wait {
     }
 }
 
-fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8, String> {
+fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8, Failure> {
     let report = planetoid::build(&planetoid::BuildOptions {
         config: args.config.config,
         output: args.output,
@@ -141,8 +163,7 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
         retry_gone: args.retry_gone,
         verbosity,
         wait: args.wait.wait,
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     say(&report.summary);
     if verbosity == Verbosity::Verbose {
         say(&report.site_size.line());
@@ -178,4 +199,36 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
         return Ok(1);
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Inner {
+        #[error("template 'macros.html' line 3: unknown filter `shout`")]
+        Filter,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("cannot render index.html")]
+        Render(#[source] Inner),
+        #[error("cannot read planet.yaml: {0}")]
+        Quoting(#[source] Inner),
+    }
+
+    #[test]
+    fn every_cause_is_printed_once() {
+        assert_eq!(
+            chain(&Outer::Render(Inner::Filter)),
+            "cannot render index.html: template 'macros.html' line 3: unknown filter `shout`"
+        );
+        // A message that already quotes its cause does not repeat it.
+        assert_eq!(
+            chain(&Outer::Quoting(Inner::Filter)),
+            "cannot read planet.yaml: template 'macros.html' line 3: unknown filter `shout`"
+        );
+    }
 }

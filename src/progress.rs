@@ -1,7 +1,8 @@
 //! What the operator sees while a build runs: a progress bar (feeds done of
 //! total, failures so far) when stderr is a terminal, plain log lines naming
-//! each feed otherwise (with `-v`), nothing extra with `-q`. Only this module
-//! knows indicatif.
+//! each feed otherwise (with `-v`), nothing extra with `-q`; and, for `-v`
+//! and the benchmark, the wall time and peak memory of each stage
+//! ([`Stopwatch`]). Only this module knows indicatif.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -124,4 +125,53 @@ impl Waiting {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Wall time per pipeline stage, for `-v` and the benchmark's profile.
+pub struct Stopwatch {
+    last: std::time::Instant,
+    laps: Vec<(String, f64)>,
+}
+
+impl Default for Stopwatch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stopwatch {
+    pub fn new() -> Self {
+        Stopwatch {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    pub fn lap(&mut self, stage: impl Into<String>) {
+        let now = std::time::Instant::now();
+        let mut stage = stage.into();
+        if let Some(mb) = peak_rss_mb() {
+            stage.push_str(&format!(" (peak RSS {mb} MB)"));
+        }
+        self.laps.push((stage, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    pub fn report(&self) -> String {
+        let parts: Vec<String> = self
+            .laps
+            .iter()
+            .map(|(s, t)| format!("{s} {t:.2} s"))
+            .collect();
+        format!("timings: {}", parts.join(", "))
+    }
+}
+
+/// The process's peak resident memory so far (Linux), for `-v`: which
+/// stage set the peak.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }

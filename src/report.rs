@@ -7,9 +7,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::feed_state::{FeedState, FeedStatus};
 use crate::fetch::FetchSummary;
 use crate::select::Hidden;
-use crate::store::{BuildCell, FeedState, FeedStatus, History};
+use crate::store::{BuildCell, History};
 
 mod activity;
 mod flags;
@@ -41,7 +42,7 @@ pub struct FeedHealth {
     /// read), `gone` (410: entries kept, not asked again) or `skipped` (not
     /// asked in the last build, `error` says why: entries kept, not a
     /// failure, asked first next time).
-    pub status: &'static str,
+    pub status: FeedStatus,
     pub http_status: Option<u16>,
     pub error: Option<String>,
     /// A feed URL the page advertised, when the URL served an HTML page.
@@ -147,7 +148,7 @@ fn current(
     };
     match state {
         Some(s) => FeedHealth {
-            status: s.status.as_str(),
+            status: s.status,
             http_status: s.http_status,
             error: s.error.clone().or_else(|| {
                 s.last_attempt
@@ -181,7 +182,7 @@ impl FeedHealth {
             url,
             name,
             enabled: true,
-            status: FeedStatus::Failed.as_str(),
+            status: FeedStatus::Failed,
             http_status: None,
             error: None,
             hint: None,
@@ -214,13 +215,13 @@ impl FeedHealth {
     pub fn rank(&self) -> u8 {
         match (self.enabled, self.status) {
             (false, _) => 8,
-            (true, "failed") => 0,
-            (true, "stale") => 1,
-            (true, "skipped") => 2,
+            (true, FeedStatus::Failed) => 0,
+            (true, FeedStatus::Stale) => 1,
+            (true, FeedStatus::Skipped) => 2,
             _ if self.flaky => 3,
             _ if self.quiet => 4,
             _ if self.moved_to.is_some() => 5,
-            (true, "gone") => 6,
+            (true, FeedStatus::Gone) => 6,
             _ => 7,
         }
     }
@@ -229,7 +230,7 @@ impl FeedHealth {
     pub fn status_and_flags(&self) -> String {
         let mut out = if !self.enabled {
             "off".to_string()
-        } else if self.moved_to.is_some() && self.status == "ok" {
+        } else if self.moved_to.is_some() && self.status == FeedStatus::Ok {
             "moved".to_string()
         } else {
             self.status.to_string()
@@ -263,7 +264,7 @@ pub fn summary(
     output: &str,
 ) -> String {
     let active = || health.feeds.iter().filter(|f| f.enabled);
-    let count = |status: &str| active().filter(|f| f.status == status).count();
+    let count = |status: FeedStatus| active().filter(|f| f.status == status).count();
     let optional = |n: usize, what: &str| {
         if n > 0 {
             format!(", {n} {what}")
@@ -276,10 +277,11 @@ pub fn summary(
     let mut out = format!(
         "built {output}: {} feeds ({} ok, {} stale, {} failed{}{}){}, {entries} entries on {pages} page{}",
         active().count(),
-        count("ok"),
-        count("stale"),
-        count("failed"),
-        optional(count("gone"), "gone") + &optional(count("skipped"), "skipped"),
+        count(FeedStatus::Ok),
+        count(FeedStatus::Stale),
+        count(FeedStatus::Failed),
+        optional(count(FeedStatus::Gone), "gone")
+            + &optional(count(FeedStatus::Skipped), "skipped"),
         optional(warned, "with warnings"),
         optional(off, "off"),
         if pages == 1 { "" } else { "s" }
@@ -306,7 +308,7 @@ pub fn summary(
             ));
             continue;
         }
-        if f.status != "ok" {
+        if f.status != FeedStatus::Ok {
             out.push_str(&format!(
                 "\n  {:<6} {} <{}>: {}",
                 f.status,
@@ -371,7 +373,7 @@ impl FailOn {
         let active: Vec<&FeedHealth> = health.feeds.iter().filter(|f| f.enabled).collect();
         let broken = active
             .iter()
-            .filter(|f| matches!(f.status, "failed" | "stale"))
+            .filter(|f| matches!(f.status, FeedStatus::Failed | FeedStatus::Stale))
             .count();
         let (hit, limit) = match *self {
             FailOn::Count(n) => (n > 0 && broken >= n, n.to_string()),
@@ -475,149 +477,4 @@ pub fn step_summary(health: &Health, headline: &str, fetch: &FetchSummary) -> St
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn feed(name: &str, status: &'static str) -> FeedHealth {
-        FeedHealth {
-            status,
-            error: (status != "ok").then(|| "HTTP 500 | boom".to_string()),
-            entries: 1,
-            ..FeedHealth::unobserved(format!("https://{name}.example/feed"), name.into())
-        }
-    }
-
-    #[test]
-    fn fail_on_thresholds_count_broken_feeds() {
-        let health = Health {
-            generated: String::new(),
-            lock_wait_secs: 0.0,
-            feeds: vec![
-                feed("a", "ok"),
-                feed("b", "failed"),
-                feed("c", "stale"),
-                feed("d", "gone"),
-            ],
-            activity: vec![],
-        };
-        assert_eq!(FailOn::parse("failed=2"), Ok(FailOn::Count(2)));
-        assert_eq!(FailOn::parse("failed=50%"), Ok(FailOn::Percent(50.0)));
-        assert!(FailOn::parse("broken=2").is_err() && FailOn::parse("failed=x%").is_err());
-        assert_eq!(
-            FailOn::Count(2).exceeded(&health).as_deref(),
-            Some("2 of 4 feeds are failing (--fail-on failed=2)")
-        );
-        assert_eq!(FailOn::Count(3).exceeded(&health), None);
-        assert!(FailOn::Percent(50.0).exceeded(&health).is_some());
-        assert_eq!(FailOn::Percent(51.0).exceeded(&health), None);
-        let mut with_skipped = health.clone();
-        with_skipped.feeds.push(feed("e", "skipped"));
-        assert_eq!(
-            FailOn::Count(3).exceeded(&with_skipped),
-            None,
-            "a skipped feed is not a failing one"
-        );
-    }
-
-    #[test]
-    fn step_summary_puts_problems_first_and_escapes_cells() {
-        let mut moved = feed("m", "ok");
-        moved.moved_to = Some("https://m.example/new".into());
-        let health = Health {
-            generated: String::new(),
-            lock_wait_secs: 0.0,
-            feeds: vec![
-                feed("ok1", "ok"),
-                feed("g", "gone"),
-                moved,
-                feed("s", "stale"),
-                feed("f", "failed"),
-                feed("k", "skipped"),
-            ],
-            activity: vec![],
-        };
-        let fetch = FetchSummary {
-            wall: std::time::Duration::from_millis(2500),
-            hosts: vec![crate::fetch::HostStats {
-                host: "a.example".into(),
-                feeds: 4,
-                requests: 5,
-                slowest: std::time::Duration::from_millis(1250),
-                skipped: 1,
-            }],
-        };
-        let md = step_summary(&health, "built output: 6 feeds", &fetch);
-        let order: Vec<&str> = md
-            .lines()
-            .filter(|l| l.starts_with("| ["))
-            .map(|l| l.split(['[', ']']).nth(1).unwrap_or(""))
-            .collect();
-        assert_eq!(order, ["f", "s", "k", "m", "g", "ok1"]);
-        assert!(
-            md.contains("### Hosts (fetch 2.5 s)")
-                && md.contains("| a.example | 4 | 5 | 1.25 s | 1 |"),
-            "{md}"
-        );
-        assert_eq!(
-            fetch_text(&fetch),
-            "fetch: 2.50 s over 1 host\n  host a.example: 4 feeds, 5 requests, slowest 1.25 s, 1 skipped"
-        );
-        assert!(md.contains("HTTP 500 \\| boom"), "{md}");
-        assert!(md.contains("| moved |"), "{md}");
-    }
-
-    #[test]
-    fn summary_lists_only_feeds_needing_attention() {
-        let h = Health {
-            generated: "2025-01-01T00:00:00Z".into(),
-            lock_wait_secs: 0.0,
-            feeds: vec![
-                FeedHealth {
-                    url: "https://a.example/f".into(),
-                    name: "A".into(),
-                    enabled: true,
-                    status: "ok",
-                    http_status: Some(200),
-                    error: None,
-                    hint: None,
-                    entries: 3,
-                    last_success: None,
-                    last_attempt: None,
-                    consecutive_failures: 0,
-                    not_modified: true,
-                    retry_after: None,
-                    moved_to: Some("https://a.example/new".into()),
-                    encoding: Some("windows-1252".into()),
-                    warnings: vec!["the HTTP Content-Type says \"utf-8\", but the bytes are not valid UTF-8: read as windows-1252 instead".into()],
-                    ..FeedHealth::unobserved(String::new(), String::new())
-                },
-                FeedHealth {
-                    url: "https://b.example/f".into(),
-                    name: "B".into(),
-                    enabled: true,
-                    status: "failed",
-                    http_status: Some(200),
-                    error: Some("not a feed (HTML page)".into()),
-                    hint: Some("https://b.example/feed".into()),
-                    entries: 0,
-                    last_success: None,
-                    last_attempt: None,
-                    consecutive_failures: 3,
-                    not_modified: false,
-                    retry_after: None,
-                    moved_to: None,
-                    ..FeedHealth::unobserved(String::new(), String::new())
-                },
-            ],
-            activity: vec![],
-        };
-        let text = summary(&h, &Hidden::default(), 3, 1, "output");
-        assert_eq!(
-            text,
-            "built output: 2 feeds (1 ok, 0 stale, 1 failed, 1 with warnings), 3 entries on 1 page\n  \
-             moved  A <https://a.example/f> → https://a.example/new (run `planetoid fix-moved` to update planet.yaml)\n  \
-             warn   A <https://a.example/f>: the HTTP Content-Type says \"utf-8\", but the bytes are not valid UTF-8: read as windows-1252 instead\n  \
-             failed B <https://b.example/f>: not a feed (HTML page) (the page advertises a feed at https://b.example/feed)"
-        );
-    }
-}
+mod tests;

@@ -1,7 +1,7 @@
 //! End-to-end: the real `planetoid` binary against feeds served by a local
 //! HTTP server started inside each test.
 
-mod common;
+use crate::common;
 
 use common::{Response, TestServer, planetoid, read, rss_feed, snapshot, stderr, write_config};
 

@@ -133,16 +133,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
 ];
 
 fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIP: {} not found; conformance tests skipped",
-            dir.display()
-        );
-        None
-    }
+    crate::common::corpus_with("")
 }
 
 /// A value read from planetoid's model for one assertion.

@@ -3,7 +3,7 @@
 //! under a second, and every well-formed feed document actually parses.
 //! Skips with a message when the corpus is not checked out beside the repo.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};

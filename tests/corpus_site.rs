@@ -8,7 +8,7 @@
 //! if a well-formed feed document was not read. Skips with a message when
 //! the corpus is absent.
 
-mod common;
+use crate::common;
 
 use common::{
     FEED_FORMATS, Response, TestServer, assert_no_replacement_chars_unless_sourced, feed_corpus,

@@ -12,13 +12,7 @@ use planetoid::parse::dates::parse_date;
 const MIN_ACCEPTED: usize = 80;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("SKIP: {} not found; date case tests skipped", dir.display());
-        None
-    }
+    crate::common::corpus_with("")
 }
 
 fn cases(value: &serde_json::Value) -> Vec<serde_json::Value> {

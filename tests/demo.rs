@@ -2,7 +2,7 @@
 //! README promises: a Russian pager, decoded windows-1251 titles, and no text
 //! from any `<style>`, `<script>`, `<textarea>` or `<template>` body.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! warnings in `health.json` — kept through a 304, and shown by
 //! `check --probe` and on the health page.
 
-mod common;
+use crate::common;
 
 use common::{
     Response, TestServer, assert_no_replacement_chars_unless_sourced, pages_with_replacement_chars,

@@ -3,7 +3,7 @@
 //! finishes, each faulty feed's status and error are exact, and a second
 //! build against unchanged servers sends only conditional requests.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! WordPress lazy images, xml:base, a YouTube iframe, a long post) are built
 //! into a planet by the real binary and the rendered page is checked.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@
 //! `health.json`, on the page (sorted to the top, with advice), in the job
 //! summary and in `planetoid report`, and the monthly counts.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

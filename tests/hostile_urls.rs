@@ -5,9 +5,9 @@
 //! store written by the previous version comes out clean; and titles,
 //! names and category terms are plain text, escaped exactly once.
 
-mod common;
-mod hostile;
-mod safety;
+use crate::common;
+use crate::hostile;
+use crate::safety;
 
 use std::collections::BTreeMap;
 

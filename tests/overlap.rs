@@ -3,7 +3,7 @@
 //! new one and nothing the next build cannot take back, `--wait` bounds the
 //! wait, and `serve`'s rebuilds take turns with builds too.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

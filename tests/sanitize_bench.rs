@@ -3,7 +3,7 @@
 //! ```text
 //! python3 ../shared/bench/gen_corpus.py --out /tmp/benchcorpus --sizes 500
 //! PLANETOID_BENCH_FEEDS=/tmp/benchcorpus/www/feeds \
-//!   cargo test --release --test sanitize_bench -- --ignored --nocapture
+//!   cargo test --release --test suite sanitize_bench:: -- --ignored --nocapture
 //! ```
 //!
 //! Every entry body of every feed is decoded and parsed first (not timed);
@@ -19,6 +19,8 @@ use rayon::prelude::*;
 #[ignore = "benchmark: needs PLANETOID_BENCH_FEEDS and a release build"]
 fn sanitizer_throughput() {
     let Ok(dir) = std::env::var("PLANETOID_BENCH_FEEDS") else {
+        // An explicit benchmark (`--ignored`): run without its data, it
+        // says what it needs rather than fail.
         eprintln!("SKIP: set PLANETOID_BENCH_FEEDS to a gen_corpus.py www/feeds folder");
         return;
     };

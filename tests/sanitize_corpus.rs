@@ -5,8 +5,8 @@
 //! output that satisfies the README's safety predicate, and sanitizing that
 //! output again must change nothing.
 
-mod common;
-mod safety;
+use crate::common;
+use crate::safety;
 
 use planetoid::sanitize;
 

@@ -6,7 +6,7 @@
 //! feed's `timeout_secs`, and what is given up is `skipped` (not failed).
 //! Latencies are scaled down: this tests scheduling, not patience.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::Duration;

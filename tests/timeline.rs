@@ -3,7 +3,7 @@
 //! future and missing dates follow the policy, duplicates show once, history
 //! survives, moderation works, and a build killed at any moment loses nothing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

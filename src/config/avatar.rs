@@ -11,8 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::diagnostics::Problems;
+use super::fields::text;
+use super::model::{Avatar, Config};
 use super::yaml::Node;
-use super::{Config, Problems, text};
 use crate::entry::WebUrl;
 
 /// Where the site publishes local avatars, relative to its root.
@@ -20,32 +22,6 @@ pub const SITE_DIR: &str = "avatars/";
 
 /// File extensions taken for images (in `avatar_dir` and for local avatars).
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", "avif"];
-
-/// The picture shown beside a feed's name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Avatar {
-    /// An absolute http(s) URL, checked like every other.
-    Url(WebUrl),
-    /// A file next to planet.yaml, copied into the site.
-    File {
-        /// Absolute.
-        path: PathBuf,
-        /// Its path in the site, relative to the root
-        /// (`avatars/yast-1a2b3c4d5e6f7a8b.png`).
-        published: String,
-    },
-}
-
-impl Avatar {
-    /// What a page links to: the URL, or the published path (relative to
-    /// the site root).
-    pub fn src(&self) -> &str {
-        match self {
-            Avatar::Url(url) => url.as_str(),
-            Avatar::File { published, .. } => published,
-        }
-    }
-}
 
 /// `avatar:` of a feed: a URL, or a path relative to planet.yaml's folder.
 pub(super) fn avatar(node: &Node, dir: &Path, problems: &mut Problems) -> Option<Avatar> {

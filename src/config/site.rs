@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::diagnostics::Problems;
+use super::fields::{Fields, text};
+use super::model::{PageConfig, StringOverride};
 use super::yaml::{Node, Value};
-use super::{Fields, PageConfig, Problems, StringOverride, text};
 
 const PAGE_KEYS: &[&str] = &["title", "file", "slug"];
 const PLURAL_CATEGORIES: &[&str] = &["zero", "one", "two", "few", "many", "other"];

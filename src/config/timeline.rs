@@ -1,5 +1,6 @@
-//! The timeline settings of planet.yaml: date policies, filters, retention
-//! and the blocklist — planet-wide, and per feed where it makes sense.
+//! The timeline settings of planet.yaml: date policies (read into
+//! `entry`'s [`DatePolicy`] and [`FutureDates`]), filters, retention and the
+//! blocklist — planet-wide, and per feed where it makes sense.
 //!
 //! Parsed with the same typed getters as the rest of the config, so every
 //! mistake (an unknown policy, a regex that does not compile) is reported
@@ -7,30 +8,10 @@
 
 use regex::{Regex, RegexBuilder};
 
+use super::diagnostics::Problems;
+use super::fields::{Fields, count, section, string_list, text};
 use super::yaml::{Node, Value};
-use super::{Fields, Problems, count, text};
-
-/// Which date an entry is placed at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DatePolicy {
-    /// The feed's published (else updated) date, never later than first seen.
-    #[default]
-    Feed,
-    /// When planetoid first saw the entry (for feeds whose dates lie).
-    FirstSeen,
-}
-
-/// What to do with an entry dated in the future when first seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FutureDates {
-    /// Place it at the moment it was first seen.
-    #[default]
-    Clamp,
-    /// Keep its date and show it only once that date has come.
-    HideUntilDue,
-    /// Do not store it (it is taken when it is no longer in the future).
-    Drop,
-}
+use crate::entry::{DatePolicy, FutureDates};
 
 /// A case-insensitive regular expression from planet.yaml.
 #[derive(Debug, Clone)]
@@ -129,7 +110,7 @@ pub(super) fn filters(fields: &mut Fields, problems: &mut Problems) -> Filters {
 /// Tags compare case-insensitively: kept lower-cased.
 fn tag_list(node: Option<&Node>, problems: &mut Problems) -> Vec<String> {
     node.map(|n| {
-        strings(n, problems)
+        string_list(n, problems)
             .into_iter()
             .map(|t| t.to_lowercase())
             .collect()
@@ -159,14 +140,6 @@ fn pattern(node: &Node, problems: &mut Problems) -> Option<Pattern> {
             );
             None
         }
-    }
-}
-
-/// A list of strings; a single string is a list of one.
-pub(super) fn strings(node: &Node, problems: &mut Problems) -> Vec<String> {
-    match &node.value {
-        Value::Seq(items) => items.iter().filter_map(|n| text(n, problems)).collect(),
-        _ => text(node, problems).into_iter().collect(),
     }
 }
 
@@ -203,14 +176,9 @@ pub(super) fn future_dates(node: &Node, problems: &mut Problems) -> Option<Futur
 
 pub(super) fn retention(node: &Node, problems: &mut Problems) -> Retention {
     let mut out = Retention::default();
-    if !matches!(node.value, Value::Map(_)) {
-        problems.at(
-            node,
-            format!("`retention` must be a mapping, found {}", node.value.kind()),
-        );
+    let Some(mut fields) = section(node, "retention", RETENTION_KEYS, problems) else {
         return out;
-    }
-    let mut fields = Fields::new(node, "retention", RETENTION_KEYS);
+    };
     if let Some(n) = fields
         .optional("max_age_days")
         .and_then(|n| count(n, 1, 100_000, problems))

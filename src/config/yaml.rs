@@ -1,9 +1,11 @@
-//! A YAML document as a tree of [`Node`]s that remember their line and column.
+//! A YAML document as a tree of [`Node`]s that remember their line and column,
+//! or a [`SyntaxError`] when the text is no YAML.
 //!
 //! serde-saphyr does the YAML parsing (anchors, tags, budgets against
-//! "billion laughs"); its `Spanned` wrapper gives every node its position. The
-//! config validator walks this tree so it can report every problem at once,
-//! not only the first one a derived `Deserialize` would stop at.
+//! "billion laughs"); its `Spanned` wrapper gives every node its position.
+//! This is the one config module that names serde-saphyr. The field walker
+//! (`fields`) walks this tree so every problem is reported at once, not only
+//! the first one a derived `Deserialize` would stop at.
 
 use std::fmt;
 
@@ -52,9 +54,24 @@ impl Value {
     }
 }
 
+/// A document that is not YAML: serde-saphyr's error, kept whole (boxed, as
+/// it is large and every config result carries it). Its message already
+/// quotes the offending lines and renders every cause serde-saphyr knows (for
+/// an alias, where it was defined and used), so this error names no further
+/// source: printing the chain would say those causes twice.
+#[derive(Debug)]
+pub struct SyntaxError(Box<serde_saphyr::Error>);
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
 /// Parses a whole document; an empty document is an empty mapping.
-/// The error is serde-saphyr's rendered message with its own snippet.
-pub fn parse(text: &str) -> Result<Node, String> {
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     if text.trim().is_empty() {
         return Ok(Node {
             value: Value::Map(Vec::new()),
@@ -62,7 +79,7 @@ pub fn parse(text: &str) -> Result<Node, String> {
             column: 1,
         });
     }
-    serde_saphyr::from_str::<Node>(text).map_err(|e| e.to_string())
+    serde_saphyr::from_str::<Node>(text).map_err(|e| SyntaxError(Box::new(e)))
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -170,8 +187,24 @@ mod tests {
     }
 
     #[test]
-    fn syntax_error_is_a_message() {
+    fn a_syntax_error_says_where_and_ends_the_chain() {
         let err = parse("a: [1, 2\nb: c\n").expect_err("unclosed");
-        assert!(!err.is_empty());
+        assert!(err.to_string().contains("line 2"), "{err}");
+        let laughs: String = (0..7)
+            .map(|i| {
+                let item = if i == 0 {
+                    "x".to_string()
+                } else {
+                    format!("*a{}", i - 1)
+                };
+                format!("a{i}: &a{i} [{}]\n", vec![item; 9].join(","))
+            })
+            .collect();
+        let err = parse(&laughs).expect_err("over the node budget");
+        assert!(err.to_string().contains("budget"), "{err}");
+        assert!(
+            std::error::Error::source(&err).is_none(),
+            "the message holds the causes"
+        );
     }
 }

@@ -9,9 +9,13 @@
 
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
+use super::convert::synthetic_id;
+use super::text::demoronize;
 use super::urls::UrlCheck;
-use super::warnings::Warnings;
-use super::{ParseError, ParsedFeed, dates, demoronize, synthetic_id};
+use super::warnings::{UNREADABLE_DATES, Warnings};
+use super::{Detail, ParseError, ParsedFeed, dates};
 use crate::entry::{Enclosure, Entry, FeedMeta, WebUrl};
 use crate::sanitize;
 
@@ -29,6 +33,7 @@ pub(super) fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, Parse
             .next()
             .unwrap_or_default()
             .to_string(),
+        source: Arc::new(e),
     })?;
     let Value::Object(top) = value else {
         return Err(ParseError::Unrecognised(format!(
@@ -42,10 +47,10 @@ pub(super) fn parse_json(text: &str, feed_url: &str) -> Result<ParsedFeed, Parse
     let items = match top.get("items") {
         Some(Value::Array(items)) => items.as_slice(),
         Some(other) => {
-            return Err(ParseError::Malformed(format!(
+            return Err(ParseError::Malformed(Detail::said(format!(
                 "not a JSON Feed: `items` is {}, not a list",
                 kind(other)
-            )));
+            ))));
         }
         None if says_json_feed => {
             warnings.add("the JSON Feed has no `items`");
@@ -194,7 +199,7 @@ impl Fields<'_> {
         let raw = self.text(key)?;
         let date = dates::parse_date(&raw);
         if date.is_none() {
-            self.warnings.count(super::UNREADABLE_DATES, raw);
+            self.warnings.count(UNREADABLE_DATES, raw);
         }
         date
     }

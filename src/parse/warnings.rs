@@ -5,6 +5,10 @@
 //! findings are counted, not listed: a feed with 200 unreadable dates gets
 //! one line with the count and an example.
 
+/// How unreadable dates are summed up in a feed's warnings.
+pub(super) const UNREADABLE_DATES: &str =
+    "dates that could not be read (the entries keep no date from them)";
+
 /// The findings about one feed document, in the order first found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Warnings {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 
-use crate::config::StringOverride;
+use crate::config::{StringOverride, closest_name};
 
 /// One language's table, as written in `i18n/<lang>.yaml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -190,28 +190,12 @@ impl Translation {
     }
 }
 
-/// The known key within a small edit distance of a mistyped one.
+/// The known key within a small edit distance of a mistyped one; of equally
+/// close keys, the first in alphabetical order.
 fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    let distance = |a: &str, b: &str| {
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut cur = vec![i + 1; b.len() + 1];
-            for (j, cb) in b.iter().enumerate() {
-                cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1);
-            }
-            prev = cur;
-        }
-        prev[b.len()]
-    };
-    known
-        .iter()
-        .map(|k| (distance(key, k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
-        .min()
-        .map(|(_, k)| k)
+    let mut sorted = known.to_vec();
+    sorted.sort_unstable();
+    closest_name(key, sorted)
 }
 
 /// The CLDR cardinal plural category of an integer for a language.

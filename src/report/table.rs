@@ -6,6 +6,7 @@
 //! time; under a row, what to do and the last error.
 
 use super::{FeedHealth, Health, STRIP_BUILDS, problems_first};
+use crate::feed_state::FeedStatus;
 use crate::store::Attempt;
 
 /// The whole table, headed by a one-line count of feeds and problems.
@@ -16,7 +17,7 @@ pub fn table(health: &Health) -> String {
         "{} feeds at {}: {} failing, {} flaky, {} quiet\n",
         health.feeds.len(),
         health.generated,
-        flagged(|f| f.enabled && matches!(f.status, "failed" | "stale")),
+        flagged(|f| f.enabled && matches!(f.status, FeedStatus::Failed | FeedStatus::Stale)),
         flagged(|f| f.flaky),
         flagged(|f| f.quiet),
     );
@@ -61,7 +62,7 @@ pub fn table(health: &Health) -> String {
     for (f, row) in feeds.iter().zip(&rows) {
         out.push_str(&line(row));
         let mut notes: Vec<&str> = f.advice.iter().map(String::as_str).collect();
-        if f.status != "ok" {
+        if f.status != FeedStatus::Ok {
             notes.extend(f.error.as_deref());
         }
         for note in notes {
@@ -113,11 +114,11 @@ mod tests {
             })
         };
         let mut fine = FeedHealth::unobserved("https://a.example/f".into(), "Fine".into());
-        fine.status = "ok";
+        fine.status = FeedStatus::Ok;
         fine.builds = vec![cell(Attempt::Ok), cell(Attempt::NotModified)];
         fine.response_ms = Some(12);
         let mut flaky = FeedHealth::unobserved("https://b.example/f".into(), "Flaky".into());
-        flaky.status = "ok";
+        flaky.status = FeedStatus::Ok;
         flaky.flaky = true;
         flaky.advice = Some("failing 3 of the last 9 builds: …".into());
         flaky.builds = vec![None, cell(Attempt::Failed), cell(Attempt::Skipped)];

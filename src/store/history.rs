@@ -14,8 +14,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{FeedUpdate, Store, StoreError, from_ts};
+use super::columns::from_ts;
+use super::{Store, StoreError};
 use crate::entry::FeedId;
+use crate::ingest::FeedUpdate;
 
 /// The newest builds always kept.
 pub const KEEP_BUILDS: i64 = 90;
@@ -108,6 +110,10 @@ pub(super) struct Row {
 }
 
 impl Row {
+    pub fn feed_id(&self) -> &FeedId {
+        &self.feed_id
+    }
+
     pub fn new(id: &FeedId, update: &FeedUpdate, elapsed: Option<Duration>) -> Row {
         let (attempt, http_status) = match update {
             FeedUpdate::Fresh { http_status, .. } => (Attempt::Ok, *http_status),
@@ -259,7 +265,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::config::Retention;
-    use crate::store::{Failure, FeedRecord};
+    use crate::ingest::{Failure, FeedRecord};
     use chrono::TimeZone;
 
     fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {

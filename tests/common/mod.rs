@@ -464,16 +464,57 @@ pub const FEED_FORMATS: &[&str] = &[
     "json-other",
 ];
 
-/// `../shared/corpus` beside the project, when its feed index is there;
-/// else says the test is skipped.
-pub fn feed_corpus() -> Option<PathBuf> {
+/// Something a test needs from outside the repository.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    /// The third-party data in `../shared/corpus`.
+    Corpus,
+    /// node, Debian's chromium and the npm packages (playwright-core, axe-core).
+    Browser,
+    /// java and the Nu HTML Checker's vnu.jar.
+    NuChecker,
+}
+
+impl Need {
+    /// The variable `.ci/run` sets to 1 once it has provided this: from
+    /// then on a test that cannot find it fails instead of skipping.
+    pub fn required_by(self) -> &'static str {
+        match self {
+            Need::Corpus => "PLANETOID_REQUIRE_CORPUS",
+            Need::Browser => "PLANETOID_REQUIRE_BROWSER",
+            Need::NuChecker => "PLANETOID_REQUIRE_VNU",
+        }
+    }
+}
+
+/// A test that cannot run here says why on stderr (shown by the harness)
+/// and returns; when the run requires what is missing, it fails instead.
+pub fn skip(need: Need, why: &str) {
+    let var = need.required_by();
+    if std::env::var(var).as_deref() == Ok("1") {
+        panic!("{why}, but {var}=1 says it is provided");
+    }
+    eprintln!("SKIP: {why}");
+}
+
+/// `../shared/corpus` beside the project, when `part` is there in it (a
+/// file or folder; "" for the corpus itself); else the test skips.
+pub fn corpus_with(part: &str) -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("feeds_index.jsonl").is_file() {
+    if dir.join(part).exists() {
         Some(dir)
     } else {
-        eprintln!("SKIP: {} not found; corpus tests skipped", dir.display());
+        skip(
+            Need::Corpus,
+            &format!("{} not found", dir.join(part).display()),
+        );
         None
     }
+}
+
+/// `../shared/corpus` beside the project, when its feed index is there.
+pub fn feed_corpus() -> Option<PathBuf> {
+    corpus_with("feeds_index.jsonl")
 }
 
 /// How often U+FFFD (the replacement character) occurs in `bytes`: as

@@ -6,25 +6,23 @@
 //! archive page at that entry's anchor, and a hostile post's text shows in
 //! the results as text while nothing runs. With the XSS corpus present the
 //! whole payload planet is searched too. Skipped with a message when node,
-//! Chromium or playwright-core are missing, and a failure then when `CI` or
+//! Chromium or playwright-core are missing, and a failure then when
 //! `PLANETOID_REQUIRE_BROWSER=1` is set.
 
 use std::path::{Path, PathBuf};
 
-use crate::NOW;
-use crate::browser::{node_tools, run_node, serve_site};
+use super::NOW;
+use super::browser::{node_tools, run_node, serve_site};
 use crate::common::{TestServer, planetoid, snapshot, stderr};
 use crate::safety;
 
 fn tools() -> Option<(PathBuf, PathBuf)> {
     let found = node_tools(&["playwright-core"]);
     if found.is_none() {
-        if std::env::var_os("CI").is_some()
-            || std::env::var("PLANETOID_REQUIRE_BROWSER").as_deref() == Ok("1")
-        {
-            panic!("search browser test required but node, chromium or playwright-core is missing");
-        }
-        eprintln!("SKIPPED: search in Chromium needs node, chromium and playwright-core");
+        crate::common::skip(
+            crate::common::Need::Browser,
+            "search in Chromium needs node, chromium and playwright-core",
+        );
     }
     found
 }

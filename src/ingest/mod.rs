@@ -6,36 +6,49 @@
 //! Entries whose raw content did not change since they were stored (same
 //! raw hash, same sanitizing policy) are not sanitized again and not
 //! rewritten; a 304 skips decoding, parsing and sanitizing entirely. One
-//! feed's failure becomes a [`Failure`] record, never an abort.
+//! feed's failure becomes a [`Failure`] record, never an abort. Ingest owns
+//! the records it produces ([`record`]) and reads the store only through
+//! [`StoredEntries`], which the store implements.
+
+mod record;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::SyncSender;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, ContentMode, FeedConfig, FeedSource};
 use crate::entry::{CleanEntry, Entry, FeedId, WebUrl};
+use crate::feed_state::{FeedState, FeedStatus};
 use crate::fetch::{self, FetchError, Fetched, Request, Validators};
 use crate::progress::Progress;
-use crate::store::{Failure, FeedRecord, FeedState, FeedStatus, FeedUpdate};
 use crate::{BuildOptions, decode, discover, keys, parse, sanitize};
+pub use record::{Failure, FeedRecord, FeedUpdate};
 
-/// The raw hashes of a feed's stored entries, by entry id; asked only for
-/// feeds that sent new content.
-pub type KnownEntries<'a> = dyn Fn(&FeedId) -> HashMap<String, String> + Sync + 'a;
+/// What ingest reads from the store while it works, from any thread.
+pub trait StoredEntries: Sync {
+    type Error;
 
-/// Fetches the feeds that should be fetched and hands every result, as a
-/// record for the store, to `sink` as soon as it is ready (from any
+    /// The raw hashes of a feed's stored entries, by entry id.
+    fn raw_hashes(&self, feed: &FeedId) -> Result<HashMap<String, String>, Self::Error>;
+}
+
+/// Fetches the feeds that should be fetched and sends every result, as a
+/// record for the store, to `records` as soon as it is ready (from any
 /// thread, in completion order); feeds not fetched get `Untouched` at the
-/// end. Every configured feed gets exactly one record. Returns what the
-/// fetch phase did, host by host.
+/// end. Every configured feed gets exactly one record, unless `records`
+/// closes: then no further feed is fetched or processed and gather returns
+/// at once (whoever closed it has the error to report). Stored raw hashes
+/// are read only for feeds that sent new content. Returns what the fetch
+/// phase did, host by host.
 pub fn gather(
     config: &Config,
     states: &HashMap<FeedId, FeedState>,
-    known: &KnownEntries,
+    stored: &impl StoredEntries,
     now: DateTime<Utc>,
     opts: &BuildOptions,
-    sink: &(dyn Fn(FeedRecord) + Sync),
+    records: SyncSender<FeedRecord>,
 ) -> fetch::FetchSummary {
     let planned: Vec<(usize, Request)> = config
         .feeds
@@ -44,11 +57,7 @@ pub fn gather(
         .filter_map(|(i, f)| plan(f, states.get(&f.id), now, opts).map(|r| (i, r)))
         .collect();
     let requests: Vec<Request> = planned.iter().map(|(_, r)| r.clone()).collect();
-    let user_agent = config
-        .fetch
-        .user_agent
-        .clone()
-        .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
+    let user_agent = fetch::user_agent(config);
     let progress = Progress::new(requests.len(), opts.verbosity);
     let record = |feed: &FeedConfig, update: FeedUpdate, latency| FeedRecord {
         id: feed.id.clone(),
@@ -57,6 +66,12 @@ pub fn gather(
         date_policy: feed.date_policy,
         future_dates: feed.future_dates.unwrap_or(config.future_dates),
         latency,
+    };
+    let stop = fetch::Stop::default();
+    let send = |record: FeedRecord| {
+        if records.send(record).is_err() {
+            stop.stop();
+        }
     };
     let done: Vec<AtomicBool> = config
         .feeds
@@ -75,13 +90,17 @@ pub fn gather(
             &config.fetch,
             &user_agent,
             held,
+            &stop,
             &|i, fetch::Outcome { result, elapsed }, slot| {
                 let Some((index, _)) = planned.get(i) else {
                     return;
                 };
+                if stop.is_stopped() {
+                    return;
+                }
                 let feed = &config.feeds[*index];
                 report(&progress, feed, &result);
-                let (done, record) = (&done, &record);
+                let (done, record, send, stop) = (&done, &record, &send, &stop);
                 let shown = Shown {
                     mode: feed.content,
                     excerpt_words: config.excerpt_words,
@@ -89,15 +108,20 @@ pub fn gather(
                     sanitizer,
                 };
                 scope.spawn(move |_| {
+                    if stop.is_stopped() {
+                        return;
+                    }
                     let changed = matches!(&result, Ok(f) if !f.not_modified);
+                    // An unreadable store here means sanitizing this feed's
+                    // entries again; the store's writer reports the store.
                     let known = if changed {
-                        known(&feed.id)
+                        stored.raw_hashes(&feed.id).unwrap_or_default()
                     } else {
                         HashMap::new()
                     };
                     let update = ingest(result, now, &known, &shown);
                     drop(slot);
-                    sink(record(feed, update, elapsed));
+                    send(record(feed, update, elapsed));
                     done[*index].store(true, Ordering::Relaxed);
                 });
             },
@@ -105,8 +129,11 @@ pub fn gather(
     });
     progress.finish();
     for (feed, done) in config.feeds.iter().zip(&done) {
+        if stop.is_stopped() {
+            break;
+        }
         if !done.load(Ordering::Relaxed) {
-            sink(record(feed, FeedUpdate::Untouched, None));
+            send(record(feed, FeedUpdate::Untouched, None));
         }
     }
     summary
@@ -301,126 +328,4 @@ fn clean_entry(e: Entry, raw_hash: String, shown: &Shown) -> CleanEntry {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FEED: &str = "<rss version=\"2.0\"><channel><title>T</title>\
-        <item><guid>a</guid><title>A</title><description>&lt;p&gt;one&lt;/p&gt;</description></item>\
-        <item><guid>b</guid><title>B</title><description>&lt;p&gt;two&lt;/p&gt;</description></item>\
-        </channel></rss>";
-
-    fn fetched(body: &str) -> Result<Fetched, FetchError> {
-        Ok(Fetched {
-            body: body.as_bytes().to_vec(),
-            final_url: "https://t.example/feed".into(),
-            http_status: Some(200),
-            ..Fetched::default()
-        })
-    }
-
-    fn shown(mode: ContentMode) -> Shown<'static> {
-        static SANITIZER: std::sync::LazyLock<sanitize::Sanitizer> =
-            std::sync::LazyLock::new(|| sanitize::Sanitizer::new(&[]));
-        Shown {
-            mode,
-            excerpt_words: 60,
-            iframe_hosts: &[],
-            sanitizer: &SANITIZER,
-        }
-    }
-
-    fn fresh_ids(update: &FeedUpdate) -> Vec<String> {
-        match update {
-            FeedUpdate::Fresh { entries, .. } => entries.iter().map(|e| e.id.clone()).collect(),
-            other => panic!("expected Fresh, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn unchanged_entries_are_not_sanitized_again() {
-        let now = Utc::now();
-        let first = ingest(
-            fetched(FEED),
-            now,
-            &HashMap::new(),
-            &shown(ContentMode::Full),
-        );
-        assert_eq!(fresh_ids(&first), ["a", "b"]);
-        let FeedUpdate::Fresh { entries, .. } = &first else {
-            unreachable!()
-        };
-        let known: HashMap<String, String> = entries
-            .iter()
-            .map(|e| (e.id.clone(), e.raw_hash.clone()))
-            .collect();
-        let again = ingest(fetched(FEED), now, &known, &shown(ContentMode::Full));
-        assert!(fresh_ids(&again).is_empty(), "nothing changed");
-        let edited = ingest(
-            fetched(&FEED.replace("two", "TWO")),
-            now,
-            &known,
-            &shown(ContentMode::Full),
-        );
-        assert_eq!(
-            fresh_ids(&edited),
-            ["b"],
-            "only the edited entry is processed"
-        );
-        // A new content mode changes what is stored: everything again.
-        let summary = ingest(fetched(FEED), now, &known, &shown(ContentMode::Summary));
-        assert_eq!(fresh_ids(&summary), ["a", "b"], "content mode is policy");
-        let title = ingest(fetched(FEED), now, &known, &shown(ContentMode::Title));
-        let FeedUpdate::Fresh { entries, .. } = &title else {
-            unreachable!()
-        };
-        assert!(entries.iter().all(|e| e.body.is_empty()), "title mode");
-    }
-
-    #[test]
-    fn html_pages_and_fetch_errors_become_failures() {
-        let page = ingest(
-            fetched(
-                "<!DOCTYPE html><html><head><link rel=alternate type=application/rss+xml href=/rss></head></html>",
-            ),
-            Utc::now(),
-            &HashMap::new(),
-            &shown(ContentMode::Full),
-        );
-        match page {
-            FeedUpdate::Failed(f) => {
-                assert_eq!(f.error, "not a feed (HTML page)");
-                assert_eq!(f.hint.as_deref(), Some("https://t.example/rss"));
-            }
-            other => panic!("{other:?}"),
-        }
-        let gone = ingest(
-            Err(FetchError::Gone),
-            Utc::now(),
-            &HashMap::new(),
-            &shown(ContentMode::Full),
-        );
-        assert!(matches!(
-            gone,
-            FeedUpdate::Failed(Failure {
-                gone: true,
-                http_status: Some(410),
-                ..
-            })
-        ));
-        let skipped = ingest(
-            Err(FetchError::Skipped(fetch::Skip::Deadline {
-                host: "t.example".into(),
-                waiting: 1,
-            })),
-            Utc::now(),
-            &HashMap::new(),
-            &shown(ContentMode::Full),
-        );
-        match skipped {
-            FeedUpdate::Skipped { reason } => {
-                assert_eq!(reason, "build deadline: host t.example had 1 feed waiting");
-            }
-            other => panic!("a skip is not a failure: {other:?}"),
-        }
-    }
-}
+mod tests;

@@ -9,9 +9,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::cmd::planet_edit::{self, EditError, NewFeed, Scalar};
 use crate::config::{self, ConfigError};
 use crate::lock::{LockError, Wait, lock_planet};
-use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 use crate::render::subscriptions;
 
 #[derive(Debug, thiserror::Error)]

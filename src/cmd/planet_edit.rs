@@ -126,7 +126,7 @@ pub fn append(
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let edit = edit_text(&text, &abs, settings, feeds)?;
     if !dry_run && edit.text != text {
-        write_atomically(path, &edit.text)?;
+        save(path, &edit.text)?;
     }
     Ok(edit)
 }
@@ -148,7 +148,7 @@ pub fn create(
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let edit = edit_text(header, &abs, settings, feeds)?;
     if !dry_run {
-        write_atomically(path, &edit.text)?;
+        save(path, &edit.text)?;
     }
     Ok(edit)
 }
@@ -212,8 +212,13 @@ pub fn edit_text(
     Ok(edit)
 }
 
-/// Replaces `path` with `text` through a temporary file and a rename.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), EditError> {
+/// Replaces the planet.yaml at `path` with `text`, the one way every
+/// command writes it: only when planetoid accepts the new text, and
+/// through a temporary file and a rename, so a build sees the old file or
+/// the new one, never a part of it.
+pub fn save(path: &Path, text: &str) -> Result<(), EditError> {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    config::parse(text, &abs)?;
     let write = |source| EditError::Write {
         path: path.to_path_buf(),
         source,

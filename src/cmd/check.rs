@@ -9,9 +9,8 @@ use std::path::Path;
 use crate::BuildError;
 use crate::config::{self, Config, ContentMode, FeedSource};
 use crate::fetch::{self, Request, Validators};
-use crate::ingest::{Shown, ingest};
+use crate::ingest::{FeedUpdate, Shown, ingest};
 use crate::render::Theme;
-use crate::store::FeedUpdate;
 
 /// What `check` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,11 +150,7 @@ pub(crate) fn probe_feeds(
         .iter()
         .map(|(source, _)| Request::new(source.clone(), Validators::default()))
         .collect();
-    let user_agent = config
-        .fetch
-        .user_agent
-        .clone()
-        .unwrap_or_else(|| fetch::default_user_agent(config.base_url.as_str()));
+    let user_agent = fetch::user_agent(config);
     let results = fetch::fetch_all(&requests, &config.fetch, &user_agent);
     let sanitizer = crate::sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     sources

@@ -18,10 +18,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::cmd::planet_edit::{self, Edit, EditError, NewFeed, Scalar, Setting};
 use crate::config::ConfigError;
 use crate::lock::{LockError, Wait, lock_planet};
 use crate::parse::decode_entities;
-use crate::planet_edit::{self, Edit, EditError, NewFeed, Scalar, Setting};
 
 /// The formats `import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,7 +336,9 @@ fn screen_settings(imported: &mut Imported, ctx: &Context) {
                     "title: t"
                 };
                 let text = format!("{other}\n{key}: {}\nfeeds: []\n", value.to_yaml());
-                crate::config::parse(&text, &path).map(|_| ())
+                crate::config::parse(&text, &path)
+                    .map(|_| ())
+                    .map_err(EditError::from)
             }
             _ => planet_edit::edit_text(
                 SCREEN_HEADER,
@@ -344,18 +346,11 @@ fn screen_settings(imported: &mut Imported, ctx: &Context) {
                 &[(key.to_string(), value.clone())],
                 &[],
             )
-            .map(|_| ())
-            .map_err(|e| match e {
-                EditError::Config(c) => c,
-                other => ConfigError::Syntax {
-                    path: path.clone(),
-                    message: other.to_string(),
-                },
-            }),
+            .map(|_| ()),
         };
         match result {
             Ok(()) => true,
-            Err(ConfigError::Invalid { problems, .. }) => {
+            Err(EditError::Config(ConfigError::Invalid { problems, .. })) => {
                 for p in problems {
                     tally.notes.push(format!(
                         "{}: `{key}` not imported: {}",

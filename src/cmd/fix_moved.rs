@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{self, ConfigError, FeedSource};
+use crate::cmd::planet_edit::{self, EditError};
+use crate::config::{ConfigError, FeedSource};
 use crate::entry::FeedId;
 use crate::lock::{LockError, Wait, lock_planet};
-use crate::planet_edit::{self, EditError};
 use crate::store::{Store, StoreError};
 
 /// One URL rewritten.
@@ -87,11 +87,10 @@ pub fn fix_moved(config_path: &Path, wait: Wait) -> Result<Vec<Move>, FixMovedEr
     for (start, end, replacement, _) in &edits {
         text.replace_range(*start..*end, replacement);
     }
-    // Never write a file planetoid itself would reject.
-    config::parse(&text, &config.path)?;
-
     store.rename_feeds(&renames)?;
-    if let Err(e) = planet_edit::write_atomically(config_path, &text) {
+    // planet.yaml is saved only if planetoid accepts the new text; if not,
+    // or if it cannot be written, the store's ids go back.
+    if let Err(e) = planet_edit::save(config_path, &text) {
         let back: Vec<_> = renames
             .iter()
             .zip(&edits)

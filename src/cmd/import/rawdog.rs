@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use super::{Context, Imported, Tally, display_name};
-use crate::planet_edit::{NewFeed, Scalar};
+use crate::cmd::planet_edit::{NewFeed, Scalar};
 
 fn advice(key: &str) -> &'static str {
     match key {

@@ -9,7 +9,7 @@
 
 use super::ini::{Dialect, Ini};
 use super::{Context, Imported, display_name, language_code};
-use crate::planet_edit::{NewFeed, Scalar};
+use crate::cmd::planet_edit::{NewFeed, Scalar};
 
 fn advice(key: &str) -> &'static str {
     match key {

@@ -10,7 +10,7 @@
 
 use super::ini::{Dialect, Ini, Section};
 use super::{Context, Imported, Tally, display_name, number};
-use crate::planet_edit::{NewFeed, Scalar};
+use crate::cmd::planet_edit::{NewFeed, Scalar};
 
 /// What to say about the `[Planet]` keys planetoid has no place for.
 fn planet_advice(key: &str) -> &'static str {

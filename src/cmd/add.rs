@@ -2,7 +2,7 @@
 //! into planet.yaml, checked first.
 //!
 //! The URL is fetched once through the fetch stage and read as a build
-//! would read it ([`crate::check::probe_feeds`]). A site's page is not a
+//! would read it ([`crate::cmd::check::probe_feeds`]). A site's page is not a
 //! feed, but when it advertises one (`<link rel="alternate">`, the hint the
 //! build reports for such pages) that feed is fetched and read instead. The
 //! feed is refused, with the reason, when it is already listed, answers with
@@ -17,13 +17,12 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::check::probe_feeds;
+use crate::cmd::check::probe_feeds;
+use crate::cmd::planet_edit::{self, EditError, NewFeed, Scalar};
 use crate::config::{self, Config, ConfigError, ContentMode, FeedSource};
-use crate::ingest::NOT_A_FEED_PAGE;
+use crate::ingest::{FeedUpdate, NOT_A_FEED_PAGE};
 use crate::lock::{LockError, Wait, lock_planet};
-use crate::planet_edit::{self, EditError, NewFeed, Scalar};
 use crate::select::canonical_link;
-use crate::store::FeedUpdate;
 
 /// Why a feed was not added. Each names the URL.
 #[derive(Debug, thiserror::Error)]

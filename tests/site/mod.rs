@@ -11,12 +11,10 @@
 //! small planet.
 
 mod browser;
-#[path = "../common/mod.rs"]
-mod common;
-#[path = "../safety/mod.rs"]
-mod safety;
 mod schema;
 mod search;
+
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
