@@ -8,12 +8,18 @@ use std::path::Path;
 
 use common::{copy_dir, planetoid, read, stderr};
 
-#[test]
-fn demo_planet_builds_offline_in_russian_without_leaks() {
+/// A scratch copy of the demo planet (planet.yaml and demo/).
+fn demo_copy() -> tempfile::TempDir {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(root.join("planet.yaml"), dir.path().join("planet.yaml")).expect("copy config");
     copy_dir(&root.join("demo"), &dir.path().join("demo"));
+    dir
+}
+
+#[test]
+fn demo_planet_builds_offline_in_russian_without_leaks() {
+    let dir = demo_copy();
 
     let out = planetoid(
         dir.path(),
@@ -96,10 +102,7 @@ fn demo_planet_builds_offline_in_russian_without_leaks() {
 
 #[test]
 fn demo_planet_exports_its_subscriptions_as_opml() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(root.join("planet.yaml"), dir.path().join("planet.yaml")).expect("copy config");
-    copy_dir(&root.join("demo"), &dir.path().join("demo"));
+    let dir = demo_copy();
     let out = planetoid(dir.path(), &["opml", "export"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let expected = concat!(
