@@ -4,57 +4,77 @@
 //!
 //! ```text
 //! planet.yaml ─▶ config   (parse + validate, every problem with file:line:col)
-//!             ─▶ theme    (templates + translations; fail fast, before any network)
-//!             ─▶ fetch    (async, bounded, per-host limits, conditional GET)
-//!             ─▶ decode   (bytes → UTF-8: BOM, valid UTF-8, XML decl, HTTP charset, detector)
-//!             ─▶ parse    (feed-rs behind our wrapper → our own Entry)
-//!             ─▶ sanitize (lol_html pre-pass + ammonia policy → SafeHtml; new/changed only)
-//!                         (decode → sanitize run on rayon as each download completes: ingest)
-//!             ─▶ store    (SQLite: feeds, entries with first-seen, health)
-//!             ─▶ select   (ordering, pagination)
-//!             ─▶ render   (Tera theme → files in memory)
-//!             ─▶ output   (write to a temp dir, then swap into output/)
-//!             ─▶ report   (health.json, terminal summary)
+//!             ─▶ theme    (render::theme: templates + translations, before any network)
+//!             ─▶ ingest   (fetch → decode → parse → sanitize, on rayon as each download
+//!                          completes; new and changed entries only)
+//!                 ├ fetch    (async, bounded, per-host limits, conditional GET)
+//!                 ├ decode   (bytes → UTF-8: BOM, valid UTF-8, XML decl, HTTP charset, detector)
+//!                 ├ parse    (feed-rs behind our wrapper → our own Entry)
+//!                 └ sanitize (lol_html pre-pass + ammonia policy → SafeHtml)
+//!             ─▶ store    (SQLite: feeds, entries with first-seen, build history)
+//!             ─▶ assess   (select: the timeline's order and filters; report: health)
+//!             ─▶ render   (Tera theme → pages, feeds, search index; keys say what changed)
+//!             ─▶ output   (staged beside the live site, unchanged files carried over,
+//!                          then swapped in)
+//!             ─▶ report   (health.json, terminal summary, site size)
 //! ```
 //!
-//! A feed that fails is data, never an abort: it keeps its stored entries
-//! and shows in the report. Only config, theme, store, render, output and
-//! lock (another run of the planet still going after `--wait`)
-//! errors stop a build ([`BuildError`]).
+//! [`build`] makes those calls in that order. A feed that fails is data,
+//! never an abort: it keeps its stored entries and shows in the report.
+//! Only config, theme, store, render, output and lock (another run of the
+//! planet still going after `--wait`) errors stop a build ([`BuildError`]).
 
-// The vocabulary every stage shares.
+// The vocabulary every stage shares: entries and their URLs and ids,
+// what is remembered of a feed, and the keys that say what changed.
 pub mod entry;
+
 pub mod feed_state;
+
 pub mod keys;
 
 // The stages, in pipeline order (the diagram above).
 pub mod config;
-pub mod decode;
-pub mod discover;
-pub mod fetch;
+
 pub mod ingest;
-pub mod output;
+
+pub mod fetch;
+
+pub mod decode;
+
 pub mod parse;
-pub mod render;
-pub mod report;
+
+pub mod discover;
+
 pub mod sanitize;
-pub mod select;
+
 pub mod store;
+
+pub mod assess;
+
+pub mod select;
+
+pub mod render;
+
+pub mod output;
+
+pub mod report;
 
 // What runs them: one run at a time per planet, what the operator sees,
 // and the commands besides `build`.
-pub mod cmd;
 pub mod lock;
+
 pub mod progress;
+
+pub mod cmd;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use config::{Config, FeedConfig, FeedSource};
-use entry::{StoredEntry, WebUrl};
-use feed_state::FeedState;
-use render::{ExtraPage, FeedInfo, PlanetInfo, SiteInput, Theme};
+use assess::Assessed;
+use config::Config;
+use entry::StoredEntry;
+use render::{ExtraPage, SiteInput, Theme};
 use store::Store;
 
 /// A build that could not produce a site. The previous site stays as it was.
@@ -108,83 +128,44 @@ pub struct BuildReport {
     pub fetch: fetch::FetchSummary,
 }
 
-/// The whole pipeline, config to published site.
+/// The whole pipeline, config to published site: one call per stage, in
+/// the order of the diagram above.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut clock = progress::Stopwatch::new();
     // Held until the build returns: one run at a time per planet.
-    let (config, lock) = lock::lock_planet::<BuildError>(
-        &opts.config,
-        "build",
-        lock::Wait {
-            limit: opts.wait,
-            verbosity: opts.verbosity,
-        },
-    )?;
+    let wait = lock::Wait {
+        limit: opts.wait,
+        verbosity: opts.verbosity,
+    };
+    let (config, lock) = lock::lock_planet::<BuildError>(&opts.config, "build", wait)?;
     clock.lap("config and waiting for other runs of the planet");
     let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
-    let now = opts.now.unwrap_or_else(Utc::now);
-    let output_dir = opts
-        .output
-        .clone()
-        .unwrap_or_else(|| config.output_dir.clone());
     let mut store = Store::open(&config.state)?;
     clock.lap("theme and store");
 
-    let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
-    let before = store.feed_states(&ids)?;
+    let now = opts.now.unwrap_or_else(Utc::now);
+    let before = store.feed_states(&config.feed_ids())?;
     let reader = store.reader();
     let fetched = store.record_while(now, &config.retention, |records| {
         ingest::gather(&config, &before, &reader, now, opts, records)
     })?;
     clock.lap("fetch, decode, parse, sanitize and store");
 
-    let Assessed {
-        entries,
-        hidden,
-        all_feeds,
-        mut health,
-    } = assess(&config, &store, now)?;
-    health.lock_wait_secs = (lock.waited().as_secs_f64() * 100.0).round() / 100.0;
-    let feeds: Vec<FeedInfo> = config
-        .feeds
-        .iter()
-        .zip(all_feeds)
-        .filter(|(f, _)| f.enabled)
-        .map(|(_, info)| info)
-        .collect();
-    let pages = render::Paging::new(config.entries_per_page, config.max_pages)
-        .timeline_pages(entries.len());
-    let extra_pages: Vec<ExtraPage> = config
-        .pages
-        .iter()
-        .map(|p| ExtraPage {
-            title: p.title.clone(),
-            slug: p.slug.clone(),
-            body: sanitize::markdown(&p.markdown),
-        })
-        .collect();
-
+    let mut assessed = assess::assess(&config, &store, now)?;
+    assessed.health.lock_wait_secs = (lock.waited().as_secs_f64() * 100.0).round() / 100.0;
     clock.lap("timeline");
-    let config_dir = config.path.parent().unwrap_or(Path::new("."));
-    let site = output::Site::staged(&output_dir, config_dir)?;
-    let search = render::render_site_into(
-        &theme,
-        &SiteInput {
-            planet: &planet_info(&config),
-            feeds: &feeds,
-            entries: &entries,
-            per_page: config.entries_per_page,
-            max_pages: config.max_pages,
-            extra_pages: &extra_pages,
-            health: &health,
-            now,
-        },
-        &StoredBodies {
-            reader: &reader,
-            sanitizer: sanitize::Sanitizer::new(&config.sanitize.iframe_hosts),
-        },
-        &site,
-    )?;
+
+    let output_dir = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| config.output_dir.clone());
+    let site = output::Site::staged(&output_dir, config.dir())?;
+    let bodies = StoredBodies {
+        reader: &reader,
+        sanitizer: sanitize::Sanitizer::new(&config.sanitize.iframe_hosts),
+    };
+    let search =
+        render::render_site_into(&theme, &site_input(&config, &assessed, now), &bodies, &site)?;
     publish_avatars(&config, &site)?;
     let (written, carried) = site.counts();
     let search = search.map_or_else(String::new, |s| format!("; {s}"));
@@ -193,71 +174,61 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     ));
     site.commit()?;
     clock.lap("publish");
-    let site_size = output::size::measure(&output_dir);
+
+    Ok(finish(&config, assessed, fetched, &output_dir, &clock))
+}
+
+/// What render is given: the planet, its enabled feeds, the timeline, its
+/// extra pages and the health report.
+fn site_input<'a>(config: &'a Config, assessed: &'a Assessed, now: DateTime<Utc>) -> SiteInput<'a> {
+    SiteInput {
+        planet: assess::planet_info(config),
+        feeds: &assessed.feeds,
+        entries: &assessed.entries,
+        per_page: config.entries_per_page,
+        max_pages: config.max_pages,
+        extra_pages: config
+            .pages
+            .iter()
+            .map(|p| ExtraPage {
+                title: p.title.clone(),
+                slug: p.slug.clone(),
+                body: sanitize::markdown(&p.markdown),
+            })
+            .collect(),
+        health: &assessed.health,
+        now,
+    }
+}
+
+/// The build's report: the summary, the site's size against its budget,
+/// the stage timings.
+fn finish(
+    config: &Config,
+    assessed: Assessed,
+    fetched: fetch::FetchSummary,
+    output_dir: &Path,
+    clock: &progress::Stopwatch,
+) -> BuildReport {
+    let pages = render::Paging::new(config.entries_per_page, config.max_pages)
+        .timeline_pages(assessed.entries.len());
+    let site_size = output::size::measure(output_dir);
     let size_warning = site_size.over_budget(config.output.max_site_mb);
     let summary = report::summary(
-        &health,
-        &hidden,
-        entries.len(),
+        &assessed.health,
+        &assessed.hidden,
+        assessed.entries.len(),
         pages,
         &output_dir.display().to_string(),
     );
-    Ok(BuildReport {
-        health,
+    BuildReport {
+        health: assessed.health,
         summary,
         timings: clock.report(),
         fetch: fetched,
         site_size,
         size_warning,
-    })
-}
-
-/// The timeline and every feed's health, as of the store and `now`.
-pub(crate) struct Assessed {
-    entries: Vec<StoredEntry>,
-    hidden: select::Hidden,
-    /// Every configured feed, in config order.
-    all_feeds: Vec<FeedInfo>,
-    health: report::Health,
-}
-
-pub(crate) fn assess(
-    config: &Config,
-    store: &Store,
-    now: DateTime<Utc>,
-) -> Result<Assessed, BuildError> {
-    let ids: Vec<_> = config.feeds.iter().map(|f| f.id.clone()).collect();
-    let states = store.feed_states(&ids)?;
-    // Bodies are read with the timeline only when a filter looks at them;
-    // otherwise render reads just the ones of the pages that changed.
-    let needs_text =
-        config.filters.needs_text() || config.feeds.iter().any(|f| f.filters.needs_text());
-    let (entries, hidden) = select::timeline(
-        store.entries(&ids, needs_text)?,
-        &select::Rules {
-            now,
-            feeds: &config.feeds,
-            filters: &config.filters,
-            blocklist: &config.blocklist,
-        },
-    );
-    let ordered: Vec<Option<&FeedState>> = ids.iter().map(|id| states.get(id)).collect();
-    let all_feeds: Vec<FeedInfo> = config
-        .feeds
-        .iter()
-        .zip(&ordered)
-        .map(|(f, s)| feed_info(f, *s))
-        .collect();
-    let names: Vec<String> = all_feeds.iter().map(|f| f.name.clone()).collect();
-    let history = store.history(&ids, report::STRIP_BUILDS)?;
-    let activity = report::Activity::of(&entries, now);
-    let health = report::health(config, &ordered, &names, now, &history, &activity);
-    Ok(Assessed {
-        entries,
-        hidden,
-        all_feeds,
-        health,
-    })
+    }
 }
 
 /// Copies the local avatar images of the enabled feeds into the site, under
@@ -298,58 +269,5 @@ impl render::Bodies for StoredBodies<'_> {
 
     fn excerpt(&self, body: &sanitize::SafeHtml, words: usize) -> sanitize::SafeHtml {
         self.sanitizer.excerpt(body, words)
-    }
-}
-
-fn planet_info(config: &Config) -> PlanetInfo {
-    PlanetInfo {
-        title: config.title.clone(),
-        description: config.description.as_deref().map(sanitize::markdown),
-        csp_frame_src: sanitize::csp_frame_src(&config.sanitize.iframe_hosts),
-        base_url: config.base_url.clone(),
-        lang: config.lang.clone(),
-        feed_entries: config.feed_entries,
-        listing_excerpts: (config.listing_content == config::ListingContent::Excerpt)
-            .then_some(config.excerpt_words),
-        search: config.search,
-        owner_name: config.owner_name.clone(),
-        owner_email: config.owner_email.clone(),
-    }
-}
-
-/// Display name: planet.yaml's `name`, else the feed's own title, else its host
-/// or file name; `homepage` and `lang` from planet.yaml win over the feed's.
-fn feed_info(feed: &FeedConfig, state: Option<&FeedState>) -> FeedInfo {
-    let fallback = match &feed.source {
-        FeedSource::Http(url) => url.host_str().unwrap_or(&feed.url).to_string(),
-        FeedSource::File(path) => path
-            .file_name()
-            .map_or(feed.url.clone(), |n| n.to_string_lossy().into_owned()),
-    };
-    FeedInfo {
-        id: feed.id.clone(),
-        name: feed
-            .name
-            .clone()
-            .or_else(|| state.and_then(|s| s.meta.title.clone()))
-            .unwrap_or(fallback),
-        url: feed.url.clone(),
-        feed_url: match &feed.source {
-            FeedSource::Http(url) => WebUrl::from_url(url),
-            FeedSource::File(_) => None,
-        },
-        site_url: feed
-            .homepage
-            .clone()
-            .or_else(|| state.and_then(|s| s.meta.site_url.clone())),
-        status: state.map_or("failed", |s| s.status.as_str()),
-        language: feed
-            .lang
-            .clone()
-            .or_else(|| state.and_then(|s| s.meta.language.clone())),
-        avatar: feed.avatar.clone(),
-        moved_to: state
-            .and_then(|s| s.moved_to.as_deref())
-            .and_then(|m| WebUrl::parse(m, None)),
     }
 }

@@ -6,7 +6,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use crate::config::Config;
+use crate::entry::FeedId;
 use crate::feed_state::{FeedState, FeedStatus};
 use crate::fetch::FetchSummary;
 use crate::select::Hidden;
@@ -34,6 +37,9 @@ pub struct Health {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FeedHealth {
+    /// What the site joins the record to its feed by; not published.
+    #[serde(skip)]
+    pub id: FeedId,
     pub url: String,
     pub name: String,
     /// `enabled: false` in planet.yaml: kept, but neither fetched nor shown.
@@ -97,13 +103,14 @@ fn rfc3339(d: DateTime<Utc>) -> String {
     d.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Builds the health report; `states` and `names` are in config order.
+/// Builds the health report, a record per configured feed in config
+/// order, from each feed's stored state and display name (by id).
 /// `history` holds the last [`STRIP_BUILDS`] builds, `activity` the posts
 /// the planet shows.
 pub fn health(
     config: &Config,
-    states: &[Option<&FeedState>],
-    names: &[String],
+    states: &HashMap<FeedId, FeedState>,
+    names: &HashMap<FeedId, String>,
     now: DateTime<Utc>,
     history: &History,
     activity: &Activity,
@@ -111,10 +118,11 @@ pub fn health(
     let feeds = config
         .feeds
         .iter()
-        .zip(states)
-        .zip(names)
-        .map(|((feed, state), name)| {
-            let record = current(feed, state, name, now);
+        .map(|feed| {
+            let name = names
+                .get(&feed.id)
+                .map_or(feed.url.as_str(), String::as_str);
+            let record = current(feed, states.get(&feed.id), name, now);
             let posted = activity.feed(&feed.id);
             let quiet_after = feed.quiet_after_days.unwrap_or(config.quiet_after_days);
             let flags = Flags::of(
@@ -138,13 +146,13 @@ pub fn health(
 /// A feed's record as of its stored state, before history and activity.
 fn current(
     feed: &crate::config::FeedConfig,
-    state: &Option<&FeedState>,
+    state: Option<&FeedState>,
     name: &str,
     now: DateTime<Utc>,
 ) -> FeedHealth {
     let base = FeedHealth {
         enabled: feed.enabled,
-        ..FeedHealth::unobserved(feed.url.clone(), name.to_string())
+        ..FeedHealth::unobserved(feed.id.clone(), feed.url.clone(), name.to_string())
     };
     match state {
         Some(s) => FeedHealth {
@@ -177,8 +185,9 @@ fn current(
 
 impl FeedHealth {
     /// A feed with no history, no posts and no flags yet.
-    pub fn unobserved(url: String, name: String) -> FeedHealth {
+    pub fn unobserved(id: FeedId, url: String, name: String) -> FeedHealth {
         FeedHealth {
+            id,
             url,
             name,
             enabled: true,

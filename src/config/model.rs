@@ -70,6 +70,18 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
 }
 
+impl Config {
+    /// Every configured feed's id, in planet.yaml's order.
+    pub fn feed_ids(&self) -> Vec<FeedId> {
+        self.feeds.iter().map(|f| f.id.clone()).collect()
+    }
+
+    /// The folder holding planet.yaml, which relative paths start from.
+    pub fn dir(&self) -> &std::path::Path {
+        self.path.parent().unwrap_or(std::path::Path::new("."))
+    }
+}
+
 /// What per-feed, per-tag and per-language pages (and the tag and language
 /// feeds) show of each post (`listing_content:`). The timeline and the
 /// monthly archive always show the full text, so by default a post's full

@@ -145,7 +145,7 @@ pub fn feeds<'a>(t: &Translation, input: &'a SiteInput, listings: &Listings) -> 
                 page: dir,
                 avatar: f.avatar.as_ref().map(Avatar::src),
                 avatar_is_web: matches!(f.avatar, Some(Avatar::Url(_))),
-                status: f.status,
+                status: f.status.as_str(),
                 status_label: t.text(&format!("status_{}", f.status)),
                 language: f.language.as_deref(),
                 latest_post: latest.map(|d| t.date(d)),
@@ -170,7 +170,7 @@ pub fn nav(t: &Translation, input: &SiteInput, listings: &Listings) -> Vec<NavCt
         out.push(item("tags", "nav_tags", "tags/"));
     }
     out.push(item("health", "nav_health", "health/"));
-    for page in input.extra_pages {
+    for page in &input.extra_pages {
         out.push(NavCtx {
             id: format!("page-{}", page.slug),
             label: page.title.clone(),

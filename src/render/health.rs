@@ -13,7 +13,7 @@ use super::SiteInput;
 use super::charts;
 use super::context::FeedCtx;
 use super::i18n::Translation;
-use crate::entry::WebUrl;
+use crate::entry::{FeedId, WebUrl};
 use crate::report::FeedHealth;
 
 #[derive(Serialize)]
@@ -55,24 +55,20 @@ pub fn health<'a>(
     input: &'a SiteInput,
     feeds: &[FeedCtx<'a>],
 ) -> Vec<HealthRowCtx<'a>> {
-    let records: HashMap<&str, &FeedHealth> = input
-        .health
-        .feeds
-        .iter()
-        .map(|h| (h.url.as_str(), h))
-        .collect();
+    let records: HashMap<&FeedId, &FeedHealth> =
+        input.health.feeds.iter().map(|h| (&h.id, h)).collect();
     let lang = input.planet.lang.as_str();
     let mut rows: Vec<(u8, HealthRowCtx)> = feeds
         .iter()
         .map(|ctx| {
             let f = ctx.info;
-            // The report knows a feed by its URL as planet.yaml writes it.
-            let record: Option<&FeedHealth> = records.get(f.url.as_str()).copied();
+            let record: Option<&FeedHealth> = records.get(&f.id).copied();
             let unobserved;
             let observed = match record {
                 Some(r) => r,
                 None => {
-                    unobserved = FeedHealth::unobserved(f.url.clone(), f.name.clone());
+                    unobserved =
+                        FeedHealth::unobserved(f.id.clone(), f.url.clone(), f.name.clone());
                     &unobserved
                 }
             };
@@ -92,7 +88,7 @@ pub fn health<'a>(
                 url_is_web: ctx.url_is_web,
                 site_url: f.site_url.as_ref(),
                 page: ctx.page.clone(),
-                status: f.status,
+                status: f.status.as_str(),
                 status_label: ctx.status_label.clone(),
                 http_status: record.and_then(|h| h.http_status),
                 error: record.and_then(|h| h.error.as_deref()),

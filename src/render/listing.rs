@@ -269,7 +269,7 @@ mod tests {
             url: url.into(),
             feed_url: None,
             site_url: None,
-            status: "ok",
+            status: crate::feed_state::FeedStatus::Ok,
             language: lang.map(str::to_string),
             avatar: None,
             moved_to: None,

@@ -39,6 +39,7 @@ pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
 use crate::config::Avatar;
 use crate::entry::{FeedId, StoredEntry, WebUrl};
+use crate::feed_state::FeedStatus;
 use crate::keys::{self, Key};
 use crate::output::Site;
 use crate::report::Health;
@@ -78,7 +79,7 @@ pub struct FeedInfo {
     /// The subscribed URL when it is a web address (not a local file).
     pub feed_url: Option<WebUrl>,
     pub site_url: Option<WebUrl>,
-    pub status: &'static str,
+    pub status: FeedStatus,
     pub language: Option<String>,
     /// The image shown beside the feed's name: a checked http(s) URL, or a
     /// local file the build copies into the site.
@@ -112,7 +113,7 @@ impl FeedInfo {
             .bytes("url", url.as_bytes())
             .opt("feed_url", web(feed_url))
             .opt("site_url", web(site_url))
-            .bytes("status", status.as_bytes())
+            .bytes("status", status.as_str().as_bytes())
             .opt("language", language.as_deref().map(str::as_bytes))
             .opt("moved_to", web(moved_to));
         match avatar {
@@ -202,14 +203,14 @@ impl PlanetInfo {
 
 /// Everything one build renders.
 pub struct SiteInput<'a> {
-    pub planet: &'a PlanetInfo,
+    pub planet: PlanetInfo,
     pub feeds: &'a [FeedInfo],
     /// The whole timeline, newest first.
     pub entries: &'a [StoredEntry],
     pub per_page: usize,
     /// Cap on numbered pages of every listing but the monthly archives.
     pub max_pages: Option<usize>,
-    pub extra_pages: &'a [ExtraPage],
+    pub extra_pages: Vec<ExtraPage>,
     pub health: &'a Health,
     pub now: DateTime<Utc>,
 }
@@ -353,7 +354,7 @@ pub fn render_site_into(
     page.insert("health_generated_iso", &input.now.to_rfc3339());
     page.render(theme, "health.html", path, site)?;
 
-    for extra in input.extra_pages {
+    for extra in &input.extra_pages {
         let path = format!("pages/{}/index.html", extra.slug);
         let mut page = pages::PageBuild::new(&shared, &path, &format!("page-{}", extra.slug), true);
         page.insert(

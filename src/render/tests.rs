@@ -13,7 +13,7 @@ fn feed(url: &str, name: &str) -> FeedInfo {
         url: url.into(),
         feed_url: None,
         site_url: Some(WebUrl::sample("https://site.example/")),
-        status: "ok",
+        status: crate::feed_state::FeedStatus::Ok,
         language: None,
         avatar: None,
         moved_to: None,
@@ -111,12 +111,12 @@ fn render(
         activity: vec![],
     };
     let input = SiteInput {
-        planet: &planet,
+        planet: planet.clone(),
         feeds,
         entries,
         per_page: 2,
         max_pages: Some(2),
-        extra_pages: &[],
+        extra_pages: Vec::new(),
         health: &health,
         now: Utc.with_ymd_and_hms(2025, 1, 31, 0, 0, 0).unwrap(),
     };

@@ -166,7 +166,14 @@ mod tests {
         assert!(!Flags::of(true, &[], &posted(180), now, 180).quiet);
         let flags = Flags::of(true, &cells(&"xo".repeat(5)), &posted(181), now, 180);
         assert!(flags.quiet && flags.flaky);
-        let record = flags.apply(FeedHealth::unobserved("u".into(), "n".into()), posted(181));
+        let record = flags.apply(
+            FeedHealth::unobserved(
+                crate::entry::FeedId::from_source("test"),
+                "u".into(),
+                "n".into(),
+            ),
+            posted(181),
+        );
         assert_eq!(
             record.advice.as_deref(),
             Some(

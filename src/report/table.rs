@@ -113,11 +113,19 @@ mod tests {
                 new_entries: 0,
             })
         };
-        let mut fine = FeedHealth::unobserved("https://a.example/f".into(), "Fine".into());
+        let mut fine = FeedHealth::unobserved(
+            crate::entry::FeedId::from_source("test"),
+            "https://a.example/f".into(),
+            "Fine".into(),
+        );
         fine.status = FeedStatus::Ok;
         fine.builds = vec![cell(Attempt::Ok), cell(Attempt::NotModified)];
         fine.response_ms = Some(12);
-        let mut flaky = FeedHealth::unobserved("https://b.example/f".into(), "Flaky".into());
+        let mut flaky = FeedHealth::unobserved(
+            crate::entry::FeedId::from_source("test"),
+            "https://b.example/f".into(),
+            "Flaky".into(),
+        );
         flaky.status = FeedStatus::Ok;
         flaky.flaky = true;
         flaky.advice = Some("failing 3 of the last 9 builds: …".into());

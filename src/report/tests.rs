@@ -5,7 +5,11 @@ fn feed(name: &str, status: FeedStatus) -> FeedHealth {
         status,
         error: (status != FeedStatus::Ok).then(|| "HTTP 500 | boom".to_string()),
         entries: 1,
-        ..FeedHealth::unobserved(format!("https://{name}.example/feed"), name.into())
+        ..FeedHealth::unobserved(
+            crate::entry::FeedId::from_source("test"),
+            format!("https://{name}.example/feed"),
+            name.into(),
+        )
     }
 }
 
@@ -110,7 +114,7 @@ fn summary_lists_only_feeds_needing_attention() {
                 moved_to: Some("https://a.example/new".into()),
                 encoding: Some("windows-1252".into()),
                 warnings: vec!["the HTTP Content-Type says \"utf-8\", but the bytes are not valid UTF-8: read as windows-1252 instead".into()],
-                ..FeedHealth::unobserved(String::new(), String::new())
+                ..FeedHealth::unobserved(crate::entry::FeedId::from_source("test"), String::new(), String::new())
             },
             FeedHealth {
                 url: "https://b.example/f".into(),
@@ -127,7 +131,7 @@ fn summary_lists_only_feeds_needing_attention() {
                 not_modified: false,
                 retry_after: None,
                 moved_to: None,
-                ..FeedHealth::unobserved(String::new(), String::new())
+                ..FeedHealth::unobserved(crate::entry::FeedId::from_source("test"), String::new(), String::new())
             },
         ],
         activity: vec![],
