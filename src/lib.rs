@@ -137,7 +137,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         limit: opts.wait,
         verbosity: opts.verbosity,
     };
-    let (config, lock) = lock::lock_planet::<BuildError>(&opts.config, "build", wait)?;
+    let (config, lock) = lock::lock_planet(&opts.config, "build", wait)?;
     clock.lap("config and waiting for other runs of the planet");
     let theme = Theme::load(config.theme_dir.as_deref(), &config.lang, &config.strings)?;
     let mut store = Store::open(&config.state)?;

@@ -36,6 +36,9 @@ pub struct Wait {
 /// Why a run could not take the planet's lock. Nothing was changed.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// planet.yaml, read to find the state file to lock, does not load.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("cannot open the lock file {}: {source}", path.display())]
     Open {
         path: PathBuf,
@@ -77,10 +80,11 @@ pub fn lock_path(state: &Path) -> PathBuf {
 /// Loads planet.yaml and takes its planet's lock for `run` (a noun phrase:
 /// "build", "OPML import"). When it had to wait, planet.yaml is read again:
 /// the run it waited for may have changed it.
-pub fn lock_planet<E>(config_path: &Path, run: &str, wait: Wait) -> Result<(Config, PlanetLock), E>
-where
-    E: From<ConfigError> + From<LockError>,
-{
+pub fn lock_planet(
+    config_path: &Path,
+    run: &str,
+    wait: Wait,
+) -> Result<(Config, PlanetLock), LockError> {
     let mut config = config::load(config_path)?;
     let mut waited = Duration::ZERO;
     loop {

@@ -90,9 +90,9 @@ fn main() -> ExitCode {
                 ImportFormat::Pluto => planetoid::cmd::import::Format::Pluto,
                 ImportFormat::Rawdog => planetoid::cmd::import::Format::Rawdog,
             };
-            planetoid::cmd::import::run(format, &args.file, &args.config.config, args.dry_run, wait(&args.wait, verbosity))
+            planetoid::cmd::import::run(format, &args.file, &args.edit.config.config, args.edit.dry_run, wait(&args.edit.wait, verbosity))
                 .map(|outcome| {
-                    if args.dry_run {
+                    if args.edit.dry_run {
                         print!("{}", outcome.edit.text);
                     }
                     // The mapping report is the command's result: printed even with -q.
@@ -101,7 +101,7 @@ fn main() -> ExitCode {
                 })
                 .map_err(Failure::from)
         }
-        Command::Add(args) => planetoid::cmd::add::add(&args.config.config, &args.url, args.name.as_deref(), &args.tags, args.dry_run, wait(&args.wait, verbosity))
+        Command::Add(args) => planetoid::cmd::add::add(&args.edit.config.config, &args.url, args.name.as_deref(), &args.tags, args.edit.dry_run, wait(&args.edit.wait, verbosity))
             .map(|added| {
                 print!("{added}");
                 0

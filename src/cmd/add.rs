@@ -104,7 +104,7 @@ pub fn add(
     let (config, _lock) = if dry_run {
         (config::load(config_path)?, None)
     } else {
-        let (config, lock) = lock_planet::<AddError>(config_path, "add", wait)?;
+        let (config, lock) = lock_planet(config_path, "add", wait)?;
         (config, Some(lock))
     };
     let given = web_url(url)?;

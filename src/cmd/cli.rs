@@ -171,8 +171,16 @@ pub struct ImportArgs {
     /// The file to read.
     pub file: PathBuf,
     #[command(flatten)]
+    pub edit: EditArgs,
+}
+
+/// What every command that writes planet.yaml takes.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    #[command(flatten)]
     pub config: ConfigArg,
-    /// Print what would be written, change nothing.
+    /// Print what would be written, change nothing (`add` still checks the
+    /// feed).
     #[arg(long)]
     pub dry_run: bool,
     #[command(flatten)]
@@ -190,12 +198,7 @@ pub struct AddArgs {
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
     #[command(flatten)]
-    pub config: ConfigArg,
-    /// Check the feed and print what would be added, change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    #[command(flatten)]
-    pub wait: WaitArg,
+    pub edit: EditArgs,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cmd::planet_edit::{self, EditError};
-use crate::config::{ConfigError, FeedSource};
+use crate::config::FeedSource;
 use crate::entry::FeedId;
 use crate::lock::{LockError, Wait, lock_planet};
 use crate::store::{Store, StoreError};
@@ -24,8 +24,6 @@ pub struct Move {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FixMovedError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -44,7 +42,7 @@ pub enum FixMovedError {
 /// Rewrites every moved feed's URL in `config_path`; returns what changed.
 /// Holds the planet's lock meanwhile (see `lock`), waiting as `wait` says.
 pub fn fix_moved(config_path: &Path, wait: Wait) -> Result<Vec<Move>, FixMovedError> {
-    let (config, _lock) = lock_planet::<FixMovedError>(config_path, "fix-moved run", wait)?;
+    let (config, _lock) = lock_planet(config_path, "fix-moved run", wait)?;
     let mut store = Store::open(&config.state)?;
     let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let states = store.feed_states(&ids)?;

@@ -59,7 +59,7 @@ struct Subscription {
 /// Appends the new feeds of `opml_path` to `config_path`, holding the
 /// planet's lock meanwhile (see `lock`), waiting as `wait` says.
 pub fn import(config_path: &Path, opml_path: &Path, wait: Wait) -> Result<Imported, OpmlError> {
-    let (_config, _lock) = lock_planet::<OpmlError>(config_path, "OPML import", wait)?;
+    let (_config, _lock) = lock_planet(config_path, "OPML import", wait)?;
     let opml_text = std::fs::read_to_string(opml_path).map_err(|source| OpmlError::Read {
         path: opml_path.to_path_buf(),
         source,

@@ -15,7 +15,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 use super::subscriptions::{self, Subscription};
-use super::{BoxError, FeedIndex, FeedInfo, RenderError, SiteInput};
+use super::xml::{failed, xml_text};
+use super::{FeedIndex, FeedInfo, RenderError, SiteInput};
 use crate::entry::{StoredEntry, WebUrl};
 use crate::output::Site;
 
@@ -40,30 +41,6 @@ pub fn write_all(
         serde_json::to_string_pretty(input.health).map_err(|e| failed("health.json", e))?;
     site.add("health.json", (health + "\n").into_bytes());
     Ok(())
-}
-
-pub(super) fn failed(file: &str, e: impl Into<BoxError>) -> RenderError {
-    RenderError::Feed {
-        file: file.to_string(),
-        source: e.into(),
-    }
-}
-
-/// Removes characters XML 1.0 does not allow (C0 controls except tab, LF,
-/// CR; U+FFFE/U+FFFF).
-pub(super) fn xml_text(s: &str) -> String {
-    // Nearly every string is clean: one byte scan instead of a char rebuild.
-    let forbidden_byte = s
-        .bytes()
-        .any(|b| b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r'));
-    if !forbidden_byte && !s.contains(['\u{FFFE}', '\u{FFFF}']) {
-        return s.to_string();
-    }
-    s.chars()
-        .filter(|&c| {
-            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
-        })
-        .collect()
 }
 
 fn fixed(d: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -434,17 +411,4 @@ fn opml(input: &SiteInput) -> Result<String, RenderError> {
         })
         .collect();
     subscriptions::opml(&input.planet.title, Some(input.now), &feeds)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_text_drops_forbidden_control_characters_only() {
-        assert_eq!(
-            xml_text("a\u{0}b\u{8}c\td\ne\u{1F}f\u{FFFE}ё"),
-            "abc\td\nefё"
-        );
-    }
 }

@@ -27,6 +27,7 @@ mod pages;
 pub mod search;
 pub mod subscriptions;
 mod theme;
+mod xml;
 
 use std::collections::HashMap;
 

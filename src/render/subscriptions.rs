@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::RenderError;
-use super::feeds::{failed, xml_text};
+use super::xml::{failed, xml_text};
 use crate::entry::WebUrl;
 
 /// One subscription of the list.

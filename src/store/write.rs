@@ -6,7 +6,7 @@
 use std::sync::mpsc::SyncSender;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, ToSql, params, params_from_iter};
 
 use super::change::{self, Change};
 use super::columns::{encode_enclosures, join_lines};
@@ -223,26 +223,36 @@ impl Store {
                             let enclosures = encode_enclosures(&e.enclosures);
                             let published = e.published.map(|d| d.timestamp());
                             let updated = e.updated.map(|d| d.timestamp());
+                            let (feed, link, body) = (
+                                id.as_str(),
+                                e.link.as_ref().map(WebUrl::as_str),
+                                body_hash(e.body.as_str()),
+                            );
+                            // ?1 to ?11 of both the insert and the update.
+                            let content: [&dyn ToSql; 11] = [
+                                &feed,
+                                &e.id,
+                                &e.title,
+                                &link,
+                                &e.author,
+                                &published,
+                                &updated,
+                                &body,
+                                &categories,
+                                &enclosures,
+                                &e.content_hash,
+                            ];
                             match change {
                                 Change::Ignore => {}
                                 Change::Insert { sort_date } => {
+                                    let (first_seen, sort_date) =
+                                        (now.timestamp(), sort_date.timestamp());
+                                    let also: [&dyn ToSql; 3] =
+                                        [&first_seen, &sort_date, &e.raw_hash];
                                     insert_entry
-                                        .execute(params![
-                                            id.as_str(),
-                                            e.id,
-                                            e.title,
-                                            e.link.as_ref().map(WebUrl::as_str),
-                                            e.author,
-                                            published,
-                                            updated,
-                                            body_hash(e.body.as_str()),
-                                            categories,
-                                            enclosures,
-                                            e.content_hash,
-                                            now.timestamp(),
-                                            sort_date.timestamp(),
-                                            e.raw_hash
-                                        ])
+                                        .execute(params_from_iter(
+                                            content.iter().chain(also.iter()),
+                                        ))
                                         .map_err(err)?;
                                     put_body
                                         .execute(params![id.as_str(), e.id, e.body.as_str()])
@@ -252,19 +262,7 @@ impl Store {
                                 }
                                 Change::Update => {
                                     update_entry
-                                        .execute(params![
-                                            id.as_str(),
-                                            e.id,
-                                            e.title,
-                                            e.link.as_ref().map(WebUrl::as_str),
-                                            e.author,
-                                            published,
-                                            updated,
-                                            body_hash(e.body.as_str()),
-                                            categories,
-                                            enclosures,
-                                            e.content_hash
-                                        ])
+                                        .execute(params_from_iter(content.iter()))
                                         .map_err(err)?;
                                     put_body
                                         .execute(params![id.as_str(), e.id, e.body.as_str()])

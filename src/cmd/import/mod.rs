@@ -60,8 +60,6 @@ pub enum ImportError {
     #[error(transparent)]
     Edit(#[from] EditError),
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
     Lock(#[from] LockError),
 }
 
@@ -178,7 +176,7 @@ pub fn run(
     // Merging into an existing planet holds its lock; a new planet.yaml
     // has no store or site yet, and a dry run writes nothing.
     let _lock = if config.exists() && !dry_run {
-        Some(lock_planet::<ImportError>(config, "import", wait)?.1)
+        Some(lock_planet(config, "import", wait)?.1)
     } else {
         None
     };
