@@ -5,7 +5,7 @@ use super::schema::MIGRATIONS;
 use super::*;
 use crate::config::Retention;
 use crate::entry::{CleanEntry, DatePolicy, Enclosure, FeedId, FeedMeta, FutureDates, WebUrl};
-use crate::feed_state::FeedStatus;
+use crate::feed_state::{FeedState, FeedStatus};
 use crate::fetch::Validators;
 use crate::ingest::{Failure, FeedRecord, FeedUpdate};
 use crate::keys::body_hash;
@@ -39,6 +39,18 @@ pub(super) fn rec(id: &FeedId, update: FeedUpdate) -> FeedRecord {
         future_dates: FutureDates::Clamp,
         latency: None,
     }
+}
+
+/// Records one update of feed `id` at `at` and reads its state back.
+fn record_one(store: &mut Store, at: DateTime<Utc>, id: &FeedId, update: FeedUpdate) -> FeedState {
+    store
+        .record(at, vec![rec(id, update)], &Retention::default())
+        .expect("record");
+    store
+        .feed_states(std::slice::from_ref(id))
+        .expect("states")
+        .remove(id)
+        .expect("a state")
 }
 
 fn fresh(entries: Vec<CleanEntry>) -> FeedUpdate {
@@ -158,23 +170,16 @@ fn first_seen_and_sort_date_survive_updates_and_failures_keep_entries() {
     assert_eq!(a.categories, vec!["rust", "talks"]);
     assert_eq!(a.enclosures[0].length, Some(12));
 
-    store
-        .record(
-            t2,
-            vec![rec(
-                &id,
-                FeedUpdate::Failed(Failure {
-                    http_status: Some(500),
-                    error: "HTTP 500".into(),
-                    ..Failure::default()
-                }),
-            )],
-            &Retention::default(),
-        )
-        .expect("record");
-    let state = &store
-        .feed_states(std::slice::from_ref(&id))
-        .expect("states")[&id];
+    let state = &record_one(
+        &mut store,
+        t2,
+        &id,
+        FeedUpdate::Failed(Failure {
+            http_status: Some(500),
+            error: "HTTP 500".into(),
+            ..Failure::default()
+        }),
+    );
     assert_eq!(state.status, FeedStatus::Stale);
     assert_eq!(state.entries, 2);
     assert_eq!(state.last_success, Some(t2));
@@ -187,22 +192,15 @@ fn first_seen_and_sort_date_survive_updates_and_failures_keep_entries() {
     );
 
     let t3 = t2 + chrono::Duration::hours(1);
-    store
-        .record(
-            t3,
-            vec![rec(
-                &id,
-                FeedUpdate::NotModified {
-                    validators: Validators::default(),
-                    moved_to: Some("https://new.example/feed".into()),
-                },
-            )],
-            &Retention::default(),
-        )
-        .expect("record");
-    let state = &store
-        .feed_states(std::slice::from_ref(&id))
-        .expect("states")[&id];
+    let state = &record_one(
+        &mut store,
+        t3,
+        &id,
+        FeedUpdate::NotModified {
+            validators: Validators::default(),
+            moved_to: Some("https://new.example/feed".into()),
+        },
+    );
     assert_eq!(
         (state.status, state.not_modified, state.consecutive_failures),
         (FeedStatus::Ok, true, 0)
@@ -215,24 +213,17 @@ fn first_seen_and_sort_date_survive_updates_and_failures_keep_entries() {
     );
     assert_eq!(state.moved_to.as_deref(), Some("https://new.example/feed"));
 
-    store
-        .record(
-            t3,
-            vec![rec(
-                &id,
-                FeedUpdate::Failed(Failure {
-                    http_status: Some(410),
-                    error: "gone".into(),
-                    gone: true,
-                    ..Failure::default()
-                }),
-            )],
-            &Retention::default(),
-        )
-        .expect("record");
-    let state = &store
-        .feed_states(std::slice::from_ref(&id))
-        .expect("states")[&id];
+    let state = &record_one(
+        &mut store,
+        t3,
+        &id,
+        FeedUpdate::Failed(Failure {
+            http_status: Some(410),
+            error: "gone".into(),
+            gone: true,
+            ..Failure::default()
+        }),
+    );
     assert_eq!((state.status, state.entries), (FeedStatus::Gone, 2));
 }
 
