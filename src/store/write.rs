@@ -58,9 +58,10 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         let mut configured: Vec<FeedId> = Vec::new();
         let mut attempts: Vec<history::Row> = Vec::new();
-        // (index in `attempts`, entry id) of every entry inserted: the
+        // (index in `attempts`, entry id) of every entry inserted older
+        // than retention's age limit (only those can be pruned at once): the
         // history counts those that retention keeps.
-        let mut inserted: Vec<(usize, String)> = Vec::new();
+        let mut prunable: Vec<(usize, String)> = Vec::new();
         {
             let mut upsert_feed = tx
                 .prepare(
@@ -258,7 +259,9 @@ impl Store {
                                         .execute(params![id.as_str(), e.id, e.body.as_str()])
                                         .map_err(err)?;
                                     row.new_entries += 1;
-                                    inserted.push((attempts.len(), e.id.clone()));
+                                    if sort_date < retention_cutoff(now, retention) {
+                                        prunable.push((attempts.len(), e.id.clone()));
+                                    }
                                 }
                                 Change::Update => {
                                     update_entry
@@ -294,7 +297,7 @@ impl Store {
                     "SELECT EXISTS (SELECT 1 FROM entries WHERE feed_id = ?1 AND entry_id = ?2)",
                 )
                 .map_err(err)?;
-            for (at, entry_id) in &inserted {
+            for (at, entry_id) in &prunable {
                 let Some(row) = attempts.get_mut(*at) else {
                     continue;
                 };
@@ -349,6 +352,12 @@ impl Store {
     }
 }
 
+/// Entries whose sort date is before this (a Unix time) are old enough for
+/// retention to prune.
+fn retention_cutoff(now: DateTime<Utc>, retention: &Retention) -> i64 {
+    now.timestamp() - i64::from(retention.max_age_days) * 86_400
+}
+
 /// Retention: entries older than `max_age_days` go, except the newest
 /// `min_per_feed` of each configured feed; feeds no longer configured keep
 /// nothing past the age limit, and their rows go once they hold no entries.
@@ -367,7 +376,7 @@ fn prune(
             add.execute([id.as_str()])?;
         }
     }
-    let cutoff = now.timestamp() - i64::from(retention.max_age_days) * 86_400;
+    let cutoff = retention_cutoff(now, retention);
     // Ranking every entry is the costly part: skip it when nothing is old
     // enough to go (one index lookup).
     let any_old: bool = tx.query_row(
