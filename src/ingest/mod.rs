@@ -80,7 +80,10 @@ pub fn gather(
         .collect();
     let sanitizer = sanitize::Sanitizer::new(&config.sanitize.iframe_hosts);
     let sanitizer = &sanitizer;
-    let summary = rayon::scope(|scope| {
+    // `in_place_scope`, not `scope`: the fetch driver below blocks for the
+    // whole download, and run inside the pool (as `scope` would run it when
+    // called from outside) it would hold one of the workers that sanitize.
+    let summary = rayon::in_place_scope(|scope| {
         // Downloads in flight plus a queue deep enough that the cores never
         // wait for the network, and shallow enough to bound memory (~64 MB
         // of feeds of the usual size); see `fetch::Slot`.
