@@ -6,7 +6,7 @@
 //! tag boundary ends a word); the text node holding the last kept word is
 //! cut right after it and gets `…`, everything after that point goes, and
 //! the elements still open there get their end tags. The result is
-//! balanced HTML (the caller runs it through the sanitizer once more, which
+//! balanced HTML (the caller runs it through ammonia once more, which
 //! proves it). One pass over bytes, where a rewriter took two: excerpts are
 //! made for every listed entry.
 

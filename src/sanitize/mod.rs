@@ -112,10 +112,15 @@ impl Sanitizer {
     pub fn clean(&self, html: &str, base: Option<&str>) -> SafeHtml {
         let base = base.and_then(|b| Url::parse(b).ok());
         let prepared = prepass::run(html, base.as_ref(), &self.hosts);
-        let mut out = postpass::run(self.policy_clean(&prepared), &self.hosts);
-        // ammonia can leave a nesting that a browser re-parses differently;
-        // then the output is sanitized again until it is stable, so what is
-        // stored is exactly what every later parse (and sanitize) sees.
+        SafeHtml(self.policy_until_stable(&prepared))
+    }
+
+    /// ammonia's policy and the post-pass over `html`. ammonia can leave a
+    /// nesting that a browser re-parses differently; then the output is
+    /// sanitized again until it is stable, so what is stored is exactly
+    /// what every later parse (and sanitize) sees.
+    fn policy_until_stable(&self, html: &str) -> String {
+        let mut out = postpass::run(self.policy_clean(html), &self.hosts);
         for _ in 0..3 {
             if !nesting::may_not_round_trip(&out) {
                 break;
@@ -126,7 +131,7 @@ impl Sanitizer {
             }
             out = again;
         }
-        SafeHtml(out)
+        out
     }
 
     /// ammonia's policy over `html`, serialized. `Document::to_string` goes
@@ -148,7 +153,10 @@ impl Sanitizer {
     /// text was cut. HTML that is short enough comes back unchanged.
     pub fn excerpt(&self, html: &SafeHtml, words: usize) -> SafeHtml {
         match excerpt::cut(html.as_str(), words) {
-            Some(cut) => self.clean(&cut, None),
+            // The cut is made of this sanitizer's output, which the
+            // pre-pass has already seen (its URLs absolute, its images and
+            // iframes rewritten), so only ammonia runs again, to prove it.
+            Some(cut) => SafeHtml(self.policy_until_stable(&cut)),
             None => html.clone(),
         }
     }
