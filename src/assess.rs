@@ -77,6 +77,7 @@ pub fn planet_info(config: &Config) -> PlanetInfo {
         listing_excerpts: (config.listing_content == config::ListingContent::Excerpt)
             .then_some(config.excerpt_words),
         search: config.search,
+        max_site_bytes: config.output.max_site_mb.saturating_mul(1_000_000),
         owner_name: config.owner_name.clone(),
         owner_email: config.owner_email.clone(),
     }

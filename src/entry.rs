@@ -187,6 +187,8 @@ pub struct StoredEntry {
     /// Stands for the body wherever its identity matters but its text does
     /// not (render keys); empty for entries built in memory.
     pub body_hash: String,
+    /// The body's size in bytes (known without reading it).
+    pub body_bytes: u64,
     pub categories: Vec<String>,
     pub enclosures: Vec<Enclosure>,
     /// When planetoid first saw this entry.
@@ -221,6 +223,7 @@ impl StoredEntry {
             updated: None,
             body: SafeHtml::default(),
             body_hash: String::new(),
+            body_bytes: 0,
             categories: vec![],
             enclosures: vec![],
             first_seen: date,

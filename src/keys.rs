@@ -136,6 +136,9 @@ pub fn entry_key(
         updated,
         body: _,
         body_hash: _,
+        // Stands for the body only in the archive's size plan, whose outcome
+        // is in the month pages' keys.
+        body_bytes: _,
         categories,
         enclosures,
         first_seen: _,

@@ -124,6 +124,9 @@ pub struct BuildReport {
     pub site_size: output::size::SiteSize,
     /// Set when the site is over `output.max_site_mb`: what to shrink.
     pub size_warning: Option<String>,
+    /// Set when the archive's oldest months show excerpts so that the site
+    /// stays under `output.max_site_mb`: which ones.
+    pub archive_excerpts: Option<String>,
     /// What the fetch phase did, host by host (`-v`, the job summary).
     pub fetch: fetch::FetchSummary,
 }
@@ -164,18 +167,28 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         reader: &reader,
         sanitizer: sanitize::Sanitizer::new(&config.sanitize.iframe_hosts),
     };
-    let search =
+    let rendered =
         render::render_site_into(&theme, &site_input(&config, &assessed, now), &bodies, &site)?;
     publish_avatars(&config, &site)?;
     let (written, carried) = site.counts();
-    let search = search.map_or_else(String::new, |s| format!("; {s}"));
+    let search = rendered
+        .search
+        .map_or_else(String::new, |s| format!("; {s}"));
     clock.lap(format!(
         "render and write ({written} files written, {carried} unchanged carried over{search})"
     ));
     site.commit()?;
     clock.lap("publish");
 
-    Ok(finish(&config, assessed, fetched, &output_dir, &clock))
+    let archive_cut = rendered.archive_cut.map(|cut| cut.to_string());
+    Ok(finish(
+        &config,
+        assessed,
+        fetched,
+        &output_dir,
+        &clock,
+        archive_cut,
+    ))
 }
 
 /// What render is given: the planet, its enabled feeds, the timeline, its
@@ -209,6 +222,7 @@ fn finish(
     fetched: fetch::FetchSummary,
     output_dir: &Path,
     clock: &progress::Stopwatch,
+    archive_excerpts: Option<String>,
 ) -> BuildReport {
     let pages = render::Paging::new(config.entries_per_page, config.max_pages)
         .timeline_pages(assessed.entries.len());
@@ -228,6 +242,7 @@ fn finish(
         fetch: fetched,
         site_size,
         size_warning,
+        archive_excerpts,
     }
 }
 

@@ -170,6 +170,9 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
         say(&planetoid::report::fetch_text(&report.fetch));
         say(&report.timings);
     }
+    if let Some(note) = &report.archive_excerpts {
+        say(note);
+    }
     // Shown even with --quiet: a host will refuse the site.
     if let Some(warning) = &report.size_warning {
         eprintln!("planetoid: warning: {warning}");
@@ -179,6 +182,9 @@ fn build(args: BuildArgs, verbosity: Verbosity, say: &dyn Fn(&str)) -> Result<u8
         let headline = report.summary.lines().next().unwrap_or("");
         let mut table = planetoid::report::step_summary(&report.health, headline, &report.fetch);
         table.push_str(&format!("\n{}\n", report.site_size.line()));
+        if let Some(note) = &report.archive_excerpts {
+            table.push_str(&format!("\n> [!NOTE]\n> {note}\n"));
+        }
         if let Some(warning) = &report.size_warning {
             table.push_str(&format!("\n> [!WARNING]\n> {warning}\n"));
         }

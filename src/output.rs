@@ -190,6 +190,26 @@ impl Site {
         Some((paths.len(), bytes))
     }
 
+    /// The bytes on disk of this build's files so far whose paths `which`
+    /// accepts, written or carried over alike (for the size budget, which
+    /// must see the same number whatever was carried).
+    pub fn bytes_listed(&self, which: impl Fn(&str) -> bool) -> u64 {
+        let paths: std::collections::BTreeSet<String> = match self.listed.lock() {
+            Ok(listed) => listed
+                .iter()
+                .filter(|(path, _)| which(path))
+                .map(|(path, _)| path.clone())
+                .collect(),
+            Err(_) => return 0,
+        };
+        paths
+            .iter()
+            .filter_map(|path| safe_join(&self.fresh, path))
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// Files written and files carried over so far (for reports and tests).
     pub fn counts(&self) -> (usize, usize) {
         (

@@ -600,7 +600,9 @@ fn listing_content_and_the_site_size_budget_work_from_the_cli() {
         err.contains("planetoid: warning: the site is ")
             && err.contains("over output.max_site_mb (1 MB)")
             && err.contains("Largest parts: ")
-            && err.contains("archive/ 1.1 MB in 5 files, most in archive/2025/"),
+            // Past the budget even with the archive as excerpts (the
+            // timeline alone holds the full text of every post).
+            && err.contains("archive months up to 2025-06 (1 of 1) show excerpts"),
         "{err}"
     );
     let md = read(&summary);
@@ -629,4 +631,109 @@ fn listing_content_and_the_site_size_budget_work_from_the_cli() {
     let full_bytes: usize = full.values().map(Vec::len).sum();
     // The feed page, the tag page and the tag feed: three more copies.
     assert!(full_bytes > bytes + 2_000_000, "{full_bytes} vs {bytes}");
+}
+
+/// An RSS feed of `per_month` posts of `words` words in each of April, May
+/// and June 2025.
+fn three_months_feed(name: &str, per_month: usize, words: usize) -> String {
+    let text: Vec<String> = (0..words).map(|w| format!("word{w}")).collect();
+    let body = format!("&lt;p&gt;{}&lt;/p&gt;", text.join(" "));
+    let mut items = String::new();
+    for (month, label) in [(6, "Jun"), (5, "May"), (4, "Apr")] {
+        for i in 0..per_month {
+            let day = 28 - i;
+            items.push_str(&format!(
+                "<item><title>{name} {month}-{i}</title><link>https://{name}.example/{month}/{i}</link>\
+                 <guid>{name}-{month}-{i}</guid><pubDate>{day:02} {label} 2025 10:00:00 GMT</pubDate>\
+                 <description>{body}</description></item>"
+            ));
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>\
+         <link>https://{name}.example/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
+#[test]
+fn a_planet_past_its_budget_keeps_full_text_in_its_newest_months_and_excerpts_in_the_oldest() {
+    let server = TestServer::start();
+    // 3 months × 12 posts × ~27 kB: about 330 kB of text per month.
+    server.route(
+        "/big.xml",
+        Response::ok("application/rss+xml", three_months_feed("big", 12, 3000)),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = |budget: u64| {
+        format!(
+            "title: Big\nbase_url: https://big.test/\nentries_per_page: 4\nmax_pages: 1\n\
+             feed_entries: 2\nexcerpt_words: 5\noutput:\n  max_site_mb: {budget}\nfeeds:\n  - url: {}\n",
+            server.url("/big.xml")
+        )
+    };
+    write_config(dir.path(), &yaml(1));
+    let summary = dir.path().join("summary.md");
+    let build = || {
+        assert_cmd::Command::cargo_bin("planetoid")
+            .expect("binary")
+            .current_dir(dir.path())
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args(["build", "--now", NOW])
+            .output()
+            .expect("runs")
+    };
+    let out = build();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let month = |m: &str| {
+        read(
+            dir.path()
+                .join(format!("output/archive/2025/{m}/index.html")),
+        )
+    };
+    let (june, may, april) = (month("06"), month("05"), month("04"));
+    // The newest month keeps every word; the older ones show excerpts,
+    // link each post's original, and say why.
+    assert!(
+        june.contains("word2999") && !june.contains("listing-note"),
+        "June in full"
+    );
+    for old in [&may, &april] {
+        assert!(!old.contains("word2999"), "an excerpt");
+        assert!(old.contains("word0 word1 word2 word3 word4…"), "{old}");
+        assert!(old.contains("listing-note") && old.contains("Read the original"));
+        assert!(
+            !old.contains("In the archive"),
+            "a month page does not link itself"
+        );
+        assert!(old.contains("id=\"e-"), "entries keep their anchors");
+    }
+    assert!(
+        err.contains("archive months up to 2025-05 (2 of 3) show excerpts")
+            && err.contains("the newest 1 keep the full text"),
+        "{err}"
+    );
+    assert!(!err.contains("warning"), "the site fits: {err}");
+    let on_disk = snapshot(&dir.path().join("output"));
+    let bytes: usize = on_disk.values().map(Vec::len).sum();
+    assert!(bytes < 1_000_000, "{bytes}");
+    assert!(read(&summary).contains("[!NOTE]"));
+
+    // The same input plans the same cut: a rebuild rewrites no month.
+    let before = snapshot(&dir.path().join("output"));
+    let again = build();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(snapshot(&dir.path().join("output")), before);
+
+    // A budget the whole archive fits: every month in full, no note.
+    write_config(dir.path(), &yaml(3));
+    let out = build();
+    let err = stderr(&out);
+    assert!(
+        out.status.success() && !err.contains("show excerpts"),
+        "{err}"
+    );
+    for m in ["06", "05", "04"] {
+        assert!(month(m).contains("word2999"), "{m} in full");
+    }
 }

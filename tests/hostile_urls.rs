@@ -167,6 +167,7 @@ fn a_store_from_the_previous_version_comes_out_clean() {
          ALTER TABLE feeds DROP COLUMN latency_ms;
          ALTER TABLE feeds DROP COLUMN encoding;
          ALTER TABLE feeds DROP COLUMN warnings;
+         ALTER TABLE entries DROP COLUMN body_bytes;
          DROP TABLE feed_builds;
          DROP TABLE builds;
          PRAGMA user_version = 4;",

@@ -15,6 +15,7 @@
 //! formatted here with the UI language's month forms, so templates stay
 //! logic-free. Tera never leaves this module.
 
+pub mod budget;
 mod charts;
 mod context;
 mod entries;
@@ -36,6 +37,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use listing::paging::Paging;
+use listing::{Listing, Listings};
 pub use theme::{DEFAULT_THEME, Theme, ThemeError};
 
 use crate::config::Avatar;
@@ -164,6 +166,9 @@ pub struct PlanetInfo {
     pub listing_excerpts: Option<usize>,
     /// Publish the search page and index (`search:` in planet.yaml).
     pub search: bool,
+    /// The site's size budget in bytes (`output.max_site_mb`): the
+    /// archive's oldest months show excerpts when it would pass it.
+    pub max_site_bytes: u64,
     /// Who runs the planet (footer, Atom `author`).
     pub owner_name: Option<String>,
     pub owner_email: Option<String>,
@@ -183,6 +188,8 @@ impl PlanetInfo {
             feed_entries,
             listing_excerpts,
             search,
+            // Decides which months show excerpts: that is in their keys.
+            max_site_bytes: _,
             owner_name,
             owner_email,
         } = self;
@@ -245,7 +252,7 @@ pub fn render_site_into(
     input: &SiteInput,
     bodies: &dyn Bodies,
     site: &Site,
-) -> Result<Option<search::SearchStats>, RenderError> {
+) -> Result<Rendered, RenderError> {
     let t = &*theme.translation;
     for (path, bytes) in &theme.statics {
         site.add(path, bytes.clone());
@@ -281,6 +288,8 @@ pub fn render_site_into(
         .collect();
 
     // 1. Which pages and feeds changed: the rest is carried over now.
+    //    A planet near its size budget makes its month pages last, once
+    //    the rest of the site is known (see `budget`).
     let plan = pages::Plan {
         theme,
         input,
@@ -289,36 +298,17 @@ pub fn render_site_into(
         tag_counts: &tag_counts,
         entry_keys: &entry_keys,
         archive_pages: &archive_pages,
+        archive_cut: None,
         site,
     };
-    let jobs: Vec<pages::Job> = listings
+    let budget = input.planet.max_site_bytes;
+    let planned =
+        input.planet.listing_excerpts.is_some() && budget::may_not_fit(input.entries, budget);
+    let (later, now): (Vec<&Listing>, Vec<&Listing>) = listings
         .all
-        .par_iter()
-        .map(|list| plan.listing(list))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect();
-
-    // 2. Render what changed, each job reading its own entries' bodies:
-    //    nothing holds every body at once, however big the planet. The
-    //    full-text pages go first and leave the excerpts the others need.
-    let mut needed = vec![false; input.entries.len()];
-    for job in jobs.iter().filter(|j| j.excerpts) {
-        for &i in &job.entries {
-            if let Some(slot) = needed.get_mut(i) {
-                *slot = true;
-            }
-        }
-    }
-    let excerpts = excerpts::Excerpts::new(input.planet.listing_excerpts.unwrap_or(0), needed);
-    let (excerpt_jobs, full_jobs): (Vec<&pages::Job>, Vec<&pages::Job>) =
-        jobs.iter().partition(|j| j.excerpts);
-    for batch in [full_jobs, excerpt_jobs] {
-        batch
-            .par_iter()
-            .try_for_each(|job| plan.render(job, bodies, &excerpts))?;
-    }
+        .iter()
+        .partition(|list| planned && matches!(list.kind, listing::Kind::Month { .. }));
+    render_listings(&plan, &now, bodies)?;
     let newest: Vec<&StoredEntry> = input
         .entries
         .iter()
@@ -368,18 +358,115 @@ pub fn render_site_into(
         page.render(theme, "page.html", &path, site)?;
     }
 
-    if !input.planet.search {
-        return Ok(None);
-    }
-    let inputs = search::Inputs {
-        theme,
-        input,
-        shared: &shared,
-        listings: &listings,
-        feeds: &feed_index,
-        archive_pages: &archive_pages,
+    let search = if input.planet.search {
+        let inputs = search::Inputs {
+            theme,
+            input,
+            shared: &shared,
+            listings: &listings,
+            feeds: &feed_index,
+            archive_pages: &archive_pages,
+        };
+        Some(search::write(&inputs, bodies, site)?)
+    } else {
+        None
     };
-    search::write(&inputs, bodies, site).map(Some)
+
+    // 5. The month pages of a planet near its budget, now that the rest of
+    //    the site is on disk.
+    let archive_cut = if planned {
+        let cut = archive_cut(&listings, input, site, budget);
+        let plan = pages::Plan {
+            archive_cut: cut,
+            ..plan
+        };
+        render_listings(&plan, &later, bodies)?;
+        cut
+    } else {
+        None
+    };
+    Ok(Rendered {
+        search,
+        archive_cut,
+    })
+}
+
+/// What a build rendered, beyond its files: for the build's report.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub search: Option<search::SearchStats>,
+    /// Set when the archive's oldest months show excerpts to fit the budget.
+    pub archive_cut: Option<budget::ArchiveCut>,
+}
+
+/// Plans and renders `lists`: what changed is rendered, each job reading
+/// its own entries' bodies, so nothing holds every body at once, however
+/// big the planet; the rest is carried over. The full-text pages go first
+/// and leave the excerpts the others need.
+fn render_listings(
+    plan: &pages::Plan,
+    lists: &[&Listing],
+    bodies: &dyn Bodies,
+) -> Result<(), RenderError> {
+    let jobs: Vec<pages::Job> = lists
+        .par_iter()
+        .map(|list| plan.listing(list))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut needed = vec![false; plan.input.entries.len()];
+    for job in jobs.iter().filter(|j| j.excerpts) {
+        for &i in &job.entries {
+            if let Some(slot) = needed.get_mut(i) {
+                *slot = true;
+            }
+        }
+    }
+    let words = plan.input.planet.listing_excerpts.unwrap_or(0);
+    let excerpts = excerpts::Excerpts::new(words, needed);
+    let (excerpt_jobs, full_jobs): (Vec<&pages::Job>, Vec<&pages::Job>) =
+        jobs.iter().partition(|j| j.excerpts);
+    for batch in [full_jobs, excerpt_jobs] {
+        batch
+            .par_iter()
+            .try_for_each(|job| plan.render(job, bodies, &excerpts))?;
+    }
+    Ok(())
+}
+
+/// Which archive months must show excerpts for the site to fit `budget`,
+/// measured on what this build has made so far: every file but the month
+/// pages.
+fn archive_cut(
+    listings: &Listings,
+    input: &SiteInput,
+    site: &Site,
+    budget: u64,
+) -> Option<budget::ArchiveCut> {
+    let paging = input.paging();
+    let timeline: Vec<&StoredEntry> = paging
+        .pages(input.entries.len(), true)
+        .into_iter()
+        .flat_map(|page| page.range)
+        .filter_map(|i| input.entries.get(i))
+        .collect();
+    let timeline_bytes = site.bytes_listed(|p| p == "index.html" || p.starts_with("page/"));
+    // Entries the feeds' pages show (their page count may be capped).
+    let feed_entries: usize = listings
+        .all
+        .iter()
+        .filter(|list| matches!(list.kind, listing::Kind::Feed { .. }))
+        .flat_map(|list| paging.pages(list.entries.len(), list.capped))
+        .map(|page| page.range.len())
+        .sum();
+    let feed_bytes = site.bytes_listed(|p| p.starts_with("feeds/") && p.ends_with(".html"));
+    let words = input.planet.listing_excerpts.unwrap_or(0);
+    let rates =
+        budget::Rates::measured(timeline_bytes, &timeline, (feed_bytes, feed_entries), words)?;
+    let used = site.bytes_listed(|_| true);
+
+    budget::plan(listings, input.entries, rates, used, budget)
 }
 
 #[derive(Serialize)]

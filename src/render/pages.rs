@@ -10,6 +10,7 @@ use std::ops::Range;
 use serde::Serialize;
 use tera::{Context, Value};
 
+use super::budget::ArchiveCut;
 use super::context::{FeedCtx, LanguageCtx, NavCtx, PlanetCtx};
 use super::entries;
 use super::excerpts::Excerpts;
@@ -262,6 +263,8 @@ pub struct Plan<'a> {
     pub entry_keys: &'a [blake3::Hash],
     /// Each entry's page in its month of the archive, by timeline index.
     pub archive_pages: &'a [usize],
+    /// The archive months that show excerpts to fit the size budget.
+    pub archive_cut: Option<ArchiveCut>,
     pub site: &'a Site,
 }
 
@@ -278,7 +281,13 @@ impl Plan<'_> {
             Kind::Feed { .. } | Kind::Language { .. } => ("list.html", ""),
         };
         let title = listing_title(t, input, self.shared, list);
-        let excerpts = list.kind.may_excerpt() && input.planet.listing_excerpts.is_some();
+        let excerpts = input.planet.listing_excerpts.is_some()
+            && match list.kind {
+                Kind::Month { year, month } => {
+                    self.archive_cut.is_some_and(|cut| cut.covers(year, month))
+                }
+                ref other => other.may_excerpt(),
+            };
         // Tags and languages have their own feeds; the timeline's are the
         // planet's, and a feed's page links to the member's own feed.
         let has_atom = matches!(list.kind, Kind::Tag { .. } | Kind::Language { .. });

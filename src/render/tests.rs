@@ -103,6 +103,7 @@ fn render(
         feed_entries: 10,
         listing_excerpts,
         search: true,
+        max_site_bytes: 950_000_000,
     };
     let health = Health {
         generated: "2025-01-31T00:00:00Z".into(),

@@ -84,11 +84,12 @@ impl Store {
     ) -> Result<Vec<StoredEntry>, StoreError> {
         let sql = if with_bodies {
             "SELECT e.feed_id, e.entry_id, title, link, author, published, updated, body_hash,
-             categories, enclosures, first_seen, sort_date, b.body
+             categories, enclosures, first_seen, sort_date, b.body, e.body_bytes
              FROM entries e JOIN bodies b USING (feed_id, entry_id) WHERE e.feed_id = ?1"
         } else {
             "SELECT feed_id, entry_id, title, link, author, published, updated, body_hash,
-             categories, enclosures, first_seen, sort_date, '' FROM entries WHERE feed_id = ?1"
+             categories, enclosures, first_seen, sort_date, '', body_bytes
+             FROM entries WHERE feed_id = ?1"
         };
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(e))?;
         let mut out = Vec::new();
@@ -109,6 +110,7 @@ impl Store {
                         first_seen: from_ts(r.get(10)?).unwrap_or_default(),
                         sort_date: from_ts(r.get(11)?).unwrap_or_default(),
                         body: SafeHtml::trusted_from_store(r.get(12)?),
+                        body_bytes: r.get::<_, i64>(13)?.try_into().unwrap_or(0),
                         also_in: Vec::new(),
                     })
                 })

@@ -4,7 +4,8 @@
 
 use super::{Store, StoreError};
 
-const SCHEMA_VERSION: i64 = 8;
+/// One version per migration: a new migration is a new version.
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migrations, in order; entry N brings the schema from version N to N+1.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -100,6 +101,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE feeds ADD COLUMN encoding TEXT;
     ALTER TABLE feeds ADD COLUMN warnings TEXT NOT NULL DEFAULT '';
+"#,
+    // Each body's size in bytes, so render can tell what the archive's full
+    // text will weigh without reading the bodies (`output.max_site_mb`).
+    r#"
+    ALTER TABLE entries ADD COLUMN body_bytes INTEGER NOT NULL DEFAULT 0;
+    UPDATE entries SET body_bytes = COALESCE((SELECT length(CAST(b.body AS BLOB)) FROM bodies b
+        WHERE b.feed_id = entries.feed_id AND b.entry_id = entries.entry_id), 0);
 "#,
 ];
 

@@ -320,6 +320,8 @@ fn a_version_1_store_is_migrated_and_keeps_its_entries() {
     );
     let bodies = store.reader().bodies(&[&light[0]]).expect("bodies");
     assert_eq!(bodies[0].as_str(), "<p>b</p>");
+    // v9: each body's size is known without reading it.
+    assert_eq!((light[0].body_bytes, full[0].body_bytes), (8, 8));
 }
 
 #[test]

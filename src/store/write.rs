@@ -111,14 +111,16 @@ impl Store {
             let mut insert_entry = tx
                 .prepare(
                     "INSERT INTO entries (feed_id, entry_id, title, link, author, published, updated,
-                     body_hash, categories, enclosures, content_hash, first_seen, sort_date, raw_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                     body_hash, categories, enclosures, content_hash, body_bytes, first_seen,
+                     sort_date, raw_hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )
                 .map_err(err)?;
             let mut update_entry = tx
                 .prepare(
                     "UPDATE entries SET title = ?3, link = ?4, author = ?5, published = ?6, updated = ?7,
-                     body_hash = ?8, categories = ?9, enclosures = ?10, content_hash = ?11
+                     body_hash = ?8, categories = ?9, enclosures = ?10, content_hash = ?11,
+                     body_bytes = ?12
                      WHERE feed_id = ?1 AND entry_id = ?2",
                 )
                 .map_err(err)?;
@@ -229,8 +231,9 @@ impl Store {
                                 e.link.as_ref().map(WebUrl::as_str),
                                 body_hash(e.body.as_str()),
                             );
-                            // ?1 to ?11 of both the insert and the update.
-                            let content: [&dyn ToSql; 11] = [
+                            let body_bytes = e.body.as_str().len() as i64;
+                            // ?1 to ?12 of both the insert and the update.
+                            let content: [&dyn ToSql; 12] = [
                                 &feed,
                                 &e.id,
                                 &e.title,
@@ -242,6 +245,7 @@ impl Store {
                                 &categories,
                                 &enclosures,
                                 &e.content_hash,
+                                &body_bytes,
                             ];
                             match change {
                                 Change::Ignore => {}
