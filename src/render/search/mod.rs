@@ -144,24 +144,7 @@ pub fn write(inp: &Inputs, bodies: &dyn Bodies, site: &Site) -> Result<SearchSta
             None => todo.push(plan),
         }
     }
-    // Side by side, one bundle per thread: memory is bounded by a bundle
-    // per core.
-    let built: Vec<(usize, u64)> = todo
-        .par_iter()
-        .with_max_len(1)
-        .map(|plan| {
-            let records = records(inp, t, &plan.part.entries, bodies)?;
-            let files = bundle::build(&plan.label(), plan.lang, plan.root, records)?;
-            let prefix = plan.prefix();
-            let mut bytes = 0;
-            let count = files.len();
-            for (name, contents) in files {
-                bytes += contents.len() as u64;
-                site.add_keyed(&format!("{prefix}{name}"), Some(plan.key), contents);
-            }
-            Ok::<_, RenderError>((count, bytes))
-        })
-        .collect::<Result<_, _>>()?;
+    let built = build_all(inp, t, &todo, bodies, site)?;
     for ((files, bytes), plan) in built.into_iter().zip(&todo) {
         stats.files += files;
         stats.bytes += bytes;
@@ -169,6 +152,67 @@ pub fn write(inp: &Inputs, bodies: &dyn Bodies, site: &Site) -> Result<SearchSta
     }
     page(inp, t, &by_lang, site)?;
     Ok(stats)
+}
+
+/// Builds `todo`'s bundles side by side and writes their files; how many
+/// files and bytes each came to, in `todo`'s order. Each builder is a
+/// thread of its own, not one of rayon's: Pagefind indexes on rayon's pool,
+/// which a builder blocked waiting for it must not occupy. As many builders
+/// as rayon has threads, so memory is bounded by that many bundles.
+fn build_all(
+    inp: &Inputs,
+    t: &Translation,
+    todo: &[&Planned],
+    bodies: &dyn Bodies,
+    site: &Site,
+) -> Result<Vec<(usize, u64)>, RenderError> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let builders = rayon::current_num_threads().clamp(1, todo.len().max(1));
+    let done: Vec<Vec<(usize, Result<(usize, u64), RenderError>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..builders)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(plan) = todo.get(n) else {
+                            break;
+                        };
+                        mine.push((n, build_one(inp, t, plan, bodies, site)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    let mut done: Vec<(usize, Result<(usize, u64), RenderError>)> =
+        done.into_iter().flatten().collect();
+    done.sort_by_key(|(n, _)| *n);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Builds one bundle and writes its files: how many, and their bytes.
+fn build_one(
+    inp: &Inputs,
+    t: &Translation,
+    plan: &Planned,
+    bodies: &dyn Bodies,
+    site: &Site,
+) -> Result<(usize, u64), RenderError> {
+    let records = records(inp, t, &plan.part.entries, bodies)?;
+    let files = bundle::build(&plan.label(), plan.lang, plan.root, records)?;
+    let prefix = plan.prefix();
+    let mut bytes = 0;
+    let count = files.len();
+    for (name, contents) in files {
+        bytes += contents.len() as u64;
+        site.add_keyed(&format!("{prefix}{name}"), Some(plan.key), contents);
+    }
+    Ok((count, bytes))
 }
 
 /// The timeline's entries (their indexes) by the language they are in:
