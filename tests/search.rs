@@ -125,7 +125,10 @@ fn each_language_has_a_root_bundle_and_one_merged_bundle_per_older_month() {
         );
     }
     let page = read(out.join("search/index.html"));
-    assert!(page.contains("data-bundles=\"en:2025-01 ru:2025-01\""), "{page}");
+    assert!(
+        page.contains("data-bundles=\"en:2025-01 ru:2025-01\""),
+        "{page}"
+    );
 }
 
 #[test]

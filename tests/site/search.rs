@@ -149,7 +149,10 @@ fn russian_and_english_posts_are_found_filtered_and_linked_to_their_anchors() {
     let files = snapshot(&planet.path().join("output"));
     // Each language: November at its root, October merged into it.
     for lang in ["ru", "en"] {
-        for bundle in [format!("pagefind/{lang}/"), format!("pagefind/{lang}/2025-10/")] {
+        for bundle in [
+            format!("pagefind/{lang}/"),
+            format!("pagefind/{lang}/2025-10/"),
+        ] {
             assert!(
                 files.contains_key(&format!("{bundle}pagefind-entry.json")),
                 "{bundle}"

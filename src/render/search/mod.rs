@@ -48,6 +48,8 @@ pub struct SearchStats {
     pub rebuilt: Vec<String>,
     /// How many bundles were carried over unchanged.
     pub carried: usize,
+    /// The time search took: keys, carrying over, indexing, the page.
+    pub elapsed: std::time::Duration,
 }
 
 impl std::fmt::Display for SearchStats {
@@ -63,7 +65,7 @@ impl std::fmt::Display for SearchStats {
         if !self.rebuilt.is_empty() {
             write!(f, ", rebuilt: {}", self.rebuilt.join(" "))?;
         }
-        Ok(())
+        write!(f, ", search took {:.2} s", self.elapsed.as_secs_f64())
     }
 }
 
@@ -104,6 +106,7 @@ impl Planned<'_> {
 
 /// Writes (or carries over) the search page and every bundle.
 pub fn write(inp: &Inputs, bodies: &dyn Bodies, site: &Site) -> Result<SearchStats, RenderError> {
+    let started = std::time::Instant::now();
     let t = &*inp.theme.translation;
     let by_lang: BTreeMap<String, Vec<Part>> = by_language(inp)
         .into_iter()
@@ -151,6 +154,7 @@ pub fn write(inp: &Inputs, bodies: &dyn Bodies, site: &Site) -> Result<SearchSta
         stats.rebuilt.push(plan.label());
     }
     page(inp, t, &by_lang, site)?;
+    stats.elapsed = started.elapsed();
     Ok(stats)
 }
 
@@ -186,7 +190,10 @@ fn build_all(
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     let mut done: Vec<(usize, Result<(usize, u64), RenderError>)> =
