@@ -158,6 +158,9 @@ pub fn write(inp: &Inputs, bodies: &dyn Bodies, site: &Site) -> Result<SearchSta
     Ok(stats)
 }
 
+/// What building one bundle came to: its files and bytes.
+type Built = Result<(usize, u64), RenderError>;
+
 /// Builds `todo`'s bundles side by side and writes their files; how many
 /// files and bytes each came to, in `todo`'s order. Each builder is a
 /// thread of its own, not one of rayon's: Pagefind indexes on rayon's pool,
@@ -172,7 +175,7 @@ fn build_all(
 ) -> Result<Vec<(usize, u64)>, RenderError> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let builders = rayon::current_num_threads().clamp(1, todo.len().max(1));
-    let done: Vec<Vec<(usize, Result<(usize, u64), RenderError>)>> = std::thread::scope(|scope| {
+    let done: Vec<Vec<(usize, Built)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..builders)
             .map(|_| {
                 scope.spawn(|| {
@@ -196,8 +199,7 @@ fn build_all(
             })
             .collect()
     });
-    let mut done: Vec<(usize, Result<(usize, u64), RenderError>)> =
-        done.into_iter().flatten().collect();
+    let mut done: Vec<(usize, Built)> = done.into_iter().flatten().collect();
     done.sort_by_key(|(n, _)| *n);
     done.into_iter().map(|(_, r)| r).collect()
 }
@@ -209,7 +211,7 @@ fn build_one(
     plan: &Planned,
     bodies: &dyn Bodies,
     site: &Site,
-) -> Result<(usize, u64), RenderError> {
+) -> Built {
     let records = records(inp, t, &plan.part.entries, bodies)?;
     let files = bundle::build(&plan.label(), plan.lang, plan.root, records)?;
     let prefix = plan.prefix();
