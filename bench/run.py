@@ -28,9 +28,15 @@ cold build's cost per feed beside the largest other size's: it should stay
 flat, and the site under 1 GB. --baseline BIN also runs a cold build with
 another planetoid binary (say, the last release) in the same run, so the
 two compare on equal terms on a noisy machine. --search turns the planet's
-search on (`search: true`) and adds the search index's size and file count
-to the table (its time is in the render stage of the profile).
+search on (`search: true`), adds cold, warm and warm-again builds without
+search (same feeds, same run) to compare with, and prints for each build the search index's
+size and file count and the time search took (planetoid -v: keys, carry
+over, indexing), and at the end the bytes a browser fetches for one query
+on the incremental build's site (bench/query_bytes.mjs in Debian's headless
+Chromium, page load included: a common word and a rare one), when node,
+/usr/bin/chromium and playwright-core (npm ci in tests/browser) are there.
 """
+import json
 import sqlite3
 import argparse
 import os
@@ -120,6 +126,27 @@ class Nginx:
         return statuses.count("200"), statuses.count("304")
 
 
+def search_took(log):
+    """The seconds `search took` in a -v log, or None."""
+    for line in log.splitlines():
+        if "search took " in line:
+            return float(line.split("search took ", 1)[1].split(" s")[0])
+    return None
+
+
+def query_bytes(site, queries):
+    """bench/query_bytes.mjs on the site for each query, or why it could not run."""
+    modules = os.environ.get("PLANETOID_NODE_MODULES") or os.path.join(ROOT, "tests", "browser", "node_modules")
+    if not (shutil.which("node") and os.path.exists("/usr/bin/chromium") and os.path.isdir(os.path.join(modules, "playwright-core"))):
+        return None, "needs node, /usr/bin/chromium and playwright-core (npm ci in tests/browser)"
+    steps = [{"q": q} for q in queries]
+    proc = subprocess.run(["node", os.path.join(HERE, "query_bytes.mjs"), site, json.dumps(steps)],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        return None, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), None
+
+
 def measure_build(binary, planet, nginx):
     """One `build -v` in planet's folder: its table row (after N and mode)
     and its per-stage profile."""
@@ -130,7 +157,7 @@ def measure_build(binary, planet, nginx):
     entries = next((w.split(" entries")[0].split()[-1] for w in lines if " entries on " in w), "?")
     stages = next((w.split("timings: ", 1)[1] for w in lines if "timings: " in w), "?")
     size, files = site_size(planet)
-    return (wall, cpu, rss, entries, ok, nm, size, files, body_bytes(planet)), stages, search_size(planet)
+    return (wall, cpu, rss, entries, ok, nm, size, files, body_bytes(planet)), stages, search_size(planet) + (search_took(err),)
 
 
 def main():
@@ -164,6 +191,7 @@ def main():
     rows = []
     profiles = []
     indexes = []
+    queries = []
     with Nginx(os.path.join(corpus, "www"), args.port, args.work) as nginx:
         for n in sizes:
             urls = [f"{base}/feeds/{name}" for name in names[:n]]
@@ -188,6 +216,16 @@ def main():
             # "warm" right after cold also builds the spare copy of the site
             # (output.rs); "warm again" is the steady state of a scheduled
             # planet where nothing changed.
+            if args.search:
+                # The same feeds without search, in the same run, first.
+                plain = tempfile.mkdtemp(dir=args.work)
+                with open(os.path.join(plain, "planet.yaml"), "w") as f:
+                    f.write(yaml.replace("search: true\n", ""))
+                for mode in ["cold", "warm", "warm again"]:
+                    row, stages, _ = measure_build(planetoid, plain, nginx)
+                    rows.append((n, f"{mode}, no search") + row)
+                    profiles.append((n, f"{mode}, no search", stages))
+                shutil.rmtree(plain)
             if args.big and n == big:
                 modes = ["cold"]
             else:
@@ -199,6 +237,9 @@ def main():
                 rows.append((n, mode) + row)
                 profiles.append((n, mode, stages))
                 indexes.append((n, mode, index))
+            if args.search:
+                report, why = query_bytes(os.path.join(planet, "output"), ["borrow", "edited"])
+                queries.append((n, modes[-1], report, why))
             shutil.rmtree(planet)
             if args.baseline:
                 other = tempfile.mkdtemp(dir=args.work)
@@ -212,7 +253,7 @@ def main():
                 # Round 0 writes the changed feeds back as they were.
                 sh(gen + ["--feeds", str(n), "--change", "5", "--round", "0"], stdout=subprocess.DEVNULL)
 
-    print(f"\n{'N':>5} {'mode':<13} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'entries':>8} {'200s':>6} {'304s':>6} "
+    print(f"\n{'N':>5} {'mode':<20} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'entries':>8} {'200s':>6} {'304s':>6} "
           f"{'site MB':>8} {'files':>6} {'/bodies':>7} {'× floor':>8}")
     floors = {r[0]: r[2] for r in rows if r[1] == "floor"}
     for n, mode, wall, cpu, rss, entries, ok, nm, *site in rows:
@@ -222,7 +263,7 @@ def main():
             shown = f"{size / 1e6:>8.1f} {files:>6} {size / bodies if bodies else 0:>7.2f}"
         else:
             shown = f"{'':>8} {'':>6} {'':>7}"
-        print(f"{n:>5} {mode:<13} {wall:>8.2f} {cpu:>8.2f} {rss:>8.1f} {entries:>8} {ok!s:>6} {nm!s:>6} {shown} {ratio:>8}")
+        print(f"{n:>5} {mode:<20} {wall:>8.2f} {cpu:>8.2f} {rss:>8.1f} {entries:>8} {ok!s:>6} {nm!s:>6} {shown} {ratio:>8}")
     colds = {r[0]: r for r in rows if r[1] == "cold"}
     if args.big and big in colds and len(colds) > 1:
         ref = max(n for n in colds if n != big)
@@ -230,9 +271,21 @@ def main():
         print(f"\ncold cost per feed: N={ref} {per[ref]:.2f} ms, N={big} {per[big]:.2f} ms "
               f"({per[big] / per[ref]:.2f}x); N={big} site {colds[big][8] / 1e6:.1f} MB")
     if args.search:
-        print("\nsearch index (output/pagefind/):")
-        for n, mode, (size, files) in indexes:
-            print(f"{n:>5} {mode:<13} {size / 1e6:>8.1f} MB {files:>6} files")
+        print("\nsearch index (output/pagefind/), and the time search took in the build:")
+        for n, mode, (size, files, took) in indexes:
+            took = "?" if took is None else f"{took:.2f} s"
+            print(f"{n:>5} {mode:<13} {size:>11} bytes {files:>6} files  search {took}")
+        print("\none query in headless Chromium on the last build's site (fresh cache, page load included):")
+        for n, mode, report, why in queries:
+            if report is None:
+                print(f"{n:>5} {mode:<13} not measured: {why}")
+                continue
+            for q, step in zip(["borrow", "edited"], report["steps"]):
+                kinds = ", ".join(f"{k} {v}" for k, v in sorted(step["by_kind"].items()))
+                print(f"{n:>5} {mode:<13} q={q!r}: {step['status']!r}, {step['bytes']} bytes in "
+                      f"{step['requests']} responses ({kinds})")
+            if report["remote"] or report["errors"]:
+                print(f"      remote requests {report['remote']}, errors {report['errors']}")
     print("\nwhere the time goes (planetoid -v: wall time per stage, peak RSS after it):")
     for n, mode, stages in profiles:
         print(f"{n:>5} {mode:<13} {stages}")

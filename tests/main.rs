@@ -24,6 +24,7 @@ mod overlap;
 mod sanitize_bench;
 mod sanitize_corpus;
 mod scheduling;
+mod search;
 mod site;
 mod snapshots;
 mod timeline;

@@ -27,20 +27,22 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
     found
 }
 
-fn rss(title: &str, lang: &str, items: &[(&str, &str, &str)]) -> String {
+/// Items are `(id, title, body, date)`.
+fn rss(title: &str, lang: &str, items: &[(&str, &str, &str, &str)]) -> String {
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>{title}</title><link>https://{lang}.example/</link><language>{lang}</language>"
     );
-    for (i, (id, title, body)) in items.iter().enumerate() {
+    for (id, title, body, date) in items {
         xml.push_str(&format!(
-            "<item><title>{title}</title><link>https://{lang}.example/{id}</link><guid>https://{lang}.example/{id}</guid><pubDate>Mon, {:02} Nov 2025 10:00:00 +0000</pubDate><description>{body}</description></item>",
-            10 + i
+            "<item><title>{title}</title><link>https://{lang}.example/{id}</link><guid>https://{lang}.example/{id}</guid><pubDate>{date} 10:00:00 +0000</pubDate><description>{body}</description></item>"
         ));
     }
     xml + "</channel></rss>"
 }
 
-/// Russian and English members and one hostile post; `--offline`, file feeds.
+/// Russian and English members and one hostile post over October and
+/// November 2025, so each language has its November bundle and an October
+/// one merged into it; `--offline`, file feeds.
 fn mixed_planet() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let feeds = dir.path().join("feeds");
@@ -51,11 +53,20 @@ fn mixed_planet() -> tempfile::TempDir {
         rss(
             "Иван",
             "ru",
-            &[(
-                "planeta",
-                "Наша планета",
-                "&lt;p&gt;Эта планета собирает блоги о языке Rust.&lt;/p&gt;",
-            )],
+            &[
+                (
+                    "koshki",
+                    "Про кошек",
+                    "&lt;p&gt;Кошки спят весь день.&lt;/p&gt;",
+                    "Wed, 12 Nov 2025",
+                ),
+                (
+                    "planeta",
+                    "Наша планета",
+                    "&lt;p&gt;Эта планета собирает блоги о языке Rust.&lt;/p&gt;",
+                    "Fri, 10 Oct 2025",
+                ),
+            ],
         ),
     );
     write(
@@ -68,11 +79,13 @@ fn mixed_planet() -> tempfile::TempDir {
                     "borrow",
                     "Borrow checker errors explained",
                     "&lt;p&gt;Rust borrow checker errors are friendly once you read them.&lt;/p&gt;",
+                    "Mon, 13 Oct 2025",
                 ),
                 (
                     "async",
                     "Async in practice",
                     "&lt;p&gt;Tokio and async Rust, with &lt;code&gt;select!&lt;/code&gt;.&lt;/p&gt;",
+                    "Tue, 11 Nov 2025",
                 ),
             ],
         ),
@@ -87,11 +100,13 @@ fn mixed_planet() -> tempfile::TempDir {
                     "embedded",
                     "Embedded adventures",
                     "&lt;p&gt;Rust runs on microcontrollers.&lt;/p&gt;",
+                    "Mon, 20 Oct 2025",
                 ),
                 (
                     "hostile",
                     "&amp;lt;img src=x onerror=alert(1)&amp;gt; hostile title",
                     "&lt;p&gt;hostilemarker &amp;lt;script&amp;gt;alert(2)&amp;lt;/script&amp;gt; &amp;lt;mark&amp;gt;fake&amp;lt;/mark&amp;gt;&lt;/p&gt;&lt;script&gt;alert(3)&lt;/script&gt;&lt;img src=x onerror=alert(4)&gt;",
+                    "Thu, 13 Nov 2025",
                 ),
             ],
         ),
@@ -132,14 +147,18 @@ fn russian_and_english_posts_are_found_filtered_and_linked_to_their_anchors() {
     };
     let planet = mixed_planet();
     let files = snapshot(&planet.path().join("output"));
-    assert!(
-        files.keys().any(|p| p.starts_with("pagefind/ru/")),
-        "a Russian bundle"
-    );
-    assert!(
-        files.keys().any(|p| p.starts_with("pagefind/en/")),
-        "an English bundle"
-    );
+    // Each language: November at its root, October merged into it.
+    for lang in ["ru", "en"] {
+        for bundle in [
+            format!("pagefind/{lang}/"),
+            format!("pagefind/{lang}/2025-10/"),
+        ] {
+            assert!(
+                files.contains_key(&format!("{bundle}pagefind-entry.json")),
+                "{bundle}"
+            );
+        }
+    }
     let server = TestServer::start();
     serve_site(&server, "p", &files);
     let url = |query: &str| server.url(&format!("/p/search/?{query}"));
@@ -181,9 +200,12 @@ fn russian_and_english_posts_are_found_filtered_and_linked_to_their_anchors() {
     assert_eq!(titles(&report, "rust-ru"), ["Наша планета"]);
     let boris = titles(&report, "filter-only");
     assert_eq!(
-        boris.len(),
-        2,
-        "a filter alone lists that source's posts: {boris:?}"
+        boris,
+        [
+            "<img src=x onerror=alert(1)> hostile title",
+            "Embedded adventures"
+        ],
+        "a filter alone lists that source's posts, newest first, across months"
     );
     assert!(
         report["queries"]["rust"]["status"]
@@ -200,20 +222,22 @@ fn russian_and_english_posts_are_found_filtered_and_linked_to_their_anchors() {
         serde_json::json!(["errors"])
     );
 
-    // Every result link opens the month page at the entry's anchor.
+    // Every result link opens the month page at the entry's anchor, in
+    // both months.
     let anchors = report["anchors"].as_array().expect("anchors");
     assert_eq!(anchors.len(), 4);
+    let mut months = std::collections::BTreeSet::new();
     for (a, title) in anchors.iter().zip(&all) {
         assert_eq!(a["found"], true, "{a}");
-        assert!(
-            a["href"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("/p/archive/2025/11/"),
-            "{a}"
-        );
+        let href = a["href"].as_str().unwrap_or_default();
+        let month = ["10", "11"]
+            .into_iter()
+            .find(|m| href.contains(&format!("/p/archive/2025/{m}/")));
+        assert!(month.is_some(), "{a}");
+        months.extend(month);
         assert_eq!(a["heading"].as_str(), Some(title.as_str()), "{a}");
     }
+    assert_eq!(months.len(), 2, "{anchors:?}");
 
     // A hostile post's text is text in the results; nothing ran.
     let hostile = results(&report, "hostile");

@@ -1,8 +1,11 @@
-//! The one user of the `pagefind` crate: the records of one language → the
-//! files of that language's Pagefind bundle (index chunks, fragments,
-//! filters, metadata, the search script, its worker and the WebAssembly
-//! that stems queries the way the records were stemmed). Pagefind's own
-//! UI files are left out: the theme's search script draws the results.
+//! The one user of the `pagefind` crate: the records of one bundle (one
+//! language, one stretch of the archive) → its files: index chunks,
+//! fragments (several to a file, so a big planet is not a file per post),
+//! filters, metadata and, for a language's root bundle only, the search
+//! script, its worker and the WebAssembly that stems queries the way the
+//! records were stemmed (the other bundles are merged into the root's in
+//! the browser and use its). Pagefind's own UI files are left out: the
+//! theme's search script draws the results.
 //! Pagefind's API is async; it runs on a small runtime of its own, on its
 //! own thread, so it works whether or not the caller is inside one.
 
@@ -28,17 +31,30 @@ pub struct Record {
 
 /// Pagefind could not build a bundle.
 #[derive(Debug, thiserror::Error)]
-#[error("building the search index for language `{lang}` failed: {source}")]
+#[error("building the search index `{bundle}` failed: {source}")]
 pub struct BundleError {
-    pub lang: String,
+    /// The bundle's folder under `pagefind/`.
+    pub bundle: String,
     #[source]
     pub source: Failure,
 }
 
-/// The bundle's files (path inside the bundle, bytes), in a fixed order.
-pub fn build(lang: &str, records: Vec<Record>) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
+/// Records whose fragments (what a result shows) share one file: fewer
+/// files on the host, at the price of a few neighbours' fragments fetched
+/// with each result shown.
+pub const FRAGMENTS_PER_FILE: usize = 4;
+
+/// The bundle's files (path inside the bundle, bytes), in a fixed order;
+/// `root`: with the script and WebAssembly that load it and the bundles
+/// merged into it. `name` names the bundle in errors.
+pub fn build(
+    name: &str,
+    lang: &str,
+    root: bool,
+    records: Vec<Record>,
+) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
     let fail = |source: Failure| BundleError {
-        lang: lang.to_string(),
+        bundle: name.to_string(),
         source,
     };
     let lang_owned = lang.to_string();
@@ -61,7 +77,7 @@ pub fn build(lang: &str, records: Vec<Record>) -> Result<Vec<(String, Vec<u8>)>,
     let wasm = wasm_used(&files);
     let mut out: Vec<(String, Vec<u8>)> = files
         .into_iter()
-        .filter(|(name, _)| wanted(name, &wasm))
+        .filter(|(name, _)| wanted(name, root, &wasm))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
@@ -73,9 +89,11 @@ async fn index(
     lang: String,
     records: Vec<Record>,
 ) -> Result<Vec<pagefind::api::SyntheticFile>, Failure> {
+    let groups = records.len().div_ceil(FRAGMENTS_PER_FILE).max(1);
     let options = PagefindServiceConfig::builder()
         .keep_index_url(true)
         .force_language(lang.clone())
+        .max_fragments(u32::try_from(groups).unwrap_or(u32::MAX))
         .build();
     let mut index = PagefindIndex::new(Some(options))?;
     for r in records {
@@ -119,12 +137,13 @@ fn wasm_used(files: &[(String, Vec<u8>)]) -> Vec<String> {
 }
 
 /// What the site needs of a bundle: not Pagefind's ready-made UIs, nor
-/// the WebAssembly of languages it does not hold.
-fn wanted(name: &str, wasm: &[String]) -> bool {
-    matches!(
-        name,
-        "pagefind.js" | "pagefind-worker.js" | "pagefind-entry.json"
-    ) || (name.starts_with("wasm.") && (wasm.is_empty() || wasm.iter().any(|w| w == name)))
+/// the WebAssembly of languages it does not hold; the script and
+/// WebAssembly only in a root bundle.
+fn wanted(name: &str, root: bool, wasm: &[String]) -> bool {
+    let runtime = matches!(name, "pagefind.js" | "pagefind-worker.js")
+        || (name.starts_with("wasm.") && (wasm.is_empty() || wasm.iter().any(|w| w == name)));
+    (root && runtime)
+        || name == "pagefind-entry.json"
         || name.ends_with(".pf_meta")
         || ["index/", "fragment/", "filter/"]
             .iter()

@@ -2,15 +2,19 @@
 //! entry becomes one record of a Pagefind index ([`bundle`]) that links to
 //! the entry's anchor in its month of the archive, with its title, source,
 //! date and language as metadata and its source and tags as filters. Each
-//! language gets a bundle of its own (`pagefind/<lang>/`), stemmed the way
-//! that language is, because Pagefind stems a query with one language's
-//! stemmer per bundle: the search page's script asks every bundle and
-//! merges the answers. A bundle is rebuilt only when its records changed
-//! (its key covers everything a record is made of, the body by its hash);
-//! otherwise the previous build's files are carried over unchanged. This
-//! module also renders the search page (`search/index.html`).
+//! language's entries are cut into bundles of bounded size, a month (or
+//! part of a big month) each ([`parts`]), stemmed the way that language is:
+//! Pagefind stems a query with one stemmer per loaded script, so the search
+//! page's script loads each language's root bundle (its newest), merges
+//! that language's other bundles into it, asks every language and merges
+//! the answers. A bundle is rebuilt only when its records changed (its key
+//! covers everything a record is made of, the body by its hash); otherwise
+//! the previous build's files are carried over unchanged, and bundles that
+//! need building are built side by side. This module also renders the
+//! search page (`search/index.html`).
 
 mod bundle;
+mod parts;
 
 pub use bundle::BundleError;
 
@@ -27,6 +31,7 @@ use crate::entry::StoredEntry;
 use crate::keys::{Key, PageKey, body_part};
 use crate::output::Site;
 use crate::sanitize::search_text;
+use parts::Part;
 
 /// Where the bundles live, relative to the site's root.
 const DIR: &str = "pagefind/";
@@ -39,27 +44,28 @@ const BATCH: usize = 2_000;
 pub struct SearchStats {
     pub files: usize,
     pub bytes: u64,
-    /// Languages whose bundle was built again.
+    /// Bundles built again (`en`, `en/2025-02`).
     pub rebuilt: Vec<String>,
-    /// Languages whose bundle was carried over unchanged.
-    pub carried: Vec<String>,
+    /// How many bundles were carried over unchanged.
+    pub carried: usize,
+    /// The time search took: keys, carrying over, indexing, the page.
+    pub elapsed: std::time::Duration,
 }
 
 impl std::fmt::Display for SearchStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "search index {} files, {:.1} MB",
+            "search index {} files, {:.1} MB in {} bundles, {} unchanged",
             self.files,
-            self.bytes as f64 / 1e6
+            self.bytes as f64 / 1e6,
+            self.rebuilt.len() + self.carried,
+            self.carried
         )?;
         if !self.rebuilt.is_empty() {
             write!(f, ", rebuilt: {}", self.rebuilt.join(" "))?;
         }
-        if !self.carried.is_empty() {
-            write!(f, ", unchanged: {}", self.carried.join(" "))?;
-        }
-        Ok(())
+        write!(f, ", search took {:.2} s", self.elapsed.as_secs_f64())
     }
 }
 
@@ -73,31 +79,149 @@ pub struct Inputs<'a> {
     pub archive_pages: &'a [usize],
 }
 
-/// Writes (or carries over) the search page and every language's bundle.
+/// One bundle of one language, where it goes and what makes it.
+struct Planned<'p> {
+    lang: &'p str,
+    part: &'p Part,
+    /// The language's newest bundle, at `pagefind/<lang>/`.
+    root: bool,
+    key: PageKey,
+}
+
+impl Planned<'_> {
+    /// The bundle's folder, from the site's root.
+    fn prefix(&self) -> String {
+        if self.root {
+            format!("{DIR}{}/", self.lang)
+        } else {
+            format!("{DIR}{}/{}/", self.lang, self.part.name)
+        }
+    }
+
+    /// How `-v` names it.
+    fn label(&self) -> String {
+        format!("{}/{}", self.lang, self.part.name)
+    }
+}
+
+/// Writes (or carries over) the search page and every bundle.
 pub fn write(inp: &Inputs, bodies: &dyn Bodies, site: &Site) -> Result<SearchStats, RenderError> {
+    let started = std::time::Instant::now();
     let t = &*inp.theme.translation;
-    let by_lang = by_language(inp);
+    let by_lang: BTreeMap<String, Vec<Part>> = by_language(inp)
+        .into_iter()
+        .map(|(lang, list)| {
+            let dated: Vec<(usize, chrono::DateTime<chrono::Utc>)> = list
+                .iter()
+                .filter_map(|&i| inp.input.entries.get(i).map(|e| (i, e.display_date())))
+                .collect();
+            (lang, parts::split(&dated, parts::MAX_RECORDS))
+        })
+        .collect();
+    let planned: Vec<Planned> = by_lang
+        .iter()
+        .flat_map(|(lang, parts)| {
+            parts
+                .iter()
+                .enumerate()
+                .map(move |(n, part)| (lang, n == 0, part))
+        })
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(lang, root, part)| Planned {
+            lang,
+            part,
+            root,
+            key: bundle_key(inp, t, lang, root, part),
+        })
+        .collect();
     let mut stats = SearchStats::default();
-    for (lang, entries) in &by_lang {
-        let prefix = format!("{DIR}{lang}/");
-        let key = bundle_key(inp, t, lang, entries);
-        if let Some((files, bytes)) = site.carry_all(&prefix, key) {
-            stats.files += files;
-            stats.bytes += bytes;
-            stats.carried.push(lang.clone());
-            continue;
+    let mut todo = Vec::new();
+    for plan in &planned {
+        match site.carry_all(&plan.prefix(), plan.key) {
+            Some((files, bytes)) => {
+                stats.files += files;
+                stats.bytes += bytes;
+                stats.carried += 1;
+            }
+            None => todo.push(plan),
         }
-        let records = records(inp, t, entries, bodies)?;
-        let files = bundle::build(lang, records)?;
-        for (name, bytes) in files {
-            stats.files += 1;
-            stats.bytes += bytes.len() as u64;
-            site.add_keyed(&format!("{prefix}{name}"), Some(key), bytes);
-        }
-        stats.rebuilt.push(lang.clone());
+    }
+    let built = build_all(inp, t, &todo, bodies, site)?;
+    for ((files, bytes), plan) in built.into_iter().zip(&todo) {
+        stats.files += files;
+        stats.bytes += bytes;
+        stats.rebuilt.push(plan.label());
     }
     page(inp, t, &by_lang, site)?;
+    stats.elapsed = started.elapsed();
     Ok(stats)
+}
+
+/// What building one bundle came to: its files and bytes.
+type Built = Result<(usize, u64), RenderError>;
+
+/// Builds `todo`'s bundles side by side and writes their files; how many
+/// files and bytes each came to, in `todo`'s order. Each builder is a
+/// thread of its own, not one of rayon's: Pagefind indexes on rayon's pool,
+/// which a builder blocked waiting for it must not occupy. As many builders
+/// as rayon has threads, so memory is bounded by that many bundles.
+fn build_all(
+    inp: &Inputs,
+    t: &Translation,
+    todo: &[&Planned],
+    bodies: &dyn Bodies,
+    site: &Site,
+) -> Result<Vec<(usize, u64)>, RenderError> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let builders = rayon::current_num_threads().clamp(1, todo.len().max(1));
+    let done: Vec<Vec<(usize, Built)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..builders)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(plan) = todo.get(n) else {
+                            break;
+                        };
+                        mine.push((n, build_one(inp, t, plan, bodies, site)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut done: Vec<(usize, Built)> = done.into_iter().flatten().collect();
+    done.sort_by_key(|(n, _)| *n);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Builds one bundle and writes its files: how many, and their bytes.
+fn build_one(
+    inp: &Inputs,
+    t: &Translation,
+    plan: &Planned,
+    bodies: &dyn Bodies,
+    site: &Site,
+) -> Built {
+    let records = records(inp, t, &plan.part.entries, bodies)?;
+    let files = bundle::build(&plan.label(), plan.lang, plan.root, records)?;
+    let prefix = plan.prefix();
+    let mut bytes = 0;
+    let count = files.len();
+    for (name, contents) in files {
+        bytes += contents.len() as u64;
+        site.add_keyed(&format!("{prefix}{name}"), Some(plan.key), contents);
+    }
+    Ok((count, bytes))
 }
 
 /// The timeline's entries (their indexes) by the language they are in:
@@ -147,11 +271,13 @@ fn shown<'a>(inp: &'a Inputs, t: &'a Translation, i: usize, e: &'a StoredEntry) 
 
 /// Everything a bundle is made of: when this is unchanged, so is every
 /// file of it (planetoid's version, and so Pagefind's, is in every key).
-fn bundle_key(inp: &Inputs, t: &Translation, lang: &str, entries: &[usize]) -> PageKey {
+fn bundle_key(inp: &Inputs, t: &Translation, lang: &str, root: bool, part: &Part) -> PageKey {
     let mut key = Key::new(&inp.theme.fingerprint);
-    key.bytes("lang", lang.as_bytes());
-    key.bytes("untitled", t.text("untitled").as_bytes());
-    for &i in entries {
+    key.bytes("lang", lang.as_bytes())
+        .bytes("part", part.name.as_bytes())
+        .bytes("root", if root { b"1" } else { b"0" })
+        .bytes("untitled", t.text("untitled").as_bytes());
+    for &i in &part.entries {
         let Some(e) = inp.input.entries.get(i) else {
             continue;
         };
@@ -249,7 +375,7 @@ fn inert(text: &str) -> String {
 
 #[derive(Serialize)]
 struct SearchCtx {
-    /// Bundles, one per language: code, name and how many posts.
+    /// One per language: code, name, how many posts, its merged bundles.
     bundles: Vec<BundleCtx>,
     /// Source names for the source filter, in the sidebar's order.
     sources: Vec<String>,
@@ -264,12 +390,15 @@ struct BundleCtx {
     code: String,
     name: String,
     count: usize,
+    /// The language's bundles merged into its root, newest first (their
+    /// folders under `pagefind/<code>/`).
+    parts: Vec<String>,
 }
 
 fn page(
     inp: &Inputs,
     t: &Translation,
-    by_lang: &BTreeMap<String, Vec<usize>>,
+    by_lang: &BTreeMap<String, Vec<Part>>,
     site: &Site,
 ) -> Result<(), RenderError> {
     let path = "search/index.html";
@@ -291,10 +420,11 @@ fn page(
         &SearchCtx {
             bundles: by_lang
                 .iter()
-                .map(|(code, list)| BundleCtx {
+                .map(|(code, parts)| BundleCtx {
                     code: code.clone(),
                     name: t.language_name(code),
-                    count: list.len(),
+                    count: parts.iter().map(|p| p.entries.len()).sum(),
+                    parts: parts.iter().skip(1).map(|p| p.name.clone()).collect(),
                 })
                 .collect(),
             sources,

@@ -1,8 +1,10 @@
 // The search page's script (the only script planetoid publishes). Each
-// language of the planet has its own Pagefind bundle under pagefind/<lang>/,
-// stemmed as that language; this script loads the bundles the reader asks
-// (each as its own module, with its own WebAssembly), runs the query in all
-// of them and merges the answers. Everything a post gave (title, source,
+// language of the planet has its own Pagefind bundles, stemmed as that
+// language: its newest at pagefind/<lang>/ (the root, with Pagefind's script
+// and WebAssembly) and older stretches of the archive beneath it
+// (pagefind/<lang>/<YYYY-MM>/), which Pagefind merges into the root. This
+// script loads the languages the reader asks (each as its own module, with
+// its own WebAssembly), runs the query in all of them and merges the answers. Everything a post gave (title, source,
 // text) reaches the page through textContent only: never as markup.
 
 const form = document.getElementById("search-form");
@@ -16,7 +18,18 @@ const selects = ["source", "tag", "lang"]
 
 const data = form.dataset;
 const root = new URL(data.root, document.baseURI);
-const codes = data.bundles.split(" ").filter(Boolean);
+// "en:2025-01,2024-12 ru": each language, then the bundles merged into its
+// root, newest first.
+const parts = new Map(
+  data.bundles
+    .split(" ")
+    .filter(Boolean)
+    .map((item) => {
+      const [code, merged = ""] = item.split(":");
+      return [code, merged.split(",").filter(Boolean)];
+    }),
+);
+const codes = [...parts.keys()];
 const plural = data.results ? JSON.parse(data.results) : {};
 const rules = new Intl.PluralRules(data.lang);
 const PAGE = 20;
@@ -24,7 +37,9 @@ const EXCERPT_WORDS = 30;
 
 const bundles = new Map();
 
-// A language's bundle, loaded once: its own copy of Pagefind's module.
+// A language's bundles, loaded once: its own copy of Pagefind's module,
+// with the language's older bundles merged in, newest first (so results
+// that only filters chose come newest first).
 function bundle(code) {
   if (!bundles.has(code)) {
     const base = new URL(`pagefind/${code}/`, root);
@@ -33,6 +48,15 @@ function bundle(code) {
       import(new URL("pagefind.js", base).href).then(async (pagefind) => {
         await pagefind.options({ basePath: base.pathname, baseUrl: root.pathname });
         await pagefind.init();
+        // Asked all at once; Pagefind keeps them in the order asked.
+        await Promise.all(
+          (parts.get(code) || []).map((part) =>
+            pagefind.mergeIndex(new URL(`${part}/`, base).pathname, {
+              language: code,
+              baseUrl: root.pathname,
+            }),
+          ),
+        );
         return pagefind;
       }),
     );
