@@ -5,7 +5,9 @@
 //! the merged Atom / RSS / JSON Feed / OPML documents plus per-tag and
 //! per-language Atom feeds ([`feeds`], [`subscriptions`]). A post's full
 //! text is on the timeline and its month in the archive; the other listings
-//! show excerpts ([`excerpts`]) unless the planet asks for full text. Each
+//! show excerpts ([`excerpts`]) unless the planet asks for full text, and a
+//! planet near its size budget shows its oldest archive months as excerpts
+//! too ([`budget`]). Each
 //! page gets a key built with its context ([`pages`], see [`crate::keys`]),
 //! and a page whose key is unchanged is carried over instead of rendered.
 //! Templates receive plain, serializable values ([`context`], [`entries`],
