@@ -530,8 +530,7 @@ fn a_warm_build_with_nothing_new_rewrites_no_search_file_and_an_edit_rebuilds_th
 
 /// An RSS feed of `n` posts of about `words` words each.
 fn long_feed(name: &str, n: usize, words: usize) -> String {
-    let text: Vec<String> = (0..words).map(|w| format!("word{w}")).collect();
-    let body = format!("&lt;p&gt;{}&lt;/p&gt;", text.join(" "));
+    let body = words_body(words);
     let items: String = (0..n)
         .map(|i| {
             format!(
@@ -542,6 +541,17 @@ fn long_feed(name: &str, n: usize, words: usize) -> String {
             )
         })
         .collect();
+    rss_of(name, &items)
+}
+
+/// A post body of `words` distinct words (`word0 word1 …`), escaped for RSS.
+fn words_body(words: usize) -> String {
+    let text: Vec<String> = (0..words).map(|w| format!("word{w}")).collect();
+    format!("&lt;p&gt;{}&lt;/p&gt;", text.join(" "))
+}
+
+/// An RSS document titled `name` around `items`.
+fn rss_of(name: &str, items: &str) -> String {
     format!(
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>\
          <link>https://{name}.example/</link><description>d</description>{items}</channel></rss>"
@@ -641,8 +651,7 @@ fn listing_content_and_the_site_size_budget_work_from_the_cli() {
 /// An RSS feed of `per_month` posts of `words` words in each of April, May
 /// and June 2025.
 fn three_months_feed(name: &str, per_month: usize, words: usize) -> String {
-    let text: Vec<String> = (0..words).map(|w| format!("word{w}")).collect();
-    let body = format!("&lt;p&gt;{}&lt;/p&gt;", text.join(" "));
+    let body = words_body(words);
     let mut items = String::new();
     for (month, label) in [(6, "Jun"), (5, "May"), (4, "Apr")] {
         for i in 0..per_month {
@@ -654,10 +663,7 @@ fn three_months_feed(name: &str, per_month: usize, words: usize) -> String {
             ));
         }
     }
-    format!(
-        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{name}</title>\
-         <link>https://{name}.example/</link><description>d</description>{items}</channel></rss>"
-    )
+    rss_of(name, &items)
 }
 
 #[test]
