@@ -12,6 +12,10 @@ use planetoid::sanitize;
 
 const BASE: &str = "https://payload.example/blog/post/";
 
+/// Excerpt lengths tried on every payload's output: cuts inside the first
+/// elements, and one past most payloads.
+const EXCERPT_WORDS: [usize; 4] = [1, 2, 5, 20];
+
 #[test]
 fn every_payload_as_a_fragment_is_safe_and_idempotent() {
     let Some(dir) = safety::corpus_dir() else {
@@ -46,6 +50,26 @@ fn every_payload_as_a_fragment_is_safe_and_idempotent() {
                 out.as_str(),
                 again.as_str()
             ));
+        }
+        // An excerpt is cut from this output and not sanitized again unless
+        // its nesting needs it: every cut must be as safe and as stable.
+        for words in EXCERPT_WORDS {
+            let excerpt = sanitize::excerpt(&out, words);
+            let dom = safety::parse_fragment(excerpt.as_str());
+            for v in safety::violations(&dom.document) {
+                failures.push(format!(
+                    "{id}: excerpt of {words} words: {v}\n  out: {}",
+                    excerpt.as_str()
+                ));
+            }
+            let again = sanitize::clean(excerpt.as_str(), None);
+            if again != excerpt {
+                failures.push(format!(
+                    "{id}: excerpt of {words} words not stable\n  cut:   {}\n  again: {}",
+                    excerpt.as_str(),
+                    again.as_str()
+                ));
+            }
         }
     }
     eprintln!(
