@@ -7,8 +7,9 @@
 //! cut right after it and gets `…`, everything after that point goes, and
 //! the elements still open there get their end tags. The result is
 //! balanced HTML (the caller runs it through ammonia once more only when
-//! [`super::nesting`] finds a shape a browser would rebuild). One pass over bytes, where a rewriter took two: excerpts are
-//! made for every listed entry.
+//! [`super::nesting`] finds a shape a browser would rebuild). One pass over
+//! bytes, where a rewriter took two: excerpts are made for every listed
+//! entry.
 
 use super::nesting::{is_void, name_len};
 
