@@ -30,46 +30,23 @@ fn every_payload_as_a_fragment_is_safe_and_idempotent() {
     let mut failures = Vec::new();
     for (id, payload) in &payloads {
         let out = sanitize::clean(payload, Some(BASE));
-        let dom = safety::parse_fragment(out.as_str());
-        for v in safety::violations(&dom.document) {
-            failures.push(format!(
-                "{id}: {v}\n  in:  {payload}\n  out: {}",
-                out.as_str()
-            ));
-        }
+        let what = format!("{id} (in: {payload})");
+        let dom = check_safe_and_stable(&what, &out, &mut failures);
         let text = safety::text_of(&dom.document);
         for hidden in safety::hidden_texts(payload) {
             if text.contains(&hidden) {
                 failures.push(format!("{id}: leaked hidden text {hidden:?}"));
             }
         }
-        let again = sanitize::clean(out.as_str(), None);
-        if again != out {
-            failures.push(format!(
-                "{id}: not idempotent\n  in:    {payload}\n  once:  {}\n  twice: {}",
-                out.as_str(),
-                again.as_str()
-            ));
-        }
         // An excerpt is cut from this output and not sanitized again unless
         // its nesting needs it: every cut must be as safe and as stable.
         for words in EXCERPT_WORDS {
             let excerpt = sanitize::excerpt(&out, words);
-            let dom = safety::parse_fragment(excerpt.as_str());
-            for v in safety::violations(&dom.document) {
-                failures.push(format!(
-                    "{id}: excerpt of {words} words: {v}\n  out: {}",
-                    excerpt.as_str()
-                ));
-            }
-            let again = sanitize::clean(excerpt.as_str(), None);
-            if again != excerpt {
-                failures.push(format!(
-                    "{id}: excerpt of {words} words not stable\n  cut:   {}\n  again: {}",
-                    excerpt.as_str(),
-                    again.as_str()
-                ));
-            }
+            check_safe_and_stable(
+                &format!("{id}: excerpt of {words} words"),
+                &excerpt,
+                &mut failures,
+            );
         }
     }
     eprintln!(
@@ -83,6 +60,29 @@ fn every_payload_as_a_fragment_is_safe_and_idempotent() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Checks sanitized `html` (`what` names it in messages): the safety
+/// predicate must hold on its tree, and sanitizing it again must change
+/// nothing. Returns the tree for further checks.
+fn check_safe_and_stable(
+    what: &str,
+    html: &sanitize::SafeHtml,
+    failures: &mut Vec<String>,
+) -> markup5ever_rcdom::RcDom {
+    let dom = safety::parse_fragment(html.as_str());
+    for v in safety::violations(&dom.document) {
+        failures.push(format!("{what}: {v}\n  out: {}", html.as_str()));
+    }
+    let again = sanitize::clean(html.as_str(), None);
+    if &again != html {
+        failures.push(format!(
+            "{what}: not idempotent\n  once:  {}\n  twice: {}",
+            html.as_str(),
+            again.as_str()
+        ));
+    }
+    dom
 }
 
 #[test]
