@@ -22,7 +22,7 @@ const FIRST_POST_LEVEL: u8 = 4;
 
 pub(super) fn run(html: String, hosts: &[String]) -> String {
     let (has_iframe, highest) = survey(&html);
-    let (html, highest) = if has_iframe {
+    let (html, highest) = if has_iframe && !iframes_already_checked(&html, hosts) {
         let html = check_iframes(html, hosts);
         let highest = survey(&html).1;
         (html, highest)
@@ -55,6 +55,59 @@ fn check_iframes(html: String, hosts: &[String]) -> String {
     // On a rewriter error ammonia's output stands: its attribute filter has
     // already dropped every `src` off the allow-list and forced the sandbox.
     rewrite_str(&html, settings).unwrap_or(html)
+}
+
+/// Whether [`check_iframes`] would give back `html` unchanged: every
+/// iframe in it is empty, has a `src` the allow-list keeps, and already
+/// carries the four forced attributes with their forced values. lol_html
+/// writes a start tag it touched as ` name="value"` per attribute, in the
+/// order it read them, which is how html5ever serializes one; so setting an
+/// attribute to the value it already has changes no byte, and only a
+/// missing attribute (appended) or a content (emptied) would. The
+/// serializer escapes every `"` in values, so a value ends at the next `"`.
+fn iframes_already_checked(html: &str, hosts: &[String]) -> bool {
+    const FORCED: [(&str, &str); 4] = [
+        ("sandbox", IFRAME_SANDBOX),
+        ("allow", IFRAME_ALLOW),
+        ("loading", "lazy"),
+        ("referrerpolicy", IFRAME_REFERRER),
+    ];
+    let mut rest = html;
+    while let Some(at) = rest.find("<iframe") {
+        let Some((attributes, after)) = start_tag_attributes(&rest[at + "<iframe".len()..]) else {
+            return false;
+        };
+        let value = |name: &str| attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let canonical = value("src").is_some_and(|src| iframe_src_allowed(src, hosts))
+            && FORCED
+                .iter()
+                .all(|(name, forced)| value(name) == Some(forced))
+            && after.starts_with("</iframe>");
+        if !canonical {
+            return false;
+        }
+        rest = after;
+    }
+    true
+}
+
+/// The attributes of a start tag as html5ever serializes it (` name="value"`
+/// each, then `>`), given what follows its name, and what follows the tag;
+/// `None` for any other shape.
+fn start_tag_attributes(mut tag: &str) -> Option<(Vec<(&str, &str)>, &str)> {
+    let mut attributes = Vec::new();
+    loop {
+        if let Some(after) = tag.strip_prefix('>') {
+            return Some((attributes, after));
+        }
+        let (name, value_and_rest) = tag.strip_prefix(' ')?.split_once("=\"")?;
+        if name.is_empty() || name.contains([' ', '>', '"']) {
+            return None;
+        }
+        let (value, rest) = value_and_rest.split_once('"')?;
+        attributes.push((name, value));
+        tag = rest;
+    }
 }
 
 /// One look at every `<` of serialized HTML: whether `<iframe` occurs, and
@@ -113,4 +166,51 @@ fn relevel(html: String, shift: u8) -> String {
     }
     out.push_str(&html[copied..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CANONICAL: &str = "<iframe src=\"https://www.youtube.com/embed/x?rel=0&amp;t=3\" width=\"560\" \
+        sandbox=\"allow-scripts allow-popups allow-presentation\" \
+        allow=\"accelerometer; encrypted-media; gyroscope; picture-in-picture; fullscreen\" \
+        loading=\"lazy\" referrerpolicy=\"strict-origin-when-cross-origin\"></iframe>";
+
+    fn hosts() -> Vec<String> {
+        vec!["www.youtube.com".to_string()]
+    }
+
+    #[test]
+    fn iframes_left_alone_are_exactly_what_the_rewrite_would_give() {
+        let variants = [
+            CANONICAL.to_string(),
+            format!("<p>{CANONICAL}</p><h2>x</h2>{CANONICAL}"),
+            CANONICAL.replace("loading=\"lazy\" ", ""),
+            CANONICAL.replace("lazy", "eager"),
+            CANONICAL.replace("></iframe>", ">text</iframe>"),
+            CANONICAL.replace("www.youtube.com", "evil.example"),
+            CANONICAL.replace("https:", "http:"),
+            CANONICAL.replace(" width=\"560\"", " allowfullscreen=\"\""),
+            format!("{CANONICAL}<iframe src=\"https://evil.example/\"></iframe>"),
+            "<iframe></iframe>".to_string(),
+            "<p>&lt;iframe src=\"x\"&gt;</p>".to_string(),
+        ];
+        let mut left_alone = 0;
+        for html in &variants {
+            if iframes_already_checked(html, &hosts()) {
+                left_alone += 1;
+                assert_eq!(&check_iframes(html.clone(), &hosts()), html);
+            } else {
+                assert_ne!(
+                    &check_iframes(html.clone(), &hosts()),
+                    html,
+                    "rewritten for nothing"
+                );
+            }
+        }
+        // The canonical shapes (one, two with other markup, an extra
+        // attribute, no iframe at all) skip the rewrite; the rest do not.
+        assert_eq!(left_alone, 4);
+    }
 }
