@@ -9,7 +9,8 @@
 //! lower is left alone, which makes the pass idempotent. Iframes go through
 //! lol_html; heading tags are renamed by a token-level rewrite, exact on this
 //! serializer's output. Both steps are skipped when there is nothing to do,
-//! which one look at the tags ([`survey`]) tells. Whether the output has a
+//! which one look at the tags ([`survey`]) tells, and the iframe step also
+//! when every iframe already is what it would write. Whether the output has a
 //! nesting a browser would re-parse differently is [`super::nesting`]'s.
 
 use lol_html::html_content::ContentType;
@@ -19,6 +20,14 @@ use super::policy::{IFRAME_ALLOW, IFRAME_REFERRER, IFRAME_SANDBOX, iframe_src_al
 
 /// The page's own headings go down to `h3`; posts start below.
 const FIRST_POST_LEVEL: u8 = 4;
+
+/// What every iframe that stays carries, in the order it is set.
+const IFRAME_FORCED: [(&str, &str); 4] = [
+    ("sandbox", IFRAME_SANDBOX),
+    ("allow", IFRAME_ALLOW),
+    ("loading", "lazy"),
+    ("referrerpolicy", IFRAME_REFERRER),
+];
 
 pub(super) fn run(html: String, hosts: &[String]) -> String {
     let (has_iframe, highest) = survey(&html);
@@ -45,10 +54,9 @@ fn check_iframes(html: String, hosts: &[String]) -> String {
                 el.remove();
                 return Ok(());
             }
-            el.set_attribute("sandbox", IFRAME_SANDBOX)?;
-            el.set_attribute("allow", IFRAME_ALLOW)?;
-            el.set_attribute("loading", "lazy")?;
-            el.set_attribute("referrerpolicy", IFRAME_REFERRER)?;
+            for (name, value) in IFRAME_FORCED {
+                el.set_attribute(name, value)?;
+            }
             el.set_inner_content("", ContentType::Text);
             Ok(())
         }));
@@ -66,12 +74,6 @@ fn check_iframes(html: String, hosts: &[String]) -> String {
 /// missing attribute (appended) or a content (emptied) would. The
 /// serializer escapes every `"` in values, so a value ends at the next `"`.
 fn iframes_already_checked(html: &str, hosts: &[String]) -> bool {
-    const FORCED: [(&str, &str); 4] = [
-        ("sandbox", IFRAME_SANDBOX),
-        ("allow", IFRAME_ALLOW),
-        ("loading", "lazy"),
-        ("referrerpolicy", IFRAME_REFERRER),
-    ];
     let mut rest = html;
     while let Some(at) = rest.find("<iframe") {
         let Some((attributes, after)) = start_tag_attributes(&rest[at + "<iframe".len()..]) else {
@@ -79,7 +81,7 @@ fn iframes_already_checked(html: &str, hosts: &[String]) -> bool {
         };
         let value = |name: &str| attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
         let canonical = value("src").is_some_and(|src| iframe_src_allowed(src, hosts))
-            && FORCED
+            && IFRAME_FORCED
                 .iter()
                 .all(|(name, forced)| value(name) == Some(forced))
             && after.starts_with("</iframe>");
