@@ -289,7 +289,7 @@ pub fn render_site_into(
         })
         .collect();
 
-    // 1. Which pages and feeds changed: the rest is carried over now.
+    // Which pages and feeds changed: the rest is carried over now.
     //    A planet near its size budget makes its month pages last, once
     //    the rest of the site is known (see `budget`).
     let plan = pages::Plan {
@@ -310,55 +310,15 @@ pub fn render_site_into(
         .all
         .iter()
         .partition(|list| planned && matches!(list.kind, listing::Kind::Month { .. }));
-    render_listings(&plan, &now, bodies)?;
-    let newest: Vec<&StoredEntry> = input
-        .entries
-        .iter()
-        .take(input.planet.feed_entries)
-        .collect();
-    let newest_bodies = bodies.load(&newest).map_err(RenderError::Bodies)?;
-    let items: Vec<feeds::Item> = newest
-        .iter()
-        .zip(&newest_bodies)
-        .map(|(&e, body)| (e, body.as_str()))
-        .collect();
-    feeds::write_all(site, input, &feed_index, &items)?;
-
-    // 4. The pages every build renders: they show the build time or sums
-    //    over everything, and are few.
-    let path = "archive/index.html";
-    let mut page = pages::PageBuild::new(&shared, path, "archive", true);
-    page.insert("years", &context::archive(t, &listings));
-    page.insert("activity", &charts::activity(t, &input.health.activity));
-    page.render(theme, "archive.html", path, site)?;
-
-    if !listings.tags.is_empty() {
-        let path = "tags/index.html";
-        let mut page = pages::PageBuild::new(&shared, path, "tags", true);
-        page.insert("tags", &context::tags(&listings));
-        page.render(theme, "tags.html", path, site)?;
-    }
-
-    let path = "health/index.html";
-    let mut page = pages::PageBuild::new(&shared, path, "health", true);
-    page.insert("health", &health::health(t, input, shared.feeds()));
-    page.insert("activity", &charts::activity(t, &input.health.activity));
-    page.insert("health_generated", &t.date_time(input.now));
-    page.insert("health_generated_iso", &input.now.to_rfc3339());
-    page.render(theme, "health.html", path, site)?;
-
-    for extra in &input.extra_pages {
-        let path = format!("pages/{}/index.html", extra.slug);
-        let mut page = pages::PageBuild::new(&shared, &path, &format!("page-{}", extra.slug), true);
-        page.insert(
-            "doc",
-            &DocCtx {
-                title: &extra.title,
-                body: extra.body.as_str(),
-            },
-        );
-        page.render(theme, "page.html", &path, site)?;
-    }
+    // The pages every build renders run beside the listings, on whichever
+    // core is free: run after them, they left the last core alone at the
+    // end of every build (the health page alone lists every feed).
+    let (listed, every_build) = rayon::join(
+        || render_listings(&plan, &now, bodies),
+        || render_every_build(theme, input, &shared, &listings, &feed_index, bodies, site),
+    );
+    listed?;
+    every_build?;
 
     let search = if input.planet.search {
         let inputs = search::Inputs {
@@ -374,7 +334,7 @@ pub fn render_site_into(
         None
     };
 
-    // 5. The month pages of a planet near its budget, now that the rest of
+    // The month pages of a planet near its budget, now that the rest of
     //    the site is on disk.
     let archive_cut = if planned {
         let cut = archive_cut(&listings, input, site, budget);
@@ -391,6 +351,69 @@ pub fn render_site_into(
         search,
         archive_cut,
     })
+}
+
+/// The files every build writes, whatever changed: the merged feeds of the
+/// newest entries, and the pages that show the build time or sums over
+/// everything (archive and tag indexes, health, extra pages). They are few.
+fn render_every_build(
+    theme: &Theme,
+    input: &SiteInput,
+    shared: &pages::Shared,
+    listings: &Listings,
+    feed_index: &FeedIndex,
+    bodies: &dyn Bodies,
+    site: &Site,
+) -> Result<(), RenderError> {
+    let t = &*theme.translation;
+    let newest: Vec<&StoredEntry> = input
+        .entries
+        .iter()
+        .take(input.planet.feed_entries)
+        .collect();
+    let newest_bodies = bodies.load(&newest).map_err(RenderError::Bodies)?;
+    let items: Vec<feeds::Item> = newest
+        .iter()
+        .zip(&newest_bodies)
+        .map(|(&e, body)| (e, body.as_str()))
+        .collect();
+    feeds::write_all(site, input, feed_index, &items)?;
+
+    let path = "archive/index.html";
+    let mut page = pages::PageBuild::new(shared, path, "archive", true);
+    page.insert("years", &context::archive(t, listings));
+    page.insert("activity", &charts::activity(t, &input.health.activity));
+    page.render(theme, "archive.html", path, site)?;
+
+    if !listings.tags.is_empty() {
+        let path = "tags/index.html";
+        let mut page = pages::PageBuild::new(shared, path, "tags", true);
+        page.insert("tags", &context::tags(listings));
+        page.render(theme, "tags.html", path, site)?;
+    }
+
+    let path = "health/index.html";
+    let mut page = pages::PageBuild::new(shared, path, "health", true);
+    page.insert("health", &health::health(t, input, shared.feeds()));
+    page.insert("activity", &charts::activity(t, &input.health.activity));
+    page.insert("health_generated", &t.date_time(input.now));
+    page.insert("health_generated_iso", &input.now.to_rfc3339());
+    page.render(theme, "health.html", path, site)?;
+
+    for extra in &input.extra_pages {
+        let path = format!("pages/{}/index.html", extra.slug);
+        let mut page = pages::PageBuild::new(shared, &path, &format!("page-{}", extra.slug), true);
+        page.insert(
+            "doc",
+            &DocCtx {
+                title: &extra.title,
+                body: extra.body.as_str(),
+            },
+        );
+        page.render(theme, "page.html", &path, site)?;
+    }
+
+    Ok(())
 }
 
 /// What a build rendered, beyond its files: for the build's report.
