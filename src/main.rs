@@ -12,8 +12,10 @@ use planetoid::progress::Verbosity;
 
 /// mimalloc instead of the system allocator: sanitizing builds and drops a
 /// DOM of small nodes per post, and glibc's malloc and free were a tenth of
-/// a cold build's CPU. Built without transparent huge pages (`no_thp` in
-/// Cargo.toml): with them, peak RSS passed the 200 MB budget (CHANGELOG).
+/// a cold build's CPU. Cargo.toml picks mimalloc 2 (`v2`), which returns
+/// freed memory to the system after 10 ms where mimalloc 3 waits a second,
+/// and no transparent huge pages (`no_thp`): with mimalloc 3 or with huge
+/// pages, peak RSS reached the 200 MB budget (CHANGELOG).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
