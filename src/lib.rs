@@ -149,7 +149,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let now = opts.now.unwrap_or_else(Utc::now);
     let before = store.feed_states(&config.feed_ids())?;
     let reader = store.reader();
-    let fetched = store.record_while(now, &config.retention, |records| {
+    let (fetched, checkpoint) = store.record_while(now, &config.retention, |records| {
         ingest::gather(&config, &before, &reader, now, opts, records)
     })?;
     clock.lap("fetch, decode, parse, sanitize and store");
@@ -179,6 +179,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     ));
     site.commit()?;
     clock.lap("publish");
+    checkpoint.wait();
+    clock.lap("store checkpoint");
 
     let archive_cut = rendered.archive_cut.map(|cut| cut.to_string());
     Ok(finish(

@@ -5,7 +5,9 @@
 //! The schema carries a version in `PRAGMA user_version` and is migrated
 //! forward on open ([`schema`]). A build's writes ([`write`]: what ingest
 //! learned, then retention) happen in one transaction, so a killed build
-//! leaves the previous state whole; what to do with each incoming entry is
+//! leaves the previous state whole; copying that transaction from SQLite's
+//! write-ahead log into the database runs behind the build
+//! ([`Checkpoint`]). What to do with each incoming entry is
 //! decided apart from SQLite ([`change`]). Reads ([`read`]) serve the
 //! timeline, the report and, from any thread, render and ingest. rusqlite
 //! types stay in this module; callers see [`StoredEntry`](crate::entry::StoredEntry),
@@ -24,6 +26,7 @@ mod write;
 
 pub use history::{Attempt, BuildCell, History};
 pub use read::Reader;
+pub use write::Checkpoint;
 
 /// Why the store could not be used. Fatal: without memory the timeline would lie.
 #[derive(Debug, thiserror::Error)]

@@ -414,3 +414,57 @@ fn an_entry_retention_prunes_at_once_is_not_counted_new_and_a_rerun_publishes_th
         .expect("record");
     assert_eq!(new_entries(&store), 2, "c is still not new");
 }
+
+#[test]
+fn the_build_commit_leaves_its_pages_to_the_checkpoint_behind_it_and_loses_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let mut store = Store::open(&path).expect("open");
+    let id = FeedId::from_stored("f".into());
+    let now = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+    let entries = (0..200)
+        .map(|i| {
+            entry(
+                &format!("e{i}"),
+                &format!("T{i}"),
+                Some(now),
+                &format!("h{i}"),
+            )
+        })
+        .collect();
+    let (sent, checkpoint) = store
+        .record_while(now, &Retention::default(), |records| {
+            records.send(rec(&id, fresh(entries))).is_ok()
+        })
+        .expect("record");
+    assert!(sent);
+    // The commit itself no longer copies the log into the database.
+    let autocheckpoint: i64 = store
+        .conn
+        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(autocheckpoint, 0);
+    checkpoint.wait();
+    // Every page is in the database file itself now, not only in the log.
+    let pages: i64 = store
+        .conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .expect("page count");
+    let page_size: i64 = store
+        .conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .expect("page size");
+    assert!(pages > 10, "200 entries take more than 10 pages: {pages}");
+    let on_disk = std::fs::metadata(&path).expect("database file").len();
+    assert_eq!(
+        on_disk,
+        u64::try_from(pages * page_size).expect("positive"),
+        "the checkpoint behind the build copied the log into the database"
+    );
+    drop(store);
+    let store = Store::open(&path).expect("reopen");
+    let kept = store
+        .entries(std::slice::from_ref(&id), false)
+        .expect("entries");
+    assert_eq!(kept.len(), 200);
+}

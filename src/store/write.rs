@@ -23,21 +23,32 @@ impl Store {
     /// memory at once and processing waits for a slow disk rather than
     /// piling up. A writer that fails drops its end, which tells `produce`
     /// to stop; its error is the result.
+    ///
+    /// The commit leaves the build's pages in the write-ahead log: copying
+    /// them into the database (SQLite's checkpoint, which the commit would
+    /// otherwise run itself) is the returned [`Checkpoint`], on a thread of
+    /// its own, while the build reads on. Run by the commit, that copy took
+    /// a cold build's last half second after the last feed, on one core
+    /// while the others were idle.
     pub fn record_while<T: Send>(
         &mut self,
         now: DateTime<Utc>,
         retention: &Retention,
         produce: impl FnOnce(SyncSender<FeedRecord>) -> T + Send,
-    ) -> Result<T, StoreError> {
+    ) -> Result<(T, Checkpoint), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(|e| self.sqlite(e))?;
         let (send, receive) = std::sync::mpsc::sync_channel(16);
-        std::thread::scope(|scope| {
+        let produced = std::thread::scope(|scope| {
             let writer = scope.spawn(|| self.record(now, receive, retention));
             let produced = produce(send);
             writer
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 .map(|()| produced)
-        })
+        })?;
+        Ok((produced, Checkpoint::start(self.path.clone())))
     }
 
     /// Writes everything one build learned, then applies the retention
@@ -405,4 +416,36 @@ fn prune(
         [],
     )?;
     tx.execute_batch("DROP TABLE configured;")
+}
+
+/// The copy of a build's pages from the write-ahead log into the database,
+/// running on a thread of its own (a passive checkpoint: it never blocks
+/// a reader, and readers go on seeing the same data). Dropping it waits
+/// for the copy to end, so a build that stops early never leaves it
+/// running.
+pub struct Checkpoint(Option<std::thread::JoinHandle<()>>);
+
+impl Checkpoint {
+    fn start(path: std::path::PathBuf) -> Checkpoint {
+        Checkpoint(Some(std::thread::spawn(move || {
+            // A checkpoint that fails or stops short loses nothing: the log
+            // stays valid, and closing the store's last connection copies
+            // what is left (as the commit's automatic checkpoint, whose
+            // failures SQLite also ignores, did before).
+            if let Ok(conn) = rusqlite::Connection::open(&path) {
+                let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+            }
+        })))
+    }
+
+    /// Waits for the copy to end (dropping it does the waiting).
+    pub fn wait(self) {}
+}
+
+impl Drop for Checkpoint {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
 }
