@@ -177,7 +177,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     clock.lap(format!(
         "render and write ({written} files written, {carried} unchanged carried over{search})"
     ));
-    site.commit()?;
+    let published = site.commit()?;
     clock.lap("publish");
     checkpoint.wait();
     clock.lap("store checkpoint");
@@ -188,6 +188,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         assessed,
         fetched,
         &output_dir,
+        published.size,
         &clock,
         archive_cut,
     ))
@@ -223,12 +224,12 @@ fn finish(
     assessed: Assessed,
     fetched: fetch::FetchSummary,
     output_dir: &Path,
+    site_size: output::size::SiteSize,
     clock: &progress::Stopwatch,
     archive_excerpts: Option<String>,
 ) -> BuildReport {
     let pages = render::Paging::new(config.entries_per_page, config.max_pages)
         .timeline_pages(assessed.entries.len());
-    let site_size = output::size::measure(output_dir);
     let size_warning = site_size.over_budget(config.output.max_site_mb);
     let summary = report::summary(
         &assessed.health,

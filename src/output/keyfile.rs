@@ -38,7 +38,7 @@ pub(super) fn read(dir: &Path) -> Option<Keys> {
 }
 
 /// Writes the keys file of the site in `dir`.
-pub(super) fn write(dir: &Path, keys: &Keys) -> Result<(), OutputError> {
+pub(super) fn write(dir: &Path, keys: &Keys) -> Result<u64, OutputError> {
     let mut lines: Vec<String> = keys
         .iter()
         .map(|(path, key)| match key {
@@ -47,8 +47,10 @@ pub(super) fn write(dir: &Path, keys: &Keys) -> Result<(), OutputError> {
         })
         .collect();
     lines.sort();
-    write_file(dir, KEYS_NEW, lines.concat().as_bytes(), true)?;
-    std::fs::rename(dir.join(KEYS_NEW), dir.join(KEYS)).map_err(io(dir))
+    let text = lines.concat();
+    write_file(dir, KEYS_NEW, text.as_bytes(), true)?;
+    std::fs::rename(dir.join(KEYS_NEW), dir.join(KEYS)).map_err(io(dir))?;
+    Ok(text.len() as u64)
 }
 
 /// Removes the keys file of the site in `dir`: from then on nothing in it

@@ -1,12 +1,13 @@
 //! How big the published site is: bytes and files in all and per part (each
-//! top-level folder, and the files at the top together), measured on disk
-//! after the swap, for the build summary and the size budget
+//! top-level folder, and the files at the top together), counted from the
+//! files the build published (written, or carried over as they were on
+//! disk), for the build summary and the size budget
 //! (`output.max_site_mb`). GitHub Pages and GitLab Pages refuse sites over
 //! 1 GB, and the site is uploaded as an artifact on every run, so a planet
 //! should hear about its size before a host refuses it. Megabytes here are
 //! 10^6 bytes.
 
-use std::path::Path;
+use std::collections::BTreeMap;
 
 /// The published site's size.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,47 +32,43 @@ pub struct Part {
 /// The top-level files, as a part's name.
 const TOP_FILES: &str = "top-level files";
 
-/// Measures the site in `dir` (unreadable entries count as nothing).
-pub fn measure(dir: &Path) -> SiteSize {
-    let mut size = SiteSize::default();
-    let Ok(top) = std::fs::read_dir(dir) else {
-        return size;
-    };
+/// The size of a site made of `files` (path relative to the site, with
+/// `/` between folders, and bytes), each listed once.
+pub fn of_files<'a>(files: impl IntoIterator<Item = (&'a str, u64)>) -> SiteSize {
+    // Per top-level folder: bytes, files, and bytes per folder below it.
+    let mut folders: BTreeMap<&str, (u64, usize, BTreeMap<&str, u64>)> = BTreeMap::new();
     let mut loose = Part {
         name: TOP_FILES.to_string(),
         ..Part::default()
     };
-    for item in top.flatten() {
-        let Ok(meta) = item.metadata() else { continue };
-        let name = item.file_name().to_string_lossy().into_owned();
-        if meta.is_file() {
-            loose.bytes += meta.len();
+    for (path, bytes) in files {
+        let Some((top, rest)) = path.split_once('/') else {
+            loose.bytes += bytes;
             loose.files += 1;
-        } else if meta.is_dir() {
-            let mut part = Part {
-                name: format!("{name}/"),
-                ..Part::default()
-            };
-            for child in std::fs::read_dir(item.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                let Ok(meta) = child.metadata() else { continue };
-                let (bytes, files) = if meta.is_dir() {
-                    tree(&child.path())
-                } else {
-                    (meta.len(), 1)
-                };
-                part.bytes += bytes;
-                part.files += files;
-                if meta.is_dir() && part.largest.as_ref().is_none_or(|(_, b)| bytes > *b) {
-                    let child_name = child.file_name().to_string_lossy().into_owned();
-                    part.largest = Some((format!("{name}/{child_name}/"), bytes));
-                }
-            }
-            size.parts.push(part);
+            continue;
+        };
+        let folder = folders.entry(top).or_default();
+        folder.0 += bytes;
+        folder.1 += 1;
+        if let Some((sub, _)) = rest.split_once('/') {
+            *folder.2.entry(sub).or_default() += bytes;
         }
+    }
+    let mut size = SiteSize::default();
+    for (name, (bytes, files, subs)) in folders {
+        // The first of the largest, in name order.
+        let largest =
+            subs.into_iter()
+                .fold(None, |best: Option<(&str, u64)>, (sub, b)| match best {
+                    Some((_, most)) if most >= b => best,
+                    _ => Some((sub, b)),
+                });
+        size.parts.push(Part {
+            name: format!("{name}/"),
+            bytes,
+            files,
+            largest: largest.map(|(sub, b)| (format!("{name}/{sub}/"), b)),
+        });
     }
     if loose.files > 0 {
         size.parts.push(loose);
@@ -83,22 +80,24 @@ pub fn measure(dir: &Path) -> SiteSize {
     size
 }
 
-/// Bytes and files under `dir`.
-fn tree(dir: &Path) -> (u64, usize) {
-    let mut total = (0, 0);
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
+/// The site in `dir` as found on disk (every regular file under it): what
+/// [`of_files`] must agree with for a published site.
+#[cfg(test)]
+pub(crate) fn measure(dir: &std::path::Path) -> SiteSize {
+    let mut found: Vec<(String, u64)> = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, prefix)) = stack.pop() {
         for item in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let Ok(meta) = item.metadata() else { continue };
+            let rel = format!("{prefix}{}", item.file_name().to_string_lossy());
             if meta.is_dir() {
-                stack.push(item.path());
+                stack.push((item.path(), format!("{rel}/")));
             } else if meta.is_file() {
-                total.0 += meta.len();
-                total.1 += 1;
+                found.push((rel, meta.len()));
             }
         }
     }
-    total
+    of_files(found.iter().map(|(p, b)| (p.as_str(), *b)))
 }
 
 /// `bytes` in megabytes, one decimal.

@@ -106,7 +106,7 @@ fn a_staged_site_is_written_as_rendered_and_swapped_in_or_dropped() {
         "old",
         "not visible before commit"
     );
-    assert_eq!(staged.commit().expect("commit"), 1);
+    assert_eq!(staged.commit().expect("commit").written, 1);
     assert_eq!(
         std::fs::read_to_string(out.join("index.html")).expect("read"),
         "new"
@@ -257,4 +257,55 @@ fn paths_cannot_escape_the_site() {
         safe_join(Path::new("/x"), "a/b.html"),
         Some(PathBuf::from("/x/a/b.html"))
     );
+}
+
+#[test]
+fn the_published_size_is_what_is_on_disk_whether_files_were_written_or_carried() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (out, cfg) = (tmp.path().join("output"), tmp.path().join("cfg"));
+    let (k1, k2, k3) = (key(1), key(2), key(3));
+    let bytes = |n: usize| vec![b'x'; n];
+
+    let a = Site::staged(&out, &cfg).expect("staged");
+    a.add("index.html", bytes(10));
+    a.add_keyed("archive/2025/01/index.html", Some(k1), bytes(300));
+    a.add_keyed("archive/2025/02/index.html", Some(k2), bytes(100));
+    a.add_keyed("feeds/f/index.html", Some(k3), bytes(50));
+    a.add("old.html", bytes(5));
+    let published = a.commit().expect("commit a");
+    assert_eq!(published.written, 5);
+    assert_eq!(published.size, size::measure(&out));
+    assert_eq!(
+        published.size.files,
+        5 + 3,
+        "with the two markers and the keys file"
+    );
+
+    // Linked from the live site, rewritten with another length after
+    // being carried (the last one counts), and old.html gone.
+    let b = Site::staged(&out, &cfg).expect("staged");
+    assert!(b.carry("feeds/f/index.html", k3));
+    assert!(b.carry("archive/2025/02/index.html", k2));
+    b.add_keyed("archive/2025/02/index.html", Some(k1), bytes(7));
+    b.add_keyed("archive/2025/01/index.html", Some(k1), bytes(400));
+    b.add("index.html", bytes(12));
+    let published = b.commit().expect("commit b");
+    assert_eq!(published.size, size::measure(&out));
+    assert_eq!(
+        published.size.parts[0].largest,
+        Some(("archive/2025/".to_string(), 407))
+    );
+
+    // The spare brought up to date in place: some files already right
+    // there, one from the live site, a stale one removed.
+    let c = Site::staged(&out, &cfg).expect("staged");
+    assert!(c.carry("feeds/f/index.html", k3), "already in the spare");
+    assert!(
+        c.carry("archive/2025/01/index.html", k1),
+        "from the live site"
+    );
+    c.add("index.html", bytes(9));
+    let published = c.commit().expect("commit c");
+    assert_eq!(published.size, size::measure(&out));
+    assert_eq!(published.size.files, 3 + 3);
 }
