@@ -97,7 +97,7 @@ impl Site {
         };
         std::fs::create_dir_all(&fresh).map_err(io(&fresh))?;
         // From here on, dropping the site removes the half-written directory.
-        let site = Site {
+        let mut site = Site {
             dir,
             fresh,
             live_keys,
@@ -109,7 +109,6 @@ impl Site {
             error: Mutex::new(None),
             committed: false,
         };
-        let mut site = site;
         site.marker_bytes = write_markers(&site.fresh)?;
         Ok(site)
     }
@@ -160,21 +159,21 @@ impl Site {
                 .then(|| file_len(&live))
                 .flatten()
         };
-        let carried = match in_spare {
-            Some(len) => Some(len),
-            None => in_live().filter(|_| {
-                if self.reusing_spare() {
-                    let _ = std::fs::remove_file(&spare);
-                }
-                let linked = |to: &Path| {
-                    std::fs::hard_link(&live, to).is_ok() || std::fs::copy(&live, to).is_ok()
-                };
-                linked(&spare)
-                    || spare.parent().is_some_and(|parent| {
-                        std::fs::create_dir_all(parent).is_ok() && linked(&spare)
-                    })
-            }),
+        // Puts the live site's file into the staging directory.
+        let link_from_live = || {
+            if self.reusing_spare() {
+                let _ = std::fs::remove_file(&spare);
+            }
+            let linked = |to: &Path| {
+                std::fs::hard_link(&live, to).is_ok() || std::fs::copy(&live, to).is_ok()
+            };
+            linked(&spare)
+                || spare
+                    .parent()
+                    .is_some_and(|parent| std::fs::create_dir_all(parent).is_ok() && linked(&spare))
         };
+        // Already right in the spare, or linked from the live site.
+        let carried = in_spare.or_else(|| in_live().filter(|_| link_from_live()));
         if let Some(len) = carried {
             self.list(path, Some(key), len);
             self.reused.fetch_add(1, Ordering::Relaxed);

@@ -289,9 +289,9 @@ pub fn render_site_into(
         })
         .collect();
 
-    // Which pages and feeds changed: the rest is carried over now.
-    //    A planet near its size budget makes its month pages last, once
-    //    the rest of the site is known (see `budget`).
+    // Which pages and feeds changed: the rest is carried over now. A
+    // planet near its size budget makes its month pages last, once the
+    // rest of the site is known (see `budget`).
     let plan = pages::Plan {
         theme,
         input,
@@ -335,7 +335,7 @@ pub fn render_site_into(
     };
 
     // The month pages of a planet near its budget, now that the rest of
-    //    the site is on disk.
+    // the site is on disk.
     let archive_cut = if planned {
         let cut = archive_cut(&listings, input, site, budget);
         let plan = pages::Plan {
