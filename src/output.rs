@@ -46,8 +46,6 @@ pub struct Site {
     /// This build's files, with their bytes on disk (a path listed again
     /// was written again: the last listing is the file).
     listed: Mutex<Vec<Listed>>,
-    /// The bytes of the markers written into the staging directory.
-    marker_bytes: Vec<(&'static str, u64)>,
     written: AtomicUsize,
     /// Files carried over unchanged (already right in the spare, or linked
     /// from the live site).
@@ -97,19 +95,18 @@ impl Site {
         };
         std::fs::create_dir_all(&fresh).map_err(io(&fresh))?;
         // From here on, dropping the site removes the half-written directory.
-        let mut site = Site {
+        let site = Site {
             dir,
             fresh,
             live_keys,
             spare_keys,
             listed: Mutex::new(Vec::new()),
-            marker_bytes: Vec::new(),
             written: AtomicUsize::new(0),
             reused: AtomicUsize::new(0),
             error: Mutex::new(None),
             committed: false,
         };
-        site.marker_bytes = write_markers(&site.fresh)?;
+        write_markers(&site.fresh)?;
         Ok(site)
     }
 
@@ -246,7 +243,7 @@ impl Site {
         let keys_bytes = keyfile::write(&self.fresh, &current)?;
         swap::swap_in(&self.fresh, &self.dir)?;
         self.committed = true;
-        let markers = self.marker_bytes.iter().copied();
+        let markers = MARKERS.map(|(name, text)| (name, text.len() as u64));
         Ok(Published {
             written: self.written.load(Ordering::Relaxed),
             size: size::of_files(
@@ -336,18 +333,23 @@ fn remove_with_empty_parents(root: &Path, rel: &str) {
     }
 }
 
-/// The ownership marker, and `.nojekyll` so GitHub Pages serves the files as
-/// they are instead of running Jekyll over them.
-/// Returns each one's name and bytes.
-fn write_markers(root: &Path) -> Result<Vec<(&'static str, u64)>, OutputError> {
-    let marker = format!("planetoid {}\n", env!("CARGO_PKG_VERSION"));
-    std::fs::write(root.join(MARKER), &marker).map_err(io(root))?;
-    std::fs::write(root.join(NOJEKYLL), b"").map_err(io(root))?;
-    Ok(vec![(MARKER, marker.len() as u64), (NOJEKYLL, 0)])
-}
+/// The files every site starts with, by name and text: the ownership
+/// marker, and `.nojekyll` so GitHub Pages serves the files as they are
+/// instead of running Jekyll over them.
+const MARKERS: [(&str, &str); 2] = [
+    (
+        MARKER,
+        concat!("planetoid ", env!("CARGO_PKG_VERSION"), "\n"),
+    ),
+    (".nojekyll", ""),
+];
 
-/// Tells GitHub Pages not to run Jekyll over the site.
-const NOJEKYLL: &str = ".nojekyll";
+fn write_markers(root: &Path) -> Result<(), OutputError> {
+    for (name, text) in MARKERS {
+        std::fs::write(root.join(name), text).map_err(io(root))?;
+    }
+    Ok(())
+}
 
 /// Writes `root/rel`; `replace` when a file may be there already (it is
 /// unlinked first, so a hard link shared with the live site is untouched).

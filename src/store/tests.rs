@@ -438,7 +438,7 @@ fn the_build_commit_leaves_its_pages_to_the_checkpoint_behind_it_and_loses_none(
         })
         .expect("record");
     assert!(sent);
-    // The commit itself no longer copies the log into the database.
+    // The commit leaves copying the log into the database to the checkpoint.
     let autocheckpoint: i64 = store
         .conn
         .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
