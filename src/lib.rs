@@ -10,7 +10,7 @@
 //!                 ├ fetch    (async, bounded, per-host limits, conditional GET)
 //!                 ├ decode   (bytes → UTF-8: BOM, valid UTF-8, XML decl, HTTP charset, detector)
 //!                 ├ parse    (feed-rs behind our wrapper → our own Entry)
-//!                 └ sanitize (lol_html pre-pass + ammonia policy → SafeHtml)
+//!                 └ sanitize (pre-pass + ammonia policy → SafeHtml)
 //!             ─▶ store    (SQLite: feeds, entries with first-seen, build history)
 //!             ─▶ assess   (select: the timeline's order and filters; report: health)
 //!             ─▶ render   (Tera theme → pages, feeds, search index; keys say what changed)

@@ -2,7 +2,8 @@
 //! unescaped. This module is the only caller of lol_html and ammonia and the
 //! only maker of `SafeHtml`.
 //!
-//! Three steps, each in its own file. The lol_html [`prepass`] removes
+//! Three steps, each in its own file. The [`prepass`] (our own streaming
+//! rewriter, with lol_html for the markup it does not model) removes
 //! elements whose *contents* must never become text (`script`, `style`,
 //! `noscript`, …, MathJax and KaTeX renderings), turns TeX `<script>`s into
 //! `\(…\)` / `\[…\]` text, restores lazy images, drops 1×1 tracking pixels,
