@@ -14,7 +14,18 @@
 pub(super) fn clearly_better(candidate: &str, declared: &str) -> bool {
     let (bad, words) = score(declared);
     let (candidate_bad, _) = score(candidate);
-    bad >= 2 && bad * 3 >= words && candidate_bad * 4 <= bad
+    reads_badly(bad, words) && candidate_bad * 4 <= bad
+}
+
+/// Whether some other reading of `declared` could be [`clearly_better`]:
+/// false when it reads as words, and then no detector needs to run.
+pub(super) fn could_be_bettered(declared: &str) -> bool {
+    let (bad, words) = score(declared);
+    reads_badly(bad, words)
+}
+
+fn reads_badly(bad: usize, words: usize) -> bool {
+    bad >= 2 && bad * 3 >= words
 }
 
 /// Up to three implausible words of `text`, for the operator's warning.
