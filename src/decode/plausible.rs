@@ -58,24 +58,21 @@ fn score(text: &str) -> (usize, usize) {
 /// capitals (lower-case KOI8-R read as windows-1251 is upper case), and
 /// then every word in capitals counts as implausible.
 fn shouting(text: &str) -> bool {
-    let letters = text.chars().filter(|c| !c.is_ascii() && c.is_alphabetic());
-    let (upper, lower) = letters.fold((0, 0), |(u, l), c| {
-        (
-            u + usize::from(c.is_uppercase()),
-            l + usize::from(c.is_lowercase()),
-        )
+    let letters = text.chars().filter(|c| !c.is_ascii() && alphabetic(*c));
+    let (capitals, small) = letters.fold((0, 0), |(u, l), c| {
+        (u + usize::from(upper(c)), l + usize::from(lower(c)))
     });
-    upper > lower
+    capitals > small
 }
 
 /// Maximal runs of letters that hold at least one non-ASCII letter.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphabetic())
+    text.split(|c: char| !alphabetic(c))
         .filter(|w| !w.is_ascii())
 }
 
 fn implausible(word: &str, shouting: bool) -> bool {
-    if shouting && word.chars().count() > 1 && !word.chars().any(char::is_lowercase) {
+    if shouting && word.chars().count() > 1 && !word.chars().any(lower) {
         return true;
     }
     let latin = word.chars().any(is_latin);
@@ -84,9 +81,9 @@ fn implausible(word: &str, shouting: bool) -> bool {
         return true;
     }
     let chars: Vec<char> = word.chars().collect();
-    let flips = chars.windows(2).any(|p| {
-        p[0].is_lowercase() && p[1].is_uppercase() && !(p[0].is_ascii() && p[1].is_ascii())
-    });
+    let flips = chars
+        .windows(2)
+        .any(|p| lower(p[0]) && upper(p[1]) && !(p[0].is_ascii() && p[1].is_ascii()));
     let accented_run = chars
         .windows(3)
         .any(|t| t.iter().all(|c| !c.is_ascii() && is_latin(*c)));
@@ -105,9 +102,41 @@ fn is_greek(c: char) -> bool {
     ('\u{370}'..='\u{3ff}').contains(&c)
 }
 
+/// `char::is_alphabetic`, `is_uppercase` and `is_lowercase`, answered
+/// at once for the basic Cyrillic letters (А–Я upper, а–я lower): the
+/// Unicode tables' slow path was most of the cost of reading a Russian feed.
+fn alphabetic(c: char) -> bool {
+    matches!(c, '\u{410}'..='\u{44f}') || c.is_alphabetic()
+}
+
+fn upper(c: char) -> bool {
+    match c {
+        '\u{410}'..='\u{42f}' => true,
+        '\u{430}'..='\u{44f}' => false,
+        _ => c.is_uppercase(),
+    }
+}
+
+fn lower(c: char) -> bool {
+    match c {
+        '\u{430}'..='\u{44f}' => true,
+        '\u{410}'..='\u{42f}' => false,
+        _ => c.is_lowercase(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cyrillic_fast_path_agrees_with_the_unicode_tables() {
+        for c in '\u{0}'..='\u{2fff}' {
+            assert_eq!(alphabetic(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(upper(c), c.is_uppercase(), "{c:?}");
+            assert_eq!(lower(c), c.is_lowercase(), "{c:?}");
+        }
+    }
 
     #[test]
     fn wrong_single_byte_readings_are_implausible_and_right_ones_are_not() {
