@@ -91,33 +91,28 @@ impl Store {
              categories, enclosures, first_seen, sort_date, '', body_bytes
              FROM entries WHERE feed_id = ?1"
         };
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(e))?;
-        let mut out = Vec::new();
-        for id in ids {
-            let rows = stmt
-                .query_map([id.as_str()], |r| {
-                    Ok(StoredEntry {
-                        feed_id: FeedId::from_stored(r.get(0)?),
-                        id: r.get(1)?,
-                        title: r.get(2)?,
-                        link: web_url(r.get(3)?),
-                        author: r.get(4)?,
-                        published: r.get::<_, Option<i64>>(5)?.and_then(from_ts),
-                        updated: r.get::<_, Option<i64>>(6)?.and_then(from_ts),
-                        body_hash: r.get(7)?,
-                        categories: split_lines(&r.get::<_, String>(8)?),
-                        enclosures: decode_enclosures(&r.get::<_, String>(9)?),
-                        first_seen: from_ts(r.get(10)?).unwrap_or_default(),
-                        sort_date: from_ts(r.get(11)?).unwrap_or_default(),
-                        body: SafeHtml::trusted_from_store(r.get(12)?),
-                        body_bytes: r.get::<_, i64>(13)?.try_into().unwrap_or(0),
-                        also_in: Vec::new(),
-                    })
-                })
-                .map_err(|e| self.sqlite(e))?;
-            for row in rows {
-                out.push(row.map_err(|e| self.sqlite(e))?);
-            }
+        // Half the feeds are read beside the rest, on a connection of their
+        // own: a warm build waits for these rows before anything else.
+        let (mine, theirs) = ids.split_at(if ids.len() >= 64 {
+            ids.len() / 2
+        } else {
+            ids.len()
+        });
+        let reader = self.reader();
+        let (out, rest) = std::thread::scope(|scope| {
+            let rest = (!theirs.is_empty())
+                .then(|| scope.spawn(|| reader.with_conn(|conn| entries_of(conn, sql, theirs))));
+            let out = entries_of(&self.conn, sql, mine).map_err(|e| self.sqlite(e));
+            let rest = rest.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (out, rest)
+        });
+        let mut out = out?;
+        if let Some(rest) = rest {
+            out.extend(rest?);
         }
         crate::select::sort_newest_first(&mut out);
         Ok(out)
@@ -132,6 +127,37 @@ impl Store {
             pool: Mutex::new(Vec::new()),
         }
     }
+}
+
+/// The stored entries of `ids`, feed by feed, in the order of `sql`'s rows.
+fn entries_of(conn: &Connection, sql: &str, ids: &[FeedId]) -> rusqlite::Result<Vec<StoredEntry>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut out = Vec::new();
+    for id in ids {
+        let rows = stmt.query_map([id.as_str()], |r| {
+            Ok(StoredEntry {
+                feed_id: FeedId::from_stored(r.get(0)?),
+                id: r.get(1)?,
+                title: r.get(2)?,
+                link: web_url(r.get(3)?),
+                author: r.get(4)?,
+                published: r.get::<_, Option<i64>>(5)?.and_then(from_ts),
+                updated: r.get::<_, Option<i64>>(6)?.and_then(from_ts),
+                body_hash: r.get(7)?,
+                categories: split_lines(&r.get::<_, String>(8)?),
+                enclosures: decode_enclosures(&r.get::<_, String>(9)?),
+                first_seen: from_ts(r.get(10)?).unwrap_or_default(),
+                sort_date: from_ts(r.get(11)?).unwrap_or_default(),
+                body: SafeHtml::trusted_from_store(r.get(12)?),
+                body_bytes: r.get::<_, i64>(13)?.try_into().unwrap_or(0),
+                also_in: Vec::new(),
+            })
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
 }
 
 /// Reads through a pool of read-only connections, one per thread using it

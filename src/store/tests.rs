@@ -4,7 +4,9 @@ use rusqlite::Connection;
 use super::schema::MIGRATIONS;
 use super::*;
 use crate::config::Retention;
-use crate::entry::{CleanEntry, DatePolicy, Enclosure, FeedId, FeedMeta, FutureDates, WebUrl};
+use crate::entry::{
+    CleanEntry, DatePolicy, Enclosure, FeedId, FeedMeta, FutureDates, StoredEntry, WebUrl,
+};
 use crate::feed_state::{FeedState, FeedStatus};
 use crate::fetch::Validators;
 use crate::ingest::{Failure, FeedRecord, FeedUpdate};
@@ -467,4 +469,42 @@ fn the_build_commit_leaves_its_pages_to_the_checkpoint_behind_it_and_loses_none(
         .entries(std::slice::from_ref(&id), false)
         .expect("entries");
     assert_eq!(kept.len(), 200);
+}
+
+#[test]
+fn a_planets_entries_read_on_two_connections_come_out_as_read_feed_by_feed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+    let now = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+    let ids: Vec<FeedId> = (0..150)
+        .map(|i| FeedId::from_stored(format!("f{i:03}")))
+        .collect();
+    // Feeds share their dates four by four, across the middle too: equal
+    // dates are ordered by feed, whichever connection read them.
+    let records: Vec<FeedRecord> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let day = i64::try_from(i / 4).expect("small");
+            let entries = (0..3)
+                .map(|n| {
+                    let at = now - chrono::Duration::hours(day * 3 + n);
+                    entry(&format!("{i}-{n}"), "T", Some(at), &format!("h{i}-{n}"))
+                })
+                .collect();
+            rec(id, fresh(entries))
+        })
+        .collect();
+    store
+        .record(now, records, &Retention::default())
+        .expect("record");
+    let both = store.entries(&ids, true).expect("entries");
+    // Ten feeds at a time is too few to split: one connection each.
+    let mut one_by_one: Vec<StoredEntry> = ids
+        .chunks(10)
+        .flat_map(|chunk| store.entries(chunk, true).expect("entries"))
+        .collect();
+    crate::select::sort_newest_first(&mut one_by_one);
+    assert_eq!(both.len(), 450);
+    assert_eq!(both, one_by_one);
 }
