@@ -47,6 +47,11 @@ const VOID: &[&str] = &[
     "link", "meta", "param", "source", "track", "wbr",
 ];
 
+/// Open elements the stream keeps track of; a post nested deeper goes to
+/// lol_html, so that finding an end tag's element never costs more than
+/// this many comparisons.
+const MAX_OPEN: usize = 512;
+
 /// Elements whose content is text up to their own end tag.
 const RAW_TEXT: &[&str] = &[
     "script", "style", "iframe", "xmp", "noembed", "noframes", "noscript", "textarea", "title",
@@ -294,6 +299,9 @@ impl<'a> Rewriter<'a, '_> {
         }
         self.copied = end;
         if !void {
+            if self.stack.len() >= MAX_OPEN {
+                return None;
+            }
             if open.removes_content {
                 self.removing += 1;
             }

@@ -148,6 +148,7 @@ fn the_stream_leaves_what_it_does_not_model_to_lol_html() {
         "<image src=x>",
         "<style>never closed",
         "x\0y",
+        &"<div>".repeat(600),
     ] {
         assert_eq!(stream::rewrite(html, cx), None, "{html:?}");
     }
