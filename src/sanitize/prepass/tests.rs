@@ -380,6 +380,10 @@ fn on_generated_markup_the_stream_gives_lol_htmls_bytes() {
             Err(diff) => failures.push(diff),
         }
     }
+    eprintln!(
+        "generated: {tries} posts, {taken} taken by the stream, {} differ",
+        failures.len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {tries} differ; first:\n{}",
