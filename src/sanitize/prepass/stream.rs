@@ -266,20 +266,7 @@ impl<'a> Rewriter<'a, '_> {
         }
         if is_math || has_rules(&name) {
             let spans = std::mem::take(&mut self.attrs);
-            let mut tag = Tag {
-                src: self.src,
-                spans: &spans,
-                edited: None,
-                self_closing,
-                can_have_content: !void,
-                changed: false,
-                before: "",
-                removed: false,
-                replacement: None,
-                removes_content: false,
-                end: None,
-                escape_text: false,
-            };
+            let mut tag = Tag::new(self.src, &spans, self_closing, !void);
             self.rules(&name, is_math, &mut tag);
             if emitting {
                 self.text_up_to(lt);
@@ -336,6 +323,7 @@ impl<'a> Rewriter<'a, '_> {
         }
     }
 
+    /// Whether the tag just read (`self.attrs`) is a math rendering.
     fn is_math(&self, name: &str) -> bool {
         let value = |wanted: &str| {
             self.attrs.iter().find_map(|span| {
@@ -462,7 +450,25 @@ struct Tag<'a, 's> {
     escape_text: bool,
 }
 
-impl<'a> Tag<'a, '_> {
+impl<'a, 's> Tag<'a, 's> {
+    /// A tag as written, before any rule ran.
+    fn new(src: &'a str, spans: &'s [Span], self_closing: bool, can_have_content: bool) -> Self {
+        Tag {
+            src,
+            spans,
+            edited: None,
+            self_closing,
+            can_have_content,
+            changed: false,
+            before: "",
+            removed: false,
+            replacement: None,
+            removes_content: false,
+            end: None,
+            escape_text: false,
+        }
+    }
+
     fn slice(&self, (from, to): (usize, usize)) -> &'a str {
         &self.src[from..to]
     }
