@@ -149,9 +149,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let now = opts.now.unwrap_or_else(Utc::now);
     let before = store.feed_states(&config.feed_ids())?;
     let reader = store.reader();
-    let (fetched, checkpoint) = store.record_while(now, &config.retention, |records| {
-        ingest::gather(&config, &before, &reader, now, opts, records)
-    })?;
+    let (fetched, checkpoint) =
+        store.record_while(now, &config.retention, &reader, |records, stored| {
+            ingest::gather(&config, &before, stored, now, opts, records)
+        })?;
     clock.lap("fetch, decode, parse, sanitize and store");
 
     let mut assessed = assess::assess(&config, &store, now)?;

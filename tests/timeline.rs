@@ -443,7 +443,6 @@ fn builds_killed_at_random_moments_lose_nothing() {
     let baseline = titles(dir.path());
     assert_eq!(baseline.len(), 50, "feed_entries caps the merged feed");
 
-    let binary = assert_cmd::cargo::cargo_bin("planetoid");
     // Deterministic "random" kill points spread over a build's lifetime.
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     for round in 0..20 {
@@ -451,16 +450,7 @@ fn builds_killed_at_random_moments_lose_nothing() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let after = Duration::from_millis(seed % 400);
-        let mut child = std::process::Command::new(&binary)
-            .current_dir(dir.path())
-            .args(["build", "--now", "2025-06-20T12:00:00Z"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        std::thread::sleep(after);
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        kill_a_build_after(dir.path(), after);
         // Whatever the moment, the published site is whole.
         let index = dir.path().join("output/index.html");
         assert!(
@@ -480,5 +470,97 @@ fn builds_killed_at_random_moments_lose_nothing() {
         health["feeds"]
             .as_array()
             .is_some_and(|f| f.iter().all(|f| f["entries"] == 15))
+    );
+}
+
+/// Starts `planetoid build` in `dir` and kills it (SIGKILL) after `after`.
+fn kill_a_build_after(dir: &Path, after: Duration) {
+    let binary = assert_cmd::cargo::cargo_bin("planetoid");
+    let mut child = std::process::Command::new(&binary)
+        .current_dir(dir)
+        .args(["build", "--now", "2025-06-20T12:00:00Z"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(after);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn first_builds_killed_at_random_moments_leave_a_store_the_next_build_completes() {
+    // A first build writes its store without SQLite's log, under a
+    // rollback journal (store::write): killed while it writes, it leaves
+    // that journal behind, and the next build must roll it back and
+    // finish as if nothing had happened.
+    let server = TestServer::start();
+    let mut feeds = String::new();
+    for i in 0..6 {
+        let path = format!("/first{i}.xml");
+        let titles: Vec<String> = (0..15).map(|n| format!("first{i} post {n}")).collect();
+        let ids: Vec<String> = (0..15).map(|n| n.to_string()).collect();
+        let list: Vec<Post> = ids
+            .iter()
+            .zip(&titles)
+            .map(|(id, title)| {
+                let body = "<p>body</p>";
+                (
+                    id.as_str(),
+                    title.as_str(),
+                    Some("2025-06-01T00:00:00Z"),
+                    None,
+                    body,
+                )
+            })
+            .collect();
+        // The last feed answers late: the first build's write stays open
+        // (its journal on disk) while it waits.
+        let delay = if i == 5 { 600 } else { 20 };
+        server.route(
+            &path,
+            Response::ok("application/atom+xml", atom(&format!("first{i}"), &list))
+                .delay(Duration::from_millis(delay)),
+        );
+        feeds.push_str(&format!("  - url: {}\n", server.url(&path)));
+    }
+    let config =
+        format!("title: K\nbase_url: https://k.test/\nentries_per_page: 10\nfeeds:\n{feeds}");
+    let clean = tempfile::tempdir().expect("tempdir");
+    write_config(clean.path(), &config);
+    build(clean.path(), "2025-06-20T12:00:00Z");
+    let baseline = titles(clean.path());
+    assert_eq!(baseline.len(), 50);
+
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut journals_left = 0;
+    for round in 0..8 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_config(dir.path(), &config);
+        kill_a_build_after(dir.path(), Duration::from_millis(150 + seed % 400));
+        let state = dir.path().join(".planetoid");
+        if state.join("state.db-journal").exists() {
+            journals_left += 1;
+        }
+        build(dir.path(), "2025-06-20T12:00:00Z");
+        assert_eq!(titles(dir.path()), baseline, "round {round}: nothing lost");
+        assert!(
+            !state.join("state.db-journal").exists(),
+            "round {round}: the journal was rolled back and is gone"
+        );
+        // SQLite's file header: read and write versions 2 mean the log.
+        let header = std::fs::read(state.join("state.db")).expect("state file");
+        assert_eq!(
+            header.get(18..20),
+            Some(&[2u8, 2][..]),
+            "round {round}: the store is back on the log"
+        );
+    }
+    assert!(
+        journals_left > 0,
+        "no kill landed while the first build wrote its store: the test tested nothing"
     );
 }

@@ -26,7 +26,7 @@ mod write;
 
 pub use history::{Attempt, BuildCell, History};
 pub use read::Reader;
-pub use write::Checkpoint;
+pub use write::{Checkpoint, Stored};
 
 /// Why the store could not be used. Fatal: without memory the timeline would lie.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,12 @@ pub enum StoreError {
     },
     #[error("state file {}: {source}", path.display())]
     Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("state file {} is locked: a planet's first build writes it without readers (up to the end of its fetch); try again when that build is over", path.display())]
+    Busy {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
@@ -73,7 +79,14 @@ impl Store {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         )
-        .map_err(err)?;
+        .map_err(|source| match source.sqlite_error_code() {
+            // rusqlite waits 5 s for a lock before this.
+            Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Busy {
+                path: path.to_path_buf(),
+                source,
+            },
+            _ => err(source),
+        })?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),

@@ -9,7 +9,7 @@ use crate::entry::{
 };
 use crate::feed_state::{FeedState, FeedStatus};
 use crate::fetch::Validators;
-use crate::ingest::{Failure, FeedRecord, FeedUpdate};
+use crate::ingest::{Failure, FeedRecord, FeedUpdate, StoredEntries};
 use crate::keys::body_hash;
 
 fn entry(id: &str, title: &str, published: Option<DateTime<Utc>>, hash: &str) -> CleanEntry {
@@ -434,8 +434,18 @@ fn the_build_commit_leaves_its_pages_to_the_checkpoint_behind_it_and_loses_none(
             )
         })
         .collect();
+    // A store that holds an entry already: its builds write through the log.
+    let before = FeedId::from_stored("before".into());
+    record_one(
+        &mut store,
+        now,
+        &before,
+        fresh(vec![entry("b", "B", Some(now), "hb")]),
+    );
+    let reader = store.reader();
     let (sent, checkpoint) = store
-        .record_while(now, &Retention::default(), |records| {
+        .record_while(now, &Retention::default(), &reader, |records, stored| {
+            assert!(matches!(stored, Stored::Reader(_)), "reads what is stored");
             records.send(rec(&id, fresh(entries))).is_ok()
         })
         .expect("record");
@@ -507,4 +517,115 @@ fn a_planets_entries_read_on_two_connections_come_out_as_read_feed_by_feed() {
     crate::select::sort_newest_first(&mut one_by_one);
     assert_eq!(both.len(), 450);
     assert_eq!(both, one_by_one);
+}
+
+/// The journal mode SQLite has for `store` now.
+fn journal_mode(store: &Store) -> String {
+    store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode")
+}
+
+#[test]
+fn a_first_build_writes_without_the_log_and_leaves_the_store_on_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let mut store = Store::open(&path).expect("open");
+    assert_eq!(journal_mode(&store), "wal");
+    let id = FeedId::from_stored("f".into());
+    let now = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+    let entries: Vec<CleanEntry> = (0..200)
+        .map(|i| entry(&format!("e{i}"), "T", Some(now), &format!("h{i}")))
+        .collect();
+    let reader = store.reader();
+    let wal = dir.path().join("s.db-wal");
+    let ((sent, log_while_writing), checkpoint) = store
+        .record_while(now, &Retention::default(), &reader, |records, stored| {
+            // Nothing stored, and nothing asked of SQLite to learn it.
+            assert!(matches!(stored, Stored::Nothing));
+            assert!(stored.raw_hashes(&id).expect("no read to fail").is_empty());
+            let sent = records.send(rec(&id, fresh(entries))).is_ok();
+            (sent, wal.exists())
+        })
+        .expect("record");
+    assert!(sent);
+    assert!(!log_while_writing, "no log while the first build writes");
+    drop(checkpoint);
+    assert_eq!(journal_mode(&store), "wal", "back on the log after it");
+    assert!(
+        !dir.path().join("s.db-journal").exists(),
+        "the rollback journal went with the commit"
+    );
+    assert_eq!(
+        store
+            .entries(std::slice::from_ref(&id), false)
+            .expect("entries")
+            .len(),
+        200
+    );
+    // The next build holds entries: it writes through the log, and the
+    // readers see what the first build wrote.
+    let reader = store.reader();
+    let (hashes, _) = store
+        .record_while(now, &Retention::default(), &reader, |_records, stored| {
+            assert!(matches!(stored, Stored::Reader(_)));
+            stored.raw_hashes(&id).expect("raw hashes").len()
+        })
+        .expect("record");
+    assert_eq!(hashes, 200);
+    assert_eq!(journal_mode(&store), "wal");
+}
+
+#[test]
+fn a_first_build_while_another_connection_reads_the_store_goes_through_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let mut store = Store::open(&path).expect("open");
+    // Someone else (`planetoid report`, say) in the middle of a read.
+    let other = Connection::open(&path).expect("other");
+    other
+        .execute_batch("BEGIN; SELECT count(*) FROM entries;")
+        .expect("read");
+    let reader = store.reader();
+    let now = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+    let id = FeedId::from_stored("f".into());
+    let (stored_was_read, _) = store
+        .record_while(now, &Retention::default(), &reader, |records, stored| {
+            let _ = records.send(rec(&id, fresh(vec![entry("e", "T", Some(now), "h")])));
+            matches!(stored, Stored::Reader(_))
+        })
+        .expect("record");
+    assert!(
+        stored_was_read,
+        "the store stayed on the log: readers may read"
+    );
+    assert_eq!(journal_mode(&store), "wal");
+    other.execute_batch("COMMIT").expect("end the read");
+    assert_eq!(
+        store
+            .entries(std::slice::from_ref(&id), false)
+            .expect("entries")
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_store_locked_by_a_first_build_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    drop(Store::open(&path).expect("create"));
+    // What a first build holds while it writes without the log.
+    let writer = Connection::open(&path).expect("writer");
+    writer
+        .execute_batch("PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE;")
+        .expect("lock");
+    match Store::open(&path) {
+        Err(StoreError::Busy { path: named, .. }) => assert_eq!(named, path),
+        other => panic!("expected Busy, got {:?}", other.err()),
+    }
+    writer.execute_batch("COMMIT").expect("unlock");
+    drop(writer);
+    Store::open(&path).expect("open once the build is over");
 }
