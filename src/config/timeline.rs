@@ -57,6 +57,11 @@ impl Filters {
             && !has(&self.tags_exclude)
     }
 
+    /// True when the filter looks at the entry's tags.
+    pub fn needs_tags(&self) -> bool {
+        !self.tags_include.is_empty() || !self.tags_exclude.is_empty()
+    }
+
     /// True when the filter needs the entry's plain text.
     pub fn needs_text(&self) -> bool {
         self.include.is_some() || self.exclude.is_some()
