@@ -323,8 +323,10 @@ impl Plan<'_> {
             let path = page_path(&list.dir, page.number);
             let site_wide = list.kind == Kind::Timeline;
             let mut build = PageBuild::new(self.shared, &path, section, site_wide);
-            if site_wide {
-                // The timeline lists every subscription, however many.
+            if site_wide && page.number == 1 {
+                // The front page lists every subscription, however many;
+                // the timeline's later pages link to it, as every other
+                // page does (2,000 feeds make a 1 MB list).
                 build.insert("sidebar_full", &true);
             }
             build.key.bytes("template", template.as_bytes());

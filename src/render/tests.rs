@@ -205,16 +205,27 @@ fn full_text_is_on_the_timeline_and_in_the_archive_and_listings_show_excerpts() 
         feed_page.contains("<p>Post 3 <b>one two…</b></p>"),
         "cut on the tree after 4 words: {feed_page}"
     );
+    // The title links the original; the excerpt, the entry's home.
     assert!(
-        feed_page.contains("<a href=\"https://site.example/3\">Read the original</a>"),
+        feed_page.contains("<a href=\"https://site.example/3\">Post 3</a>"),
         "{feed_page}"
     );
     assert!(
         feed_page.contains(&format!(
-            "<a href=\"../../../../archive/2025/01/page/2/#{anchor}\">In the archive</a>"
+            "<p class=\"entry-more\"><a href=\"../../../../archive/2025/01/page/2/#{anchor}\">In the archive</a></p>"
         )),
         "{feed_page}"
     );
+    // What the full text's pages carry, an excerpt leaves there: the
+    // anchor, the tags, and (on the feed's own page) the feed's name.
+    assert!(
+        !feed_page.contains(&format!("id=\"{anchor}\"")),
+        "{feed_page}"
+    );
+    assert!(!feed_page.contains("rel=\"tag\""), "{feed_page}");
+    assert!(!feed_page.contains("class=\"entry-source\""), "{feed_page}");
+    assert!(month.contains("rel=\"tag\""), "{month}");
+    assert!(month.contains("<a class=\"entry-source\""), "{month}");
     let tag_page = site.text("tags/rust/index.html");
     assert!(tag_page.contains("<b>one two…</b>") && !tag_page.contains(full));
     assert!(
@@ -267,16 +278,25 @@ fn max_pages_caps_lists_but_not_month_archives() {
 }
 
 #[test]
-fn past_25_feeds_only_the_timeline_lists_every_subscription() {
+fn past_25_feeds_only_the_front_page_lists_every_subscription() {
     let feeds: Vec<FeedInfo> = (0..26)
         .map(|i| feed(&format!("https://f{i}.example/feed"), &format!("F{i}")))
         .collect();
-    let entries = [entry(&feeds[0], "1", 5, "One")];
+    let entries = [
+        entry(&feeds[0], "1", 5, "One"),
+        entry(&feeds[0], "2", 4, "Two"),
+        entry(&feeds[0], "3", 3, "Three"),
+    ];
     let big = site(&feeds, &entries, "en");
     assert!(
         big.text("index.html")
             .contains("<ul class=\"subscriptions\">")
     );
+    // The timeline's later pages link to the list, as every other page.
+    let second = big.text("page/2/index.html");
+    assert!(second.contains("Three"), "{second}");
+    assert!(!second.contains("<ul class=\"subscriptions\">"), "{second}");
+    assert!(second.contains("<a href=\"../../#subscriptions-heading\">the full list</a>"));
     let archive = big.text("archive/index.html");
     assert!(
         !archive.contains("<ul class=\"subscriptions\">"),
