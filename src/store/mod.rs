@@ -43,7 +43,7 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("state file {} is locked: a planet's first build writes it without readers (up to the end of its fetch); try again when that build is over", path.display())]
+    #[error("state file {} is locked by another program, most likely a planet's first build, which writes it without readers up to the end of its fetch; try again when that build is over", path.display())]
     Busy {
         path: PathBuf,
         #[source]
